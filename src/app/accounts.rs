@@ -1,0 +1,154 @@
+//! `app_accounts`: one row per customer account.
+
+use std::sync::LazyLock;
+
+use arrow::record_batch::RecordBatch;
+
+use crate::arrays::*;
+use crate::error::Result;
+use crate::schema::{ColType::*, TableSchema, col};
+use crate::table::{Table, account_shards, rows_by_account};
+use crate::validate::{Check, Dataset, share_check};
+use crate::world::{
+    ACCOUNT_STATUSES, INDUSTRIES, INDUSTRY_SHARES, TIER_EMPLOYEES, TIER_MRR, TIER_SHARES, TIERS,
+    World, YEARLY_GROWTH, geo::CITIES,
+};
+
+pub struct AccountsTable;
+
+static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
+    TableSchema::new(
+        "app_accounts",
+        "Customer accounts of the bar-management platform: one per company.",
+        "account_id",
+        vec![
+            col("account_id", Int64, "Surrogate key of the account."),
+            col("account_name", Text, "Company name."),
+            col("domain", Text, "Company web and e-mail domain."),
+            col("industry", Text, "Industry of the company.")
+                .accepted(&["Restaurant", "Bar", "Hotel", "Other"]),
+            col("plan_tier", Text, "Current (or last) plan tier.")
+                .accepted(&["basic", "pro", "enterprise"]),
+            col("mrr", Money, "Monthly recurring revenue of the current (or last) plan, USD."),
+            col("billing_interval", Text, "How the account is billed.")
+                .accepted(&["month", "year"]),
+            col("employee_count", Int32, "Employees of the company."),
+            col("hq_city", Text, "City of the headquarters."),
+            col("hq_state", Text, "US state of the headquarters (two-letter code)."),
+            col("status", Text, "Lifecycle status at the as-of date.")
+                .accepted(&["trialing", "active", "churned"]),
+            col("created_at", Timestamp, "When the account signed up."),
+            col("churned_at", Timestamp, "When the account stopped paying; null while a customer.")
+                .nullable(),
+        ],
+        &[],
+    )
+});
+
+impl Table for AccountsTable {
+    fn schema(&self) -> &'static TableSchema {
+        &SCHEMA
+    }
+
+    fn shard_rows(&self, world: &World) -> Vec<u64> {
+        rows_by_account(world, |_| 1)
+    }
+
+    fn generate(
+        &self,
+        world: &World,
+        shard: usize,
+        emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        let range = account_shards(world)[shard].clone();
+        let build = |a: &[crate::world::Account]| {
+            batch(
+                &SCHEMA,
+                vec![
+                    i64s(a.iter().map(|a| a.id)),
+                    texts(a.iter().map(|a| &a.name)),
+                    texts(a.iter().map(|a| &a.domain)),
+                    texts(a.iter().map(|a| INDUSTRIES[a.industry as usize])),
+                    texts(a.iter().map(|a| TIERS[a.tier as usize])),
+                    money(a.iter().map(|a| a.mrr_dollars * 100)),
+                    texts(a.iter().map(|a| if a.annual_billing { "year" } else { "month" })),
+                    i32s(a.iter().map(|a| a.employees)),
+                    texts(a.iter().map(|a| CITIES[a.hq_city as usize].name)),
+                    texts(a.iter().map(|a| CITIES[a.hq_city as usize].state)),
+                    texts(a.iter().map(|a| ACCOUNT_STATUSES[a.status as usize])),
+                    timestamps(a.iter().map(|a| a.created_at)),
+                    timestamps_opt(a.iter().map(|a| a.churned_at)),
+                ],
+            )
+        };
+        emit_chunks(&world.accounts[range], build, emit)
+    }
+
+    fn checks(&self, ds: &Dataset) -> Result<Vec<Check>> {
+        Self::rules(ds)
+    }
+}
+
+impl AccountsTable {
+    pub fn rules(ds: &Dataset) -> Result<Vec<Check>> {
+        let t = "app_accounts";
+        let industry = ds.texts(t, "industry")?;
+        let tier = ds.texts(t, "plan_tier")?;
+        let mrr = ds.cents(t, "mrr")?;
+        let employees = ds.i32s(t, "employee_count")?;
+        let created = ds.instants(t, "created_at")?;
+        let tier_idx = |s: &str| TIERS.iter().position(|x| *x == s).unwrap_or(0);
+        fn refs(v: &[String]) -> Vec<&str> {
+            v.iter().map(String::as_str).collect()
+        }
+        let mut checks = vec![
+            share_check(t, "industry mix", &refs(&industry), &zip(&INDUSTRIES, &INDUSTRY_SHARES)),
+            share_check(t, "plan tier mix", &refs(&tier), &zip(&TIERS, &TIER_SHARES)),
+        ];
+        let bad_mrr = tier
+            .iter()
+            .zip(&mrr)
+            .filter(|(t, m)| {
+                let (lo, hi) = TIER_MRR[tier_idx(t)];
+                **m < lo * 100 || **m > hi * 100
+            })
+            .count();
+        checks.push(Check::zero(t, "mrr inside its tier's range ($299–999 / 999–2,999 / 2,999–9,999)", bad_mrr));
+        let bad_emp = tier
+            .iter()
+            .zip(&employees)
+            .filter(|(t, e)| {
+                let (lo, hi) = TIER_EMPLOYEES[tier_idx(t)];
+                i64::from(**e) < lo || i64::from(**e) > hi
+            })
+            .count();
+        checks.push(Check::zero(t, "employee_count inside its tier's range (5–500)", bad_emp));
+        // Growth: new accounts per history year, compounded yearly rate first → last year.
+        let start = crate::time::add_months(ds.end_ts, -60);
+        let year = (ds.end_ts - start) / 5;
+        let mut per_year = [0f64; 5];
+        let mut outside = 0;
+        for &c in &created {
+            if c < start || c >= ds.end_ts {
+                outside += 1;
+            } else {
+                per_year[((c - start) / year).min(4) as usize] += 1.0;
+            }
+        }
+        checks.push(Check::zero(t, "created_at inside the 5-year history", outside));
+        let growth = (per_year[4] / per_year[0].max(1.0)).powf(0.25);
+        let tol = if created.len() >= 5_000 { 0.08 } else { 0.45 };
+        checks.push(Check::new(
+            t,
+            "new accounts grow ~40 % a year",
+            format!("{:.2}±{tol:.2}", YEARLY_GROWTH),
+            format!("{growth:.2} (per year {per_year:?})"),
+            (growth - YEARLY_GROWTH).abs() <= tol,
+        ));
+        Ok(checks)
+    }
+}
+
+pub fn zip<'a>(labels: &[&'a str], shares: &[f64]) -> Vec<(&'a str, f64)> {
+    labels.iter().copied().zip(shares.iter().copied()).collect()
+}

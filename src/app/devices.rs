@@ -1,0 +1,138 @@
+//! `app_devices`: IoT beer-tap flow meters, 2–5 per location.
+
+use std::sync::LazyLock;
+
+use arrow::record_batch::RecordBatch;
+
+use crate::arrays::*;
+use crate::error::Result;
+use crate::schema::{ColType::*, TableSchema, col};
+use crate::table::{Table, account_shards, rows_by_account};
+use crate::validate::{Check, Dataset, share_check};
+use crate::world::{DEVICE_MODELS, DEVICE_STATUS_SHARES, DEVICE_STATUSES, Device, FIRMWARE, TIERS, World};
+
+pub struct DevicesTable;
+
+static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
+    TableSchema::new(
+        "app_devices",
+        "Beer-tap flow-meter devices installed at locations.",
+        "device_id",
+        vec![
+            col("device_id", Int64, "Surrogate key of the device."),
+            col("location_id", Int64, "Location where the device is installed."),
+            col("account_id", Int64, "Account owning the device (the location's account)."),
+            col("serial_number", Text, "Hardware serial number."),
+            col("model", Text, "Hardware model.").accepted(&DEVICE_MODELS),
+            col("firmware_version", Text, "Firmware version last reported."),
+            col("status", Text, "Status at the as-of date.")
+                .accepted(&["online", "offline", "maintenance"]),
+            col("installed_at", Timestamp, "When the device was installed (after its location)."),
+            col("last_seen_at", Timestamp, "Last time the device reported."),
+        ],
+        &[
+            ("location_id", "app_locations", "location_id"),
+            ("account_id", "app_accounts", "account_id"),
+        ],
+    )
+});
+
+impl Table for DevicesTable {
+    fn schema(&self) -> &'static TableSchema {
+        &SCHEMA
+    }
+
+    fn shard_rows(&self, world: &World) -> Vec<u64> {
+        rows_by_account(world, |a| {
+            a.locations
+                .clone()
+                .map(|l| world.locations[l as usize].devices.len() as u64)
+                .sum()
+        })
+    }
+
+    fn generate(
+        &self,
+        world: &World,
+        shard: usize,
+        emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        let r = account_shards(world)[shard].clone();
+        let loc = |a: usize, last: bool| {
+            let l = &world.accounts[a].locations;
+            &world.locations[if last { l.end - 1 } else { l.start } as usize]
+        };
+        let first = loc(r.start, false).devices.start as usize;
+        let last = loc(r.end - 1, true).devices.end as usize;
+        let build = |d: &[Device]| {
+            batch(
+                &SCHEMA,
+                vec![
+                    i64s(d.iter().map(|d| d.id)),
+                    i64s(d.iter().map(|d| world.locations[d.location as usize].id)),
+                    i64s(d.iter().map(|d| world.accounts[d.account as usize].id)),
+                    texts(d.iter().map(|d| format!("TAP{}-{:08}", d.model + 1, d.id * 7919 % 100_000_000))),
+                    texts(d.iter().map(|d| DEVICE_MODELS[d.model as usize])),
+                    texts(d.iter().map(|d| FIRMWARE[d.firmware as usize].0)),
+                    texts(d.iter().map(|d| DEVICE_STATUSES[d.status as usize])),
+                    timestamps(d.iter().map(|d| d.installed_at)),
+                    timestamps(d.iter().map(|d| d.last_seen_at)),
+                ],
+            )
+        };
+        emit_chunks(&world.devices[first..last], build, emit)
+    }
+
+    fn checks(&self, ds: &Dataset) -> Result<Vec<Check>> {
+        let t = "app_devices";
+        let locations = ds.index("app_locations", "location_id")?;
+        let l_account = ds.i64s("app_locations", "account_id")?;
+        let l_created = ds.instants("app_locations", "created_at")?;
+        let accounts = ds.index("app_accounts", "account_id")?;
+        let a_status = ds.texts("app_accounts", "status")?;
+        let a_tier = ds.texts("app_accounts", "plan_tier")?;
+        let (location, account) = (ds.i64s(t, "location_id")?, ds.i64s(t, "account_id")?);
+        let installed = ds.instants(t, "installed_at")?;
+        let last_seen = ds.instants(t, "last_seen_at")?;
+        let status = ds.texts(t, "status")?;
+        let mut per_location = vec![0u32; l_account.len()];
+        let mut per_account = vec![0u32; a_status.len()];
+        let (mut early, mut wrong_account, mut bad_seen) = (0, 0, 0);
+        let mut live_status = Vec::new();
+        for i in 0..location.len() {
+            let Some(&l) = locations.get(&location[i]) else { continue };
+            per_location[l] += 1;
+            early += usize::from(installed[i] < l_created[l]);
+            wrong_account += usize::from(l_account[l] != account[i]);
+            bad_seen += usize::from(last_seen[i] < installed[i] || last_seen[i] >= ds.end_ts);
+            if let Some(&a) = accounts.get(&account[i]) {
+                per_account[a] += 1;
+                if a_status[a] != "churned" {
+                    live_status.push(status[i].as_str());
+                }
+            }
+        }
+        let shares = crate::app::accounts::zip(&DEVICE_STATUSES, &DEVICE_STATUS_SHARES);
+        let mut checks = vec![
+            Check::zero(t, "installed after its location was created", early),
+            Check::zero(t, "account_id is the location's account", wrong_account),
+            Check::zero(t, "last seen after install, before the as-of date", bad_seen),
+            Check::zero(t, "2–5 devices per location", per_location.iter().filter(|&&n| !(2..=5).contains(&n)).count()),
+            share_check(t, "status mix (devices of live accounts)", &live_status, &shares),
+        ];
+        // Higher-value accounts have more devices.
+        let mean = |tier: &str| {
+            let v: Vec<f64> = (0..a_tier.len()).filter(|&a| a_tier[a] == tier).map(|a| f64::from(per_account[a])).collect();
+            v.iter().sum::<f64>() / v.len().max(1) as f64
+        };
+        let m: Vec<f64> = TIERS.iter().map(|t| mean(t)).collect();
+        checks.push(Check::new(
+            t,
+            "devices per account rise with tier",
+            "basic < pro < enterprise",
+            format!("{:.2} / {:.2} / {:.2}", m[0], m[1], m[2]),
+            m[0] < m[1] && m[1] < m[2],
+        ));
+        Ok(checks)
+    }
+}

@@ -1,0 +1,166 @@
+//! `app_subscriptions`: each account's plan history — trial, upgrades, downgrades, churn — as
+//! contiguous periods: a period ends exactly when the next one starts.
+
+use std::sync::LazyLock;
+
+use arrow::record_batch::RecordBatch;
+
+use crate::arrays::*;
+use crate::error::Result;
+use crate::schema::{ColType::*, TableSchema, col};
+use crate::table::{Table, account_shards, rows_by_account};
+use crate::validate::{Check, Dataset};
+use crate::world::{
+    ANNUAL_CHURN, CHANGE_TYPES, END_REASONS, SUBSCRIPTION_STATUSES, Subscription, TIER_MRR, TIERS,
+    TRIAL_CONVERSION, World,
+};
+
+pub struct SubscriptionsTable;
+
+static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
+    TableSchema::new(
+        "app_subscriptions",
+        "Plan periods of each account: a new row at sign-up and at every plan change.",
+        "subscription_id",
+        vec![
+            col("subscription_id", Int64, "Surrogate key of the plan period."),
+            col("account_id", Int64, "Account subscribed."),
+            col("plan_tier", Text, "Plan tier of the period.")
+                .accepted(&["basic", "pro", "enterprise"]),
+            col("billing_interval", Text, "Billing interval.").accepted(&["month", "year"]),
+            col("mrr", Money, "Monthly recurring revenue of the period, USD."),
+            col("status", Text, "Status at the as-of date.")
+                .accepted(&["trialing", "active", "past_due", "canceled"]),
+            col("change_type", Text, "How the period began.")
+                .accepted(&["new", "upgrade", "downgrade"]),
+            col("trial_start", Timestamp, "Start of the free trial, if the period began with one.")
+                .nullable(),
+            col("trial_end", Timestamp, "End of the free trial.").nullable(),
+            col("started_at", Timestamp, "Start of the period."),
+            col("ended_at", Timestamp, "End of the period; null while current.").nullable(),
+            col("end_reason", Text, "Why the period ended.")
+                .nullable()
+                .accepted(&["upgrade", "downgrade", "churn", "trial_expired"]),
+        ],
+        &[("account_id", "app_accounts", "account_id")],
+    )
+});
+
+impl Table for SubscriptionsTable {
+    fn schema(&self) -> &'static TableSchema {
+        &SCHEMA
+    }
+
+    fn shard_rows(&self, world: &World) -> Vec<u64> {
+        rows_by_account(world, |a| a.subscriptions.len() as u64)
+    }
+
+    fn generate(
+        &self,
+        world: &World,
+        shard: usize,
+        emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        let r = account_shards(world)[shard].clone();
+        let first = world.accounts[r.start].subscriptions.start as usize;
+        let last = world.accounts[r.end - 1].subscriptions.end as usize;
+        let build = |s: &[Subscription]| {
+            batch(
+                &SCHEMA,
+                vec![
+                    i64s(s.iter().map(|s| s.id)),
+                    i64s(s.iter().map(|s| world.accounts[s.account as usize].id)),
+                    texts(s.iter().map(|s| TIERS[s.tier as usize])),
+                    texts(s.iter().map(|s| if s.annual { "year" } else { "month" })),
+                    money(s.iter().map(|s| s.mrr_dollars * 100)),
+                    texts(s.iter().map(|s| SUBSCRIPTION_STATUSES[s.status as usize])),
+                    texts(s.iter().map(|s| CHANGE_TYPES[s.change as usize])),
+                    timestamps_opt(s.iter().map(|s| s.trial_end.map(|_| s.started_at))),
+                    timestamps_opt(s.iter().map(|s| s.trial_end)),
+                    timestamps(s.iter().map(|s| s.started_at)),
+                    timestamps_opt(s.iter().map(|s| s.ended_at)),
+                    texts_opt(s.iter().map(|s| s.end_reason.map(|r| END_REASONS[r as usize]))),
+                ],
+            )
+        };
+        emit_chunks(&world.subscriptions[first..last], build, emit)
+    }
+
+    fn checks(&self, ds: &Dataset) -> Result<Vec<Check>> {
+        let t = "app_subscriptions";
+        let accounts = ds.index("app_accounts", "account_id")?;
+        let a_created = ds.instants("app_accounts", "created_at")?;
+        let a_churned = ds.timestamps("app_accounts", "churned_at")?;
+        let a_tier = ds.texts("app_accounts", "plan_tier")?;
+        let a_mrr = ds.cents("app_accounts", "mrr")?;
+        let account = ds.i64s(t, "account_id")?;
+        let tier = ds.texts(t, "plan_tier")?;
+        let mrr = ds.cents(t, "mrr")?;
+        let started = ds.instants(t, "started_at")?;
+        let ended = ds.timestamps(t, "ended_at")?;
+        let trial_end = ds.timestamps(t, "trial_end")?;
+        let reason = ds.strings(t, "end_reason")?;
+        let mut by_account: Vec<Vec<usize>> = vec![Vec::new(); a_created.len()];
+        for (i, k) in account.iter().enumerate() {
+            if let Some(&a) = accounts.get(k) {
+                by_account[a].push(i);
+            }
+        }
+        let (mut gaps, mut mismatched) = (0, 0);
+        let (mut paid_years, mut churns, mut trials, mut converted) = (0f64, 0u64, 0u64, 0u64);
+        for (a, subs) in by_account.iter_mut().enumerate() {
+            subs.sort_by_key(|&i| started[i]);
+            let Some(&last) = subs.last() else {
+                gaps += 1;
+                continue;
+            };
+            gaps += usize::from(started[subs[0]] != a_created[a]);
+            gaps += subs.windows(2).filter(|w| ended[w[0]] != Some(started[w[1]])).count();
+            mismatched += usize::from(tier[last] != a_tier[a] || mrr[last] != a_mrr[a] || ended[last] != a_churned[a]);
+            let first = subs[0];
+            if let Some(te) = trial_end[first].filter(|&te| te < ds.end_ts) {
+                trials += 1;
+                let lost = reason[first].as_deref() == Some("trial_expired");
+                converted += u64::from(!lost);
+                if !lost {
+                    paid_years += (a_churned[a].unwrap_or(ds.end_ts) - te) as f64;
+                }
+            } else if trial_end[first].is_none() {
+                paid_years += (a_churned[a].unwrap_or(ds.end_ts) - a_created[a]) as f64;
+            }
+            churns += u64::from(reason[last].as_deref() == Some("churn"));
+        }
+        paid_years /= 365.25 * crate::time::MICROS_PER_DAY as f64;
+        let bad_mrr = tier
+            .iter()
+            .zip(&mrr)
+            .filter(|(t, m)| {
+                let (lo, hi) = TIER_MRR[TIERS.iter().position(|x| x == t).unwrap_or(0)];
+                **m < lo * 100 || **m > hi * 100
+            })
+            .count();
+        let churn = churns as f64 / paid_years.max(1e-9);
+        let conversion = converted as f64 / trials.max(1) as f64;
+        let churn_tol = 0.02 + 2.0 * (ANNUAL_CHURN / paid_years.max(1.0)).sqrt();
+        let conv_tol = 0.02 + 4.0 * (0.21 / trials.max(1) as f64).sqrt();
+        Ok(vec![
+            Check::zero(t, "continuity: starts at sign-up, each period ends as the next starts", gaps),
+            Check::zero(t, "latest period matches the account's tier, mrr and churn", mismatched),
+            Check::zero(t, "mrr inside its tier's range", bad_mrr),
+            Check::new(
+                t,
+                "annual churn of paying accounts ~10 %",
+                format!("{:.3}±{churn_tol:.3}", ANNUAL_CHURN),
+                format!("{churn:.3} ({churns} churns / {paid_years:.0} paid years)"),
+                (churn - ANNUAL_CHURN).abs() <= churn_tol,
+            ),
+            Check::new(
+                t,
+                "trial-to-paid conversion ~70 %",
+                format!("{:.2}±{conv_tol:.2}", TRIAL_CONVERSION),
+                format!("{conversion:.3} ({converted}/{trials})"),
+                (conversion - TRIAL_CONVERSION).abs() <= conv_tol,
+            ),
+        ])
+    }
+}

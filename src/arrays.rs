@@ -1,0 +1,83 @@
+//! Small constructors from iterators to Arrow arrays in the column types of `schema::ColType`.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int32Array, Int64Array,
+    StringArray, TimestampMicrosecondArray,
+};
+use arrow::record_batch::RecordBatch;
+
+use crate::error::{Error, Result};
+use crate::schema::TableSchema;
+
+pub fn i64s(v: impl IntoIterator<Item = i64>) -> ArrayRef {
+    Arc::new(Int64Array::from_iter_values(v))
+}
+
+pub fn i64s_opt(v: impl IntoIterator<Item = Option<i64>>) -> ArrayRef {
+    Arc::new(v.into_iter().collect::<Int64Array>())
+}
+
+pub fn i32s(v: impl IntoIterator<Item = i32>) -> ArrayRef {
+    Arc::new(Int32Array::from_iter_values(v))
+}
+
+pub fn f64s(v: impl IntoIterator<Item = f64>) -> ArrayRef {
+    Arc::new(Float64Array::from_iter_values(v))
+}
+
+pub fn bools(v: impl IntoIterator<Item = bool>) -> ArrayRef {
+    Arc::new(v.into_iter().map(Some).collect::<BooleanArray>())
+}
+
+pub fn texts<S: AsRef<str>>(v: impl IntoIterator<Item = S>) -> ArrayRef {
+    Arc::new(StringArray::from_iter_values(v))
+}
+
+pub fn texts_opt<S: AsRef<str>>(v: impl IntoIterator<Item = Option<S>>) -> ArrayRef {
+    Arc::new(v.into_iter().collect::<StringArray>())
+}
+
+pub fn dates(v: impl IntoIterator<Item = i32>) -> ArrayRef {
+    Arc::new(Date32Array::from_iter_values(v))
+}
+
+pub fn timestamps(v: impl IntoIterator<Item = i64>) -> ArrayRef {
+    Arc::new(TimestampMicrosecondArray::from_iter_values(v).with_timezone("UTC"))
+}
+
+pub fn timestamps_opt(v: impl IntoIterator<Item = Option<i64>>) -> ArrayRef {
+    Arc::new(
+        v.into_iter()
+            .collect::<TimestampMicrosecondArray>()
+            .with_timezone("UTC"),
+    )
+}
+
+/// Money in cents as numeric(12,2).
+pub fn money(cents: impl IntoIterator<Item = i64>) -> ArrayRef {
+    Arc::new(
+        Decimal128Array::from_iter_values(cents.into_iter().map(i128::from))
+            .with_precision_and_scale(12, 2)
+            .expect("valid decimal"),
+    )
+}
+
+/// Assembles a batch in the table's declared column order.
+pub fn batch(schema: &TableSchema, columns: Vec<ArrayRef>) -> Result<RecordBatch> {
+    RecordBatch::try_new(schema.arrow.clone(), columns)
+        .map_err(|e| Error::Invalid(format!("building a batch of {}: {e}", schema.name)))
+}
+
+/// Emits `items` in batches of at most `table::BATCH_ROWS` rows.
+pub fn emit_chunks<T>(
+    items: &[T],
+    build: impl Fn(&[T]) -> Result<RecordBatch>,
+    emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+) -> Result<()> {
+    for chunk in items.chunks(crate::table::BATCH_ROWS) {
+        emit(build(chunk)?)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,339 @@
+//! The generation engine: builds the world, plans every (table, shard) task, runs them on a rayon
+//! pool, and writes the manifest last. With `--shard K/N` a process runs every N-th task and
+//! writes a part manifest; the part that completes the set assembles `manifest.json`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::error::{Error, IoContext, Result};
+use crate::manifest::{self, Dataset, Manifest, TableEntry};
+use crate::output::{self, Compression, Format};
+use crate::rng::stable_hash;
+use crate::table::{self, Table};
+use crate::time;
+use crate::world::{Config, World};
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub cfg: Config,
+    pub out: PathBuf,
+    pub format: Format,
+    pub compression: Compression,
+    /// Tables to write; None writes every table.
+    pub tables: Option<Vec<String>>,
+    pub threads: Option<usize>,
+    /// (K, N): run only the tasks whose index is K modulo N.
+    pub shard: Option<(usize, usize)>,
+    pub overwrite: bool,
+    pub progress: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub rows: u64,
+    pub files: usize,
+    pub bytes: u64,
+    pub seconds: f64,
+    pub world_seconds: f64,
+    /// Per table: name, rows, bytes, seconds of work summed over shards.
+    pub tables: Vec<(String, u64, u64, f64)>,
+    /// Whether this run wrote manifest.json (false for a part that did not complete the set).
+    pub manifest_written: bool,
+}
+
+/// Resolves `--tables` into generators, in dependency order.
+pub fn select_tables(names: Option<&[String]>) -> Result<Vec<&'static dyn Table>> {
+    let all = table::all();
+    let Some(names) = names else { return Ok(all) };
+    for n in names {
+        if table::find(n).is_none() {
+            let known: Vec<&str> = all.iter().map(|t| t.name()).collect();
+            return Err(Error::Invalid(format!(
+                "unknown table '{n}'; known tables: {}",
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|t| names.iter().any(|n| n == t.name()))
+        .collect())
+}
+
+pub fn dataset_entry(opts: &Options) -> Dataset {
+    let cfg = &opts.cfg;
+    let as_of = time::format_date(cfg.as_of);
+    let key = format!(
+        "{}|{}|{}|{}|{}|{}|{}",
+        env!("CARGO_PKG_VERSION"),
+        cfg.profile.name(),
+        cfg.profile.accounts(),
+        as_of,
+        cfg.tap_window_days,
+        opts.format.name(),
+        opts.compression.name()
+    );
+    Dataset {
+        id: format!("{:016x}", stable_hash(cfg.seed, &key, 0)),
+        profile: cfg.profile.name().into(),
+        accounts: cfg.profile.accounts(),
+        seed: cfg.seed,
+        as_of,
+        tap_window_days: cfg.tap_window_days,
+        format: opts.format.name().into(),
+        compression: opts.compression.name().into(),
+    }
+}
+
+fn part_manifest_name(k: usize, n: usize) -> String {
+    format!("manifest.part-{k}-of-{n}.json")
+}
+
+/// Checks the output folder before any work: creatable, writable, and not holding a dataset
+/// unless `--overwrite` was given.
+fn prepare_out(opts: &Options, tables: &[&dyn Table]) -> Result<()> {
+    let out = &opts.out;
+    std::fs::create_dir_all(out).map_err(|e| {
+        Error::Invalid(format!(
+            "cannot create output folder {}: {e}; choose a writable --out",
+            out.display()
+        ))
+    })?;
+    let probe = out.join(".datagen-write-test");
+    std::fs::write(&probe, b"ok").map_err(|e| {
+        Error::Invalid(format!(
+            "output folder {} is not writable: {e}; choose a writable --out",
+            out.display()
+        ))
+    })?;
+    let _ = std::fs::remove_file(&probe);
+    let manifest = out.join(manifest::FILE);
+    if manifest.exists() {
+        if !opts.overwrite {
+            return Err(Error::Invalid(format!(
+                "{} already holds a dataset ({}); pass --overwrite to replace it, or choose another --out",
+                out.display(),
+                manifest::FILE
+            )));
+        }
+        // The manifest goes first: a folder without one is never taken for a complete dataset.
+        std::fs::remove_file(&manifest).at(&manifest)?;
+    }
+    if opts.overwrite && opts.shard.is_none() {
+        for t in tables {
+            let dir = out.join(t.name());
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir).at(&dir)?;
+            }
+        }
+    }
+    for t in tables {
+        let dir = out.join(t.name());
+        std::fs::create_dir_all(&dir).at(&dir)?;
+    }
+    Ok(())
+}
+
+struct Task {
+    table: usize,
+    shard: usize,
+    rows: u64,
+}
+
+pub fn run(opts: &Options) -> Result<Summary> {
+    let started = Instant::now();
+    if let Some((k, n)) = opts.shard {
+        if n == 0 || k >= n {
+            return Err(Error::Invalid(format!(
+                "--shard {k}/{n} is out of range: K must be in 0..N (e.g. --shard 0/2 and --shard 1/2)"
+            )));
+        }
+    }
+    if opts.cfg.profile.accounts() == 0 {
+        return Err(Error::Invalid(
+            "--accounts must be at least 1".into(),
+        ));
+    }
+    let tables = select_tables(opts.tables.as_deref())?;
+    prepare_out(opts, &tables)?;
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Error::Invalid(format!("cannot start worker threads: {e}")))?;
+
+    let world = World::build(&opts.cfg);
+    let world_seconds = started.elapsed().as_secs_f64();
+
+    let shard_rows: Vec<Vec<u64>> = tables.iter().map(|t| t.shard_rows(&world)).collect();
+    let mut tasks: Vec<Task> = Vec::new();
+    for (ti, rows) in shard_rows.iter().enumerate() {
+        for (shard, &r) in rows.iter().enumerate() {
+            tasks.push(Task {
+                table: ti,
+                shard,
+                rows: r,
+            });
+        }
+    }
+    let (k, n) = opts.shard.unwrap_or((0, 1));
+    let mine: Vec<&Task> = tasks.iter().enumerate().filter(|(i, _)| i % n == k).map(|(_, t)| t).collect();
+
+    let multi = MultiProgress::with_draw_target(if opts.progress && std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    });
+    let style = ProgressStyle::with_template(
+        "{prefix:>34} {bar:28} {human_pos:>12}/{human_len:<12} {per_sec:>14} ETA {eta}",
+    )
+    .expect("valid template");
+    let bars: Vec<ProgressBar> = tables
+        .iter()
+        .enumerate()
+        .map(|(ti, t)| {
+            let total: u64 = mine.iter().filter(|x| x.table == ti).map(|x| x.rows).sum();
+            let b = multi.add(ProgressBar::new(total));
+            b.set_style(style.clone());
+            b.set_prefix(t.name());
+            b
+        })
+        .collect();
+
+    // Largest tasks first keeps both cores busy to the end; results are re-ordered after.
+    let mut order: Vec<usize> = (0..mine.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(mine[i].rows));
+    let results: Vec<(usize, Result<manifest::ShardEntry>, f64)> = pool.install(|| {
+        order
+            .par_iter()
+            .map(|&i| {
+                let task = mine[i];
+                let t = tables[task.table];
+                let bar = &bars[task.table];
+                let t0 = Instant::now();
+                let res = output::write_shard(
+                    &opts.out.join(t.name()),
+                    t.name(),
+                    &output::shard_file_name(task.shard, opts.format, opts.compression),
+                    t.schema(),
+                    opts.format,
+                    opts.compression,
+                    |emit| {
+                        t.generate(&world, task.shard, &mut |b| {
+                            bar.inc(b.num_rows() as u64);
+                            emit(b)
+                        })
+                    },
+                );
+                (i, res, t0.elapsed().as_secs_f64())
+            })
+            .collect()
+    });
+    bars.iter().for_each(|b| b.finish());
+    let _ = multi.clear();
+
+    let mut entries: Vec<TableEntry> = tables
+        .iter()
+        .zip(&shard_rows)
+        .map(|(t, rows)| TableEntry::new(t.schema(), rows.iter().sum(), rows.len()))
+        .collect();
+    let mut summary = Summary {
+        world_seconds,
+        ..Default::default()
+    };
+    let mut per_table = vec![(0u64, 0u64, 0f64); tables.len()];
+    let mut sorted = results;
+    sorted.sort_by_key(|r| r.0);
+    for (i, res, secs) in sorted {
+        let task = mine[i];
+        let entry = res?;
+        if entry.rows != task.rows {
+            return Err(Error::Invalid(format!(
+                "{} shard {} produced {} rows, planned {}",
+                tables[task.table].name(),
+                task.shard,
+                entry.rows,
+                task.rows
+            )));
+        }
+        let pt = &mut per_table[task.table];
+        pt.0 += entry.rows;
+        pt.1 += entry.bytes;
+        pt.2 += secs;
+        summary.rows += entry.rows;
+        summary.bytes += entry.bytes;
+        summary.files += 1;
+        entries[task.table].shards.push(entry);
+    }
+    summary.tables = tables
+        .iter()
+        .zip(per_table)
+        .map(|(t, (r, b, s))| (t.name().to_string(), r, b, s))
+        .collect();
+
+    let manifest = Manifest {
+        format_version: manifest::FORMAT_VERSION,
+        generator: format!("datagen {}", env!("CARGO_PKG_VERSION")),
+        dataset: dataset_entry(opts),
+        tables: entries,
+    };
+    summary.manifest_written = match opts.shard {
+        None => {
+            manifest.write(&opts.out.join(manifest::FILE))?;
+            true
+        }
+        Some((k, n)) => {
+            manifest.write(&opts.out.join(part_manifest_name(k, n)))?;
+            assemble_if_complete(&opts.out, n)?
+        }
+    };
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// Merges the part manifests of an N-way split into `manifest.json` once all N are present in
+/// `dir` (copy the parts' folders together first when they ran on different machines).
+pub fn assemble_if_complete(dir: &Path, n: usize) -> Result<bool> {
+    let paths: Vec<PathBuf> = (0..n).map(|k| dir.join(part_manifest_name(k, n))).collect();
+    if !paths.iter().all(|p| p.exists()) {
+        return Ok(false);
+    }
+    let mut parts = paths
+        .iter()
+        .map(|p| Manifest::parse(&std::fs::read_to_string(p).at(p)?, p))
+        .collect::<Result<Vec<_>>>()?;
+    let mut merged = parts.remove(0);
+    for p in parts {
+        if p.dataset != merged.dataset || p.tables.len() != merged.tables.len() {
+            return Err(Error::Invalid(format!(
+                "the part manifests in {} come from different runs (seed, profile, as-of or tables differ)",
+                dir.display()
+            )));
+        }
+        for (t, pt) in merged.tables.iter_mut().zip(p.tables) {
+            t.shards.extend(pt.shards);
+        }
+    }
+    for t in &mut merged.tables {
+        t.shards.sort_by(|a, b| a.path.cmp(&b.path));
+        let rows: u64 = t.shards.iter().map(|s| s.rows).sum();
+        if t.shards.len() != t.shard_count || rows != t.rows {
+            return Err(Error::Invalid(format!(
+                "{}: the parts hold {} of {} shards of {}",
+                dir.display(),
+                t.shards.len(),
+                t.shard_count,
+                t.name
+            )));
+        }
+    }
+    merged.write(&dir.join(manifest::FILE))?;
+    for p in paths {
+        std::fs::remove_file(&p).at(&p)?;
+    }
+    Ok(true)
+}

@@ -1,0 +1,235 @@
+//! The `datagen` command line: generate a dataset, list profile sizes, validate a dataset.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+use datagen::generate::{self, Options};
+use datagen::output::{Compression, Format};
+use datagen::profile::{NAMED, Profile};
+use datagen::world::{Config, World};
+use datagen::{table, time, validate};
+
+#[derive(Parser)]
+#[command(name = "datagen", version, about = "Deterministic synthetic raw-layer generator for a bar-management SaaS company")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate a dataset: Parquet or CSV shards plus manifest.json.
+    Generate(GenerateArgs),
+    /// Print the exact row count of every table for each profile.
+    Profiles {
+        /// Also show a custom profile with this many accounts.
+        #[arg(long)]
+        accounts: Option<u64>,
+    },
+    /// Check a dataset on disk: counts, keys, references, time order, distributions.
+    Validate {
+        /// Dataset folder (the one holding manifest.json).
+        dir: PathBuf,
+    },
+    /// Merge the part manifests of a `--shard K/N` split copied into one folder.
+    Assemble {
+        /// Folder holding every part's files and manifest.part-K-of-N.json.
+        dir: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct GenerateArgs {
+    /// Size profile: dev, qa or production.
+    #[arg(long, env = "DATAGEN_ENV", default_value = "dev", value_parser = parse_profile)]
+    profile: Profile,
+    /// Custom size: this many accounts, every other count scaled from the QA ratios.
+    #[arg(long, conflicts_with = "profile")]
+    accounts: Option<u64>,
+    /// Random seed; the same seed, profile and as-of date give byte-identical files.
+    #[arg(long, default_value_t = Config::DEFAULT_SEED)]
+    seed: u64,
+    /// Last day of history, YYYY-MM-DD, or `today`.
+    #[arg(long, default_value = Config::DEFAULT_AS_OF, value_parser = parse_as_of)]
+    as_of: i64,
+    /// Days of tap telemetry before the as-of date.
+    #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(i64).range(7..=1825))]
+    tap_window_days: i64,
+    /// Output folder [default: output/<profile>].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// File format of the shards.
+    #[arg(long, value_enum, default_value_t = Format::Parquet)]
+    format: Format,
+    /// Compression: zstd (Parquet pages, or .csv.zst), snappy (Parquet only) or none.
+    #[arg(long, value_enum, default_value_t = Compression::Zstd)]
+    compression: Compression,
+    /// Only these tables, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',')]
+    tables: Option<Vec<String>>,
+    /// Worker threads (default: one per core). Output is identical for any value.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// Run only part K of N (0-based), e.g. 0/2 and 1/2 on two machines.
+    #[arg(long, value_parser = parse_shard)]
+    shard: Option<(usize, usize)>,
+    /// Replace an existing dataset in the output folder.
+    #[arg(long)]
+    overwrite: bool,
+    /// No progress bars and no summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn parse_profile(s: &str) -> Result<Profile, String> {
+    Profile::parse(s).ok_or_else(|| {
+        format!("unknown profile '{s}'; choose dev, qa or production (or --accounts N for a custom size)")
+    })
+}
+
+fn parse_as_of(s: &str) -> Result<i64, String> {
+    if s.eq_ignore_ascii_case("today") {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|e| e.to_string())?;
+        return Ok(now.as_secs() as i64 / 86_400);
+    }
+    time::parse_date(s).ok_or_else(|| format!("'{s}' is not a date; use YYYY-MM-DD or `today`"))
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("'{s}' is not K/N; use e.g. --shard 0/2");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    if n == 0 || k >= n {
+        return Err(format!("--shard {k}/{n} is out of range: K must be in 0..N, e.g. 0/{n}"));
+    }
+    Ok((k, n))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Generate(args) => cmd_generate(args),
+        Command::Profiles { accounts } => cmd_profiles(accounts),
+        Command::Validate { dir } => {
+            let checks = validate::run(&dir).with_context(|| format!("validating {}", dir.display()))?;
+            print!("{}", validate::render(&checks));
+            let failed: Vec<_> = checks.iter().filter(|c| !c.pass).collect();
+            println!("{} checks, {} failed", checks.len(), failed.len());
+            if failed.is_empty() {
+                Ok(ExitCode::SUCCESS)
+            } else {
+                for c in failed {
+                    eprintln!("FAILED {}: {} (target {}, actual {})", c.table, c.name, c.target, c.actual);
+                }
+                Ok(ExitCode::from(1))
+            }
+        }
+        Command::Assemble { dir } => {
+            let n = std::fs::read_dir(&dir)
+                .with_context(|| format!("reading {}", dir.display()))?
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .find_map(|f| f.strip_prefix("manifest.part-")?.split_once("-of-")?.1.strip_suffix(".json")?.parse::<usize>().ok());
+            let Some(n) = n else { bail!("{} holds no part manifests", dir.display()) };
+            if !generate::assemble_if_complete(&dir, n)? {
+                bail!("{} does not hold all {n} part manifests yet", dir.display());
+            }
+            println!("wrote {}", dir.join("manifest.json").display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn cmd_generate(a: GenerateArgs) -> Result<ExitCode> {
+    let profile = match a.accounts {
+        Some(0) => bail!("--accounts must be at least 1"),
+        Some(n) if n > 10_000_000 => bail!("--accounts {n} is larger than the supported 10,000,000"),
+        Some(n) => Profile::Custom(n),
+        None => a.profile,
+    };
+    let out = a.out.unwrap_or_else(|| PathBuf::from("output").join(profile.name()));
+    if a.format == Format::Csv && a.compression == Compression::Snappy {
+        bail!("--compression snappy applies to Parquet only; use zstd or none with --format csv");
+    }
+    let opts = Options {
+        cfg: Config {
+            profile,
+            seed: a.seed,
+            as_of: a.as_of,
+            tap_window_days: a.tap_window_days,
+        },
+        out,
+        format: a.format,
+        compression: a.compression,
+        tables: a.tables,
+        threads: a.threads.map(usize::from),
+        shard: a.shard,
+        overwrite: a.overwrite,
+        progress: !a.quiet,
+    };
+    let s = generate::run(&opts)?;
+    if !a.quiet {
+        println!("{:<34} {:>13} {:>12} {:>9} {:>13}", "table", "rows", "bytes", "cpu s", "rows/s");
+        for (name, rows, bytes, secs) in &s.tables {
+            println!("{name:<34} {rows:>13} {bytes:>12} {secs:>9.2} {:>13.0}", *rows as f64 / secs.max(1e-9));
+        }
+        println!(
+            "{} rows in {} files, {} bytes, {:.2} s (world {:.2} s), {:.0} rows/s -> {}{}",
+            s.rows,
+            s.files,
+            s.bytes,
+            s.seconds,
+            s.world_seconds,
+            s.rows as f64 / s.seconds.max(1e-9),
+            opts.out.display(),
+            if s.manifest_written { "" } else { " (part manifest; waiting for the other parts)" }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_profiles(accounts: Option<u64>) -> Result<ExitCode> {
+    let mut profiles = NAMED.to_vec();
+    if let Some(n) = accounts.filter(|&n| n > 0) {
+        profiles.push(Profile::Custom(n));
+    }
+    let counts: Vec<Vec<u64>> = profiles
+        .iter()
+        .map(|p| {
+            let world = World::build(&Config {
+                profile: p.clone(),
+                seed: Config::DEFAULT_SEED,
+                as_of: time::parse_date(Config::DEFAULT_AS_OF).expect("default date"),
+                tap_window_days: 365,
+            });
+            table::all().iter().map(|t| t.shard_rows(&world).iter().sum()).collect()
+        })
+        .collect();
+    print!("{:<34}", "table");
+    for p in &profiles {
+        print!(" {:>14}", p.to_string().split(' ').next().unwrap_or(""));
+    }
+    println!();
+    for (i, t) in table::all().iter().enumerate() {
+        print!("{:<34}", t.name());
+        for c in &counts {
+            print!(" {:>14}", c[i]);
+        }
+        println!();
+    }
+    Ok(ExitCode::SUCCESS)
+}

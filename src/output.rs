@@ -1,0 +1,196 @@
+//! Shard files: Parquet (zstd by default) or CSV (optionally zstd-compressed), each written under
+//! a temporary name, hashed while written, and renamed into place only when complete.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use arrow::record_batch::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression as PqCompression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, IoContext, Result};
+use crate::manifest::ShardEntry;
+use crate::schema::{ColType, TableSchema};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Parquet,
+    Csv,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Compression {
+    Zstd,
+    Snappy,
+    None,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+impl Compression {
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::Zstd => "zstd",
+            Compression::Snappy => "snappy",
+            Compression::None => "none",
+        }
+    }
+}
+
+/// Rows per Parquet row group: big enough for efficient scans, small enough to bound memory.
+pub const ROW_GROUP_ROWS: usize = 1 << 20;
+const ZSTD_LEVEL: i32 = 1;
+
+pub fn shard_file_name(shard: usize, format: Format, compression: Compression) -> String {
+    match (format, compression) {
+        (Format::Parquet, _) => format!("part-{shard:05}.parquet"),
+        (Format::Csv, Compression::Zstd) => format!("part-{shard:05}.csv.zst"),
+        (Format::Csv, _) => format!("part-{shard:05}.csv"),
+    }
+}
+
+/// A writer that hashes and counts the bytes passing through.
+struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+type Sink = Hashing<BufWriter<File>>;
+
+enum Encoder {
+    Parquet(Box<ArrowWriter<Sink>>),
+    Csv(arrow::csv::Writer<Sink>),
+    CsvZstd(arrow::csv::Writer<zstd::Encoder<'static, Sink>>),
+}
+
+fn parquet_properties(schema: &TableSchema, compression: Compression) -> WriterProperties {
+    let codec = match compression {
+        Compression::Zstd => PqCompression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL).expect("level")),
+        Compression::Snappy => PqCompression::SNAPPY,
+        Compression::None => PqCompression::UNCOMPRESSED,
+    };
+    let mut props = WriterProperties::builder()
+        .set_compression(codec)
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_created_by(format!("datagen {}", env!("CARGO_PKG_VERSION")));
+    // Dictionaries pay off for enums and names, not for keys and instants.
+    for c in &schema.columns {
+        if c.ty == ColType::Timestamp || c.name == schema.primary_key {
+            props = props.set_column_dictionary_enabled(ColumnPath::from(c.name), false);
+        }
+    }
+    props.build()
+}
+
+/// Writes one shard file from the batches `produce` emits, returning its manifest entry.
+pub fn write_shard(
+    dir: &Path,
+    rel_dir: &str,
+    file_name: &str,
+    schema: &TableSchema,
+    format: Format,
+    compression: Compression,
+    produce: impl FnOnce(&mut dyn FnMut(RecordBatch) -> Result<()>) -> Result<()>,
+) -> Result<ShardEntry> {
+    let final_path = dir.join(file_name);
+    let tmp: PathBuf = dir.join(format!(".{file_name}.tmp"));
+    let file = File::create(&tmp).at(&tmp)?;
+    let sink = Hashing {
+        inner: BufWriter::with_capacity(1 << 20, file),
+        hasher: Sha256::new(),
+        bytes: 0,
+    };
+    let arrow_err = |source| Error::Arrow {
+        path: final_path.clone(),
+        source,
+    };
+    let pq_err = |source| Error::Parquet {
+        path: final_path.clone(),
+        source,
+    };
+    let csv = || arrow::csv::WriterBuilder::new().with_header(true);
+    let mut enc = match (format, compression) {
+        (Format::Parquet, _) => Encoder::Parquet(Box::new(
+            ArrowWriter::try_new(
+                sink,
+                schema.arrow.clone(),
+                Some(parquet_properties(schema, compression)),
+            )
+            .map_err(pq_err)?,
+        )),
+        (Format::Csv, Compression::Zstd) => {
+            let z = zstd::Encoder::new(sink, 3).at(&tmp)?;
+            Encoder::CsvZstd(csv().build(z))
+        }
+        (Format::Csv, _) => Encoder::Csv(csv().build(sink)),
+    };
+    let mut rows = 0u64;
+    let result = produce(&mut |b: RecordBatch| {
+        rows += b.num_rows() as u64;
+        match &mut enc {
+            Encoder::Parquet(w) => w.write(&b).map_err(pq_err),
+            Encoder::Csv(w) => w.write(&b).map_err(arrow_err),
+            Encoder::CsvZstd(w) => w.write(&b).map_err(arrow_err),
+        }
+    });
+    if let Err(e) = result {
+        drop(enc);
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    let mut sink = match enc {
+        Encoder::Parquet(w) => w.into_inner().map_err(pq_err)?,
+        Encoder::Csv(w) => w.into_inner(),
+        Encoder::CsvZstd(w) => w.into_inner().finish().at(&tmp)?,
+    };
+    sink.flush().at(&tmp)?;
+    let (hash, bytes) = (hex::encode(sink.hasher.finalize()), sink.bytes);
+    sink.inner.into_inner().map_err(|e| e.into_error()).at(&tmp)?.sync_all().at(&tmp)?;
+    std::fs::rename(&tmp, &final_path).at(&final_path)?;
+    Ok(ShardEntry {
+        path: format!("{rel_dir}/{file_name}"),
+        rows,
+        bytes,
+        sha256: hash,
+    })
+}
+
+/// SHA-256 of a file, hex-encoded.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut f = File::open(path).at(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = std::io::Read::read(&mut f, &mut buf).at(path)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}

@@ -1,0 +1,138 @@
+//! Table declarations: columns with their Arrow and PostgreSQL types, keys, references and
+//! accepted values. The manifest, the writers, `validate` and the loader all read these.
+
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use serde::{Deserialize, Serialize};
+
+/// The logical column types the generator writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColType {
+    Int32,
+    Int64,
+    Float64,
+    Bool,
+    Text,
+    /// JSON document stored as UTF-8 text in files, `jsonb` in PostgreSQL.
+    Json,
+    Date,
+    /// Microseconds since the Unix epoch, UTC.
+    Timestamp,
+    /// Fixed-point number: precision 12, scale 2 (money).
+    Money,
+}
+
+impl ColType {
+    pub fn arrow(self) -> DataType {
+        match self {
+            ColType::Int32 => DataType::Int32,
+            ColType::Int64 => DataType::Int64,
+            ColType::Float64 => DataType::Float64,
+            ColType::Bool => DataType::Boolean,
+            ColType::Text | ColType::Json => DataType::Utf8,
+            ColType::Date => DataType::Date32,
+            ColType::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            ColType::Money => DataType::Decimal128(12, 2),
+        }
+    }
+
+    pub fn postgres(self) -> &'static str {
+        match self {
+            ColType::Int32 => "integer",
+            ColType::Int64 => "bigint",
+            ColType::Float64 => "double precision",
+            ColType::Bool => "boolean",
+            ColType::Text => "text",
+            ColType::Json => "jsonb",
+            ColType::Date => "date",
+            ColType::Timestamp => "timestamptz",
+            ColType::Money => "numeric(12,2)",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Column {
+    pub name: &'static str,
+    pub ty: ColType,
+    pub nullable: bool,
+    pub description: &'static str,
+    pub accepted: &'static [&'static str],
+}
+
+#[derive(Clone, Debug)]
+pub struct ForeignKey {
+    pub column: &'static str,
+    pub table: &'static str,
+    pub references: &'static str,
+}
+
+#[derive(Clone, Debug)]
+pub struct TableSchema {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub columns: Vec<Column>,
+    pub primary_key: &'static str,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub arrow: SchemaRef,
+}
+
+impl TableSchema {
+    pub fn new(
+        name: &'static str,
+        description: &'static str,
+        primary_key: &'static str,
+        columns: Vec<Column>,
+        foreign_keys: &[(&'static str, &'static str, &'static str)],
+    ) -> Self {
+        let fields: Vec<Field> = columns
+            .iter()
+            .map(|c| Field::new(c.name, c.ty.arrow(), c.nullable))
+            .collect();
+        assert!(columns.iter().any(|c| c.name == primary_key), "{name}: pk");
+        TableSchema {
+            name,
+            description,
+            primary_key,
+            foreign_keys: foreign_keys
+                .iter()
+                .map(|&(column, table, references)| ForeignKey {
+                    column,
+                    table,
+                    references,
+                })
+                .collect(),
+            columns,
+            arrow: Arc::new(Schema::new(fields)),
+        }
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// A required column.
+pub fn col(name: &'static str, ty: ColType, description: &'static str) -> Column {
+    Column {
+        name,
+        ty,
+        nullable: false,
+        description,
+        accepted: &[],
+    }
+}
+
+impl Column {
+    pub fn nullable(mut self) -> Self {
+        self.nullable = true;
+        self
+    }
+
+    pub fn accepted(mut self, values: &'static [&'static str]) -> Self {
+        self.accepted = values;
+        self
+    }
+}

@@ -1,0 +1,138 @@
+//! Calendar arithmetic on plain integers: timestamps are microseconds since the Unix epoch (UTC),
+//! dates are days since the epoch. Pure functions, no time-zone database needed.
+
+pub const MICROS_PER_SEC: i64 = 1_000_000;
+pub const MICROS_PER_MIN: i64 = 60 * MICROS_PER_SEC;
+pub const MICROS_PER_HOUR: i64 = 60 * MICROS_PER_MIN;
+pub const MICROS_PER_DAY: i64 = 24 * MICROS_PER_HOUR;
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// (year, month, day) of a day number.
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// 0 = Monday … 6 = Sunday.
+pub fn weekday(day: i64) -> u32 {
+    (day + 3).rem_euclid(7) as u32
+}
+
+pub fn day_of(ts: i64) -> i64 {
+    ts.div_euclid(MICROS_PER_DAY)
+}
+
+/// Parses `YYYY-MM-DD` into a day number.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let mut it = s.trim().splitn(3, '-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: u32 = it.next()?.parse().ok()?;
+    let d: u32 = it.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) || !(1900..=9999).contains(&y) {
+        return None;
+    }
+    Some(days_from_civil(y, m, d))
+}
+
+pub fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+pub fn format_date(day: i64) -> String {
+    let (y, m, d) = civil_from_days(day);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Adds calendar months to a timestamp, clamping the day to the month's length.
+pub fn add_months(ts: i64, months: i64) -> i64 {
+    let day = day_of(ts);
+    let rem = ts - day * MICROS_PER_DAY;
+    let (y, m, d) = civil_from_days(day);
+    let total = y * 12 + i64::from(m) - 1 + months;
+    let (ny, nm) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u32);
+    let nd = d.min(days_in_month(ny, nm));
+    days_from_civil(ny, nm, nd) * MICROS_PER_DAY + rem
+}
+
+/// Day number of the n-th (1-based) given weekday (0 = Monday) of a month.
+fn nth_weekday(y: i64, m: u32, wd: u32, n: u32) -> i64 {
+    let first = days_from_civil(y, m, 1);
+    let offset = (wd + 7 - weekday(first)) % 7;
+    first + i64::from(offset) + 7 * i64::from(n - 1)
+}
+
+/// UTC offset in hours for a US zone with the given standard offset, applying US daylight time
+/// (second Sunday of March 02:00 local to first Sunday of November 02:00 local) when `dst`.
+pub fn us_utc_offset_hours(utc_ts: i64, standard: i64, dst: bool) -> i64 {
+    if !dst {
+        return standard;
+    }
+    let (y, _, _) = civil_from_days(day_of(utc_ts));
+    let start = nth_weekday(y, 3, 6, 2) * MICROS_PER_DAY + (2 - standard) * MICROS_PER_HOUR;
+    let end = nth_weekday(y, 11, 6, 1) * MICROS_PER_DAY + (1 - standard) * MICROS_PER_HOUR;
+    if utc_ts >= start && utc_ts < end {
+        standard + 1
+    } else {
+        standard
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_round_trip() {
+        for z in [-800_000, -1, 0, 1, 19_000, 20_454, 2_932_896] {
+            let (y, m, d) = civil_from_days(z);
+            assert_eq!(days_from_civil(y, m, d), z);
+        }
+        assert_eq!(days_from_civil(2000, 1, 1), 10_957);
+        assert_eq!(weekday(days_from_civil(2025, 12, 31)), 2); // a Wednesday
+    }
+
+    #[test]
+    fn parse_rejects_bad_dates() {
+        assert_eq!(parse_date("2025-02-29"), None);
+        assert_eq!(parse_date("2024-02-29"), Some(days_from_civil(2024, 2, 29)));
+        assert_eq!(parse_date("yesterday"), None);
+    }
+
+    #[test]
+    fn months_clamp() {
+        let jan31 = days_from_civil(2025, 1, 31) * MICROS_PER_DAY;
+        assert_eq!(day_of(add_months(jan31, 1)), days_from_civil(2025, 2, 28));
+    }
+
+    #[test]
+    fn daylight_time() {
+        let july = days_from_civil(2025, 7, 1) * MICROS_PER_DAY;
+        let jan = days_from_civil(2025, 1, 15) * MICROS_PER_DAY;
+        assert_eq!(us_utc_offset_hours(july, -5, true), -4);
+        assert_eq!(us_utc_offset_hours(jan, -5, true), -5);
+        assert_eq!(us_utc_offset_hours(july, -7, false), -7);
+    }
+}

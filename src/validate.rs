@@ -1,0 +1,351 @@
+//! `datagen validate`: reads a dataset back from disk and checks it. Checks every table gets from
+//! its manifest entry (checksums, counts, keys, references, accepted values, nulls) come first;
+//! then each table's own rules (`Table::checks`). Each check reports target vs actual.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::datatypes::{Field, Int64Type, Schema, TimestampMicrosecondType};
+use arrow::record_batch::RecordBatch;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::error::{Error, IoContext, Result};
+use crate::manifest::{Manifest, TableEntry};
+use crate::output::sha256_file;
+use crate::profile::Profile;
+use crate::table;
+use crate::time;
+
+#[derive(Clone, Debug)]
+pub struct Check {
+    pub table: String,
+    pub name: String,
+    pub target: String,
+    pub actual: String,
+    pub pass: bool,
+}
+
+impl Check {
+    pub fn new(
+        table: &str,
+        name: impl Into<String>,
+        target: impl Into<String>,
+        actual: impl Into<String>,
+        pass: bool,
+    ) -> Check {
+        Check {
+            table: table.into(),
+            name: name.into(),
+            target: target.into(),
+            actual: actual.into(),
+            pass,
+        }
+    }
+
+    /// A check whose target is "no violations".
+    pub fn zero(table: &str, name: impl Into<String>, violations: usize) -> Check {
+        Check::new(table, name, "0 violations", format!("{violations} violations"), violations == 0)
+    }
+}
+
+/// A dataset on disk, read column by column.
+pub struct Dataset {
+    pub dir: PathBuf,
+    pub manifest: Manifest,
+    pub profile: Profile,
+    /// Exclusive end of history (microseconds).
+    pub end_ts: i64,
+}
+
+impl Dataset {
+    pub fn open(dir: &Path) -> Result<Dataset> {
+        let manifest = Manifest::read(dir)?;
+        let d = &manifest.dataset;
+        let profile = Profile::parse(&d.profile).unwrap_or(Profile::Custom(d.accounts));
+        let as_of = time::parse_date(&d.as_of)
+            .ok_or_else(|| Error::Invalid(format!("manifest has a bad as_of '{}'", d.as_of)))?;
+        Ok(Dataset {
+            dir: dir.to_path_buf(),
+            end_ts: (as_of + 1) * time::MICROS_PER_DAY,
+            profile,
+            manifest,
+        })
+    }
+
+    pub fn has(&self, table: &str) -> bool {
+        self.manifest.table(table).is_some()
+    }
+
+    fn entry(&self, table: &str) -> Result<&TableEntry> {
+        self.manifest
+            .table(table)
+            .ok_or_else(|| Error::Invalid(format!("the dataset has no table {table}")))
+    }
+
+    /// Reads the named columns of every shard of a table, in shard order.
+    pub fn batches(&self, table: &str, columns: &[&str]) -> Result<Vec<RecordBatch>> {
+        let entry = self.entry(table)?;
+        let fields: Vec<Field> = entry
+            .columns
+            .iter()
+            .map(|c| Field::new(&c.name, c.ty.arrow(), c.nullable))
+            .collect();
+        let schema = Arc::new(Schema::new(fields));
+        let indices: Vec<usize> = columns
+            .iter()
+            .map(|c| {
+                schema
+                    .index_of(c)
+                    .map_err(|_| Error::Invalid(format!("{table} has no column {c}")))
+            })
+            .collect::<Result<_>>()?;
+        let mut out = Vec::new();
+        for shard in &entry.shards {
+            let path = self.dir.join(&shard.path);
+            let file = File::open(&path).at(&path)?;
+            let pq = |source| Error::Parquet {
+                path: path.clone(),
+                source,
+            };
+            let ar = |source| Error::Arrow {
+                path: path.clone(),
+                source,
+            };
+            if shard.path.ends_with(".parquet") {
+                let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(pq)?;
+                let mask = ProjectionMask::roots(builder.parquet_schema(), indices.clone());
+                let reader = builder
+                    .with_projection(mask)
+                    .with_batch_size(64 * 1024)
+                    .build()
+                    .map_err(pq)?;
+                for b in reader {
+                    out.push(b.map_err(ar)?);
+                }
+            } else {
+                let input: Box<dyn std::io::Read> = if shard.path.ends_with(".zst") {
+                    Box::new(zstd::Decoder::new(file).at(&path)?)
+                } else {
+                    Box::new(file)
+                };
+                let reader = arrow::csv::ReaderBuilder::new(schema.clone())
+                    .with_header(true)
+                    .with_batch_size(64 * 1024)
+                    .with_projection(indices.clone())
+                    .build(input)
+                    .map_err(ar)?;
+                for b in reader {
+                    out.push(b.map_err(ar)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// One column of a table, all shards concatenated.
+    pub fn column(&self, table: &str, column: &str) -> Result<ArrayRef> {
+        let batches = self.batches(table, &[column])?;
+        let arrays: Vec<&dyn Array> = batches.iter().map(|b| b.column(0).as_ref()).collect();
+        if arrays.is_empty() {
+            let entry = self.entry(table)?;
+            let c = entry.columns.iter().find(|c| c.name == column).expect("checked");
+            return Ok(arrow::array::new_empty_array(&c.ty.arrow()));
+        }
+        arrow::compute::concat(&arrays)
+            .map_err(|e| Error::Invalid(format!("reading {table}.{column}: {e}")))
+    }
+
+    pub fn i64s(&self, table: &str, column: &str) -> Result<Vec<i64>> {
+        let a = self.column(table, column)?;
+        Ok(a.as_primitive::<Int64Type>().values().to_vec())
+    }
+
+    pub fn i32s(&self, table: &str, column: &str) -> Result<Vec<i32>> {
+        let a = self.column(table, column)?;
+        Ok(a.as_primitive::<arrow::datatypes::Int32Type>().values().to_vec())
+    }
+
+    /// Required strings (nulls read as empty).
+    pub fn texts(&self, table: &str, column: &str) -> Result<Vec<String>> {
+        let a = self.column(table, column)?;
+        Ok(a.as_string::<i32>().iter().map(|s| s.unwrap_or("").to_string()).collect())
+    }
+
+    /// Required timestamps in microseconds.
+    pub fn instants(&self, table: &str, column: &str) -> Result<Vec<i64>> {
+        let a = self.column(table, column)?;
+        Ok(a.as_primitive::<TimestampMicrosecondType>().values().to_vec())
+    }
+
+    /// Index of each key value, for joins.
+    pub fn index(&self, table: &str, column: &str) -> Result<HashMap<i64, usize>> {
+        Ok(self.i64s(table, column)?.into_iter().enumerate().map(|(i, k)| (k, i)).collect())
+    }
+
+    /// Timestamps in microseconds; None for nulls.
+    pub fn timestamps(&self, table: &str, column: &str) -> Result<Vec<Option<i64>>> {
+        let a = self.column(table, column)?;
+        Ok(a.as_primitive::<TimestampMicrosecondType>().iter().collect())
+    }
+
+    pub fn strings(&self, table: &str, column: &str) -> Result<Vec<Option<String>>> {
+        let a = self.column(table, column)?;
+        Ok(a.as_string::<i32>().iter().map(|s| s.map(String::from)).collect())
+    }
+
+    /// Money columns as whole cents.
+    pub fn cents(&self, table: &str, column: &str) -> Result<Vec<i64>> {
+        let a = self.column(table, column)?;
+        Ok(a.as_primitive::<arrow::datatypes::Decimal128Type>()
+            .values()
+            .iter()
+            .map(|&v| v as i64)
+            .collect())
+    }
+}
+
+/// Compares the shares of categories with their targets. The tolerance widens for small samples:
+/// one percentage point plus four standard errors.
+pub fn share_check(table: &str, name: &str, values: &[&str], targets: &[(&str, f64)]) -> Check {
+    let n = values.len().max(1) as f64;
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for v in values {
+        *counts.entry(v).or_default() += 1;
+    }
+    let mut pass = true;
+    let mut target = Vec::new();
+    let mut actual = Vec::new();
+    for &(label, pct) in targets {
+        let p = pct / 100.0;
+        let tol = 1.0 + 400.0 * (p * (1.0 - p) / n).sqrt();
+        let got = *counts.get(label).unwrap_or(&0) as f64 * 100.0 / n;
+        pass &= (got - pct).abs() <= tol;
+        target.push(format!("{label} {pct:.0}±{tol:.1}"));
+        actual.push(format!("{label} {got:.1}"));
+    }
+    Check::new(table, name, target.join(" "), actual.join(" "), pass)
+}
+
+/// Checks every table gets from its manifest entry.
+fn generic_checks(ds: &Dataset, entry: &TableEntry, checks: &mut Vec<Check>) -> Result<()> {
+    let t = entry.name.as_str();
+    // Files present and unchanged.
+    let mut bad = Vec::new();
+    for s in &entry.shards {
+        let path = ds.dir.join(&s.path);
+        match sha256_file(&path) {
+            Ok(h) if h == s.sha256 => {}
+            Ok(_) => bad.push(format!("{} (checksum differs)", s.path)),
+            Err(_) => bad.push(format!("{} (missing)", s.path)),
+        }
+    }
+    let ok = bad.is_empty();
+    checks.push(Check::new(
+        t,
+        "shards match manifest checksums",
+        format!("{} shards intact", entry.shards.len()),
+        if ok { format!("{} intact", entry.shards.len()) } else { bad.join(", ") },
+        ok,
+    ));
+    if !ok {
+        return Ok(());
+    }
+    let keys = ds.column(t, &entry.primary_key)?;
+    let rows = keys.len() as u64;
+    let expected = ds.profile.count(t).unwrap_or(entry.rows);
+    checks.push(Check::new(
+        t,
+        "exact row count",
+        format!("{expected} ({})", ds.manifest.dataset.profile),
+        rows.to_string(),
+        rows == expected && entry.rows == expected,
+    ));
+    // Primary key: present and unique.
+    let pk: Vec<String> = (0..keys.len())
+        .map(|i| arrow::util::display::array_value_to_string(&keys, i).unwrap_or_default())
+        .collect();
+    let unique: HashSet<&String> = pk.iter().collect();
+    checks.push(Check::zero(
+        t,
+        format!("primary key {} unique and not null", entry.primary_key),
+        keys.null_count() + (pk.len() - unique.len()),
+    ));
+    // Nulls only where declared, accepted values only.
+    for c in &entry.columns {
+        if !c.nullable || !c.accepted_values.is_empty() {
+            let a = ds.column(t, &c.name)?;
+            if !c.nullable && a.null_count() > 0 {
+                checks.push(Check::zero(t, format!("{} not null", c.name), a.null_count()));
+            }
+            if !c.accepted_values.is_empty() {
+                let bad = a
+                    .as_string::<i32>()
+                    .iter()
+                    .flatten()
+                    .filter(|v| !c.accepted_values.iter().any(|x| x == v))
+                    .count();
+                checks.push(Check::zero(t, format!("{} accepted values", c.name), bad));
+            }
+        }
+    }
+    // References resolve.
+    for fk in &entry.foreign_keys {
+        let Some(parent) = ds.manifest.table(&fk.references_table) else {
+            continue;
+        };
+        let _ = parent;
+        let parents: HashSet<i64> = ds.i64s(&fk.references_table, &fk.references_column)?.into_iter().collect();
+        let children = ds.column(t, &fk.column)?;
+        let orphans = children
+            .as_primitive::<Int64Type>()
+            .iter()
+            .flatten()
+            .filter(|v| !parents.contains(v))
+            .count();
+        checks.push(Check::zero(
+            t,
+            format!("{} references {}.{}", fk.column, fk.references_table, fk.references_column),
+            orphans,
+        ));
+    }
+    Ok(())
+}
+
+/// Runs every check on the dataset in `dir`.
+pub fn run(dir: &Path) -> Result<Vec<Check>> {
+    let ds = Dataset::open(dir)?;
+    let mut checks = Vec::new();
+    for entry in &ds.manifest.tables {
+        generic_checks(&ds, entry, &mut checks)?;
+    }
+    if checks.iter().any(|c| !c.pass && c.name.contains("checksum")) {
+        return Ok(checks);
+    }
+    for entry in &ds.manifest.tables {
+        if let Some(t) = table::find(&entry.name) {
+            checks.extend(t.checks(&ds)?);
+        }
+    }
+    Ok(checks)
+}
+
+/// The check table as text: check | target | actual | pass.
+pub fn render(checks: &[Check]) -> String {
+    let w_name = checks.iter().map(|c| c.table.len() + c.name.len() + 2).max().unwrap_or(5);
+    let w_target = checks.iter().map(|c| c.target.len()).max().unwrap_or(6).min(60);
+    let mut s = format!("{:<w_name$} | {:<w_target$} | actual | pass\n", "check", "target");
+    for c in checks {
+        s.push_str(&format!(
+            "{:<w_name$} | {:<w_target$} | {} | {}\n",
+            format!("{}: {}", c.table, c.name),
+            c.target,
+            c.actual,
+            if c.pass { "PASS" } else { "FAIL" }
+        ));
+    }
+    s
+}

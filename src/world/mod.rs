@@ -1,0 +1,687 @@
+//! The world: accounts, locations, users, devices and subscription timelines, built once per
+//! (seed, profile, as-of) in a fixed order and read by every table generator. It holds only the
+//! dimension entities (a few hundred thousand rows at production size); fact tables stream.
+
+pub mod geo;
+pub mod names;
+
+use std::collections::HashSet;
+
+use crate::profile::Profile;
+use crate::rng::Rand;
+use crate::time::{self, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MIN};
+
+pub const INDUSTRIES: [&str; 4] = ["Restaurant", "Bar", "Hotel", "Other"];
+pub const INDUSTRY_SHARES: [f64; 4] = [40.0, 30.0, 20.0, 10.0];
+pub const TIERS: [&str; 3] = ["basic", "pro", "enterprise"];
+pub const TIER_SHARES: [f64; 3] = [50.0, 35.0, 15.0];
+/// Monthly recurring revenue range per tier, in whole dollars (inclusive).
+pub const TIER_MRR: [(i64, i64); 3] = [(299, 999), (999, 2_999), (2_999, 9_999)];
+pub const TIER_EMPLOYEES: [(i64, i64); 3] = [(5, 40), (25, 150), (100, 500)];
+pub const ACCOUNT_STATUSES: [&str; 3] = ["trialing", "active", "churned"];
+pub const LOCATION_TYPES: [&str; 3] = ["main", "branch", "franchise"];
+pub const LOCATION_TYPE_SHARES: [f64; 3] = [40.0, 40.0, 20.0];
+pub const ROLES: [&str; 3] = ["admin", "manager", "staff"];
+pub const ROLE_SHARES: [f64; 3] = [10.0, 30.0, 60.0];
+pub const LOGIN_FREQUENCIES: [&str; 3] = ["daily", "weekly", "monthly"];
+pub const DEVICE_STATUSES: [&str; 3] = ["online", "offline", "maintenance"];
+pub const DEVICE_STATUS_SHARES: [f64; 3] = [85.0, 10.0, 5.0];
+pub const DEVICE_MODELS: [&str; 4] = [
+    "FlowSense FS-200",
+    "FlowSense FS-300 Pro",
+    "KegLink KL-1",
+    "TapMaster TM-4",
+];
+/// Firmware releases (version, release date as day number offsets from the as-of date).
+pub const FIRMWARE: [(&str, i64); 6] = [
+    ("1.8.4", -1_700),
+    ("2.0.1", -1_300),
+    ("2.2.0", -900),
+    ("2.4.3", -520),
+    ("3.0.0", -240),
+    ("3.1.2", -60),
+];
+pub const SUBSCRIPTION_STATUSES: [&str; 4] = ["trialing", "active", "past_due", "canceled"];
+pub const CHANGE_TYPES: [&str; 3] = ["new", "upgrade", "downgrade"];
+pub const END_REASONS: [&str; 4] = ["upgrade", "downgrade", "churn", "trial_expired"];
+/// Annual churn hazard of a paying account (~10 % a year, as the plan asks).
+pub const ANNUAL_CHURN: f64 = 0.105;
+pub const TRIAL_SHARE: f64 = 0.65;
+pub const TRIAL_CONVERSION: f64 = 0.70;
+pub const TRIAL_DAYS: i64 = 14;
+pub const YEARLY_GROWTH: f64 = 1.4;
+pub const HISTORY_YEARS: i64 = 5;
+
+/// Everything that fixes a dataset: the same config gives the same bytes.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub profile: Profile,
+    pub seed: u64,
+    /// The last day of history (day number); data ends at the following midnight UTC.
+    pub as_of: i64,
+    /// Days of tap telemetry before the as-of date.
+    pub tap_window_days: i64,
+}
+
+impl Config {
+    pub const DEFAULT_SEED: u64 = 42;
+    pub const DEFAULT_AS_OF: &'static str = "2025-12-31";
+
+    /// Exclusive end of history: midnight after the as-of date.
+    pub fn end_ts(&self) -> i64 {
+        (self.as_of + 1) * MICROS_PER_DAY
+    }
+
+    /// Start of the five years of history.
+    pub fn start_ts(&self) -> i64 {
+        time::add_months(self.end_ts(), -12 * HISTORY_YEARS)
+    }
+}
+
+pub struct Account {
+    pub id: i64,
+    pub name: String,
+    pub domain: String,
+    pub industry: u8,
+    pub tier: u8,
+    pub employees: i32,
+    pub created_at: i64,
+    pub status: u8,
+    pub churned_at: Option<i64>,
+    pub mrr_dollars: i64,
+    pub annual_billing: bool,
+    pub hq_city: u16,
+    /// Ranges into the world's vectors; children are stored contiguously by account.
+    pub locations: std::ops::Range<u32>,
+    pub users: std::ops::Range<u32>,
+    pub subscriptions: std::ops::Range<u32>,
+}
+
+impl Account {
+    /// When the account stops doing anything: churn, or the end of history.
+    pub fn life_end(&self, cfg: &Config) -> i64 {
+        self.churned_at.unwrap_or(cfg.end_ts())
+    }
+}
+
+pub struct Location {
+    pub id: i64,
+    pub account: u32,
+    pub name: String,
+    pub kind: u8,
+    pub street: String,
+    pub city: u16,
+    pub zip: &'static str,
+    pub created_at: i64,
+    pub devices: std::ops::Range<u32>,
+}
+
+pub struct User {
+    pub id: i64,
+    pub account: u32,
+    pub first_name: &'static str,
+    pub last_name: &'static str,
+    pub email: String,
+    pub role: u8,
+    pub login_frequency: u8,
+    pub created_at: i64,
+    pub last_login_at: Option<i64>,
+    pub is_active: bool,
+}
+
+pub struct Device {
+    pub id: i64,
+    pub location: u32,
+    pub account: u32,
+    pub model: u8,
+    pub firmware: u8,
+    pub installed_at: i64,
+    pub status: u8,
+    pub last_seen_at: i64,
+}
+
+pub struct Subscription {
+    pub id: i64,
+    pub account: u32,
+    pub tier: u8,
+    pub mrr_dollars: i64,
+    pub annual: bool,
+    pub started_at: i64,
+    pub ended_at: Option<i64>,
+    pub trial_end: Option<i64>,
+    pub status: u8,
+    pub change: u8,
+    pub end_reason: Option<u8>,
+}
+
+pub struct World {
+    pub cfg: Config,
+    pub accounts: Vec<Account>,
+    pub locations: Vec<Location>,
+    pub users: Vec<User>,
+    pub devices: Vec<Device>,
+    pub subscriptions: Vec<Subscription>,
+}
+
+/// Per-account facts decided before the children are drawn.
+struct Lifecycle {
+    trial_end: Option<i64>,
+    converted: bool,
+    paid_start: i64,
+    churned_at: Option<i64>,
+}
+
+impl World {
+    pub fn build(cfg: &Config) -> World {
+        let n = cfg.profile.accounts() as usize;
+        let count = |t: &str| cfg.profile.count(t).expect("declared table") as usize;
+        let mut rng = Rand::new(cfg.seed, "world", 0);
+        let (start, end) = (cfg.start_ts(), cfg.end_ts());
+
+        // Account creation times follow a curve growing YEARLY_GROWTH a year: inverse CDF of an
+        // exponential density over the history. Sorted so ids increase with creation time.
+        let span = (end - start) as f64;
+        let g = YEARLY_GROWTH.powi(HISTORY_YEARS as i32) - 1.0;
+        let mut created: Vec<i64> = (0..n)
+            .map(|_| {
+                let t = (1.0 + rng.f64() * g).ln() / YEARLY_GROWTH.ln() / HISTORY_YEARS as f64;
+                let day = time::day_of(start + (t * span) as i64);
+                // Sign-ups happen in business hours, US time (14:00–23:00 UTC).
+                (day * MICROS_PER_DAY + 14 * MICROS_PER_HOUR + rng.below(9 * 3600) as i64 * 1_000_000)
+                    .min(end - MICROS_PER_HOUR)
+            })
+            .collect();
+        created.sort_unstable();
+
+        let tiers: Vec<u8> = (0..n).map(|_| rng.weighted(&TIER_SHARES) as u8).collect();
+
+        // Children per account, drawn by tier and then fitted to the exact profile totals.
+        let mut n_users: Vec<u8> = tiers
+            .iter()
+            .map(|&t| {
+                let w: &[f64] = match t {
+                    0 => &[70.0, 20.0, 10.0],
+                    1 => &[30.0, 35.0, 20.0, 15.0],
+                    _ => &[0.0, 0.0, 20.0, 20.0, 20.0, 15.0, 10.0, 10.0, 5.0],
+                };
+                2 + rng.weighted(w) as u8
+            })
+            .collect();
+        fit_total(&mut n_users, count("app_users"), 2, 10, &mut rng);
+        let mut n_locations: Vec<u8> = tiers
+            .iter()
+            .map(|&t| {
+                let w: &[f64] = match t {
+                    0 => &[78.0, 14.0, 5.0, 2.0, 1.0],
+                    1 => &[55.0, 25.0, 10.0, 6.0, 4.0],
+                    _ => &[30.0, 25.0, 20.0, 15.0, 10.0],
+                };
+                1 + rng.weighted(w) as u8
+            })
+            .collect();
+        fit_total(&mut n_locations, count("app_locations"), 1, 5, &mut rng);
+
+        // Lifecycles: trial, conversion, churn. More users = more engaged = less churn.
+        let mut life: Vec<Lifecycle> = (0..n)
+            .map(|i| {
+                let c = created[i];
+                let trial_end = rng
+                    .chance(TRIAL_SHARE)
+                    .then_some(c + TRIAL_DAYS * MICROS_PER_DAY);
+                let converted_draw = rng.chance(TRIAL_CONVERSION);
+                let tier_mult = [1.25, 0.85, 0.55][tiers[i] as usize];
+                let engagement = (3.0 / f64::from(n_users[i])).powf(0.3);
+                let years = rng.exp(1.0 / (ANNUAL_CHURN * tier_mult * engagement));
+                decide_lifecycle(c, trial_end, converted_draw, years, end)
+            })
+            .collect();
+
+        // Plan changes: each one adds a subscription row. Spread over paying tenure.
+        let extra = count("app_subscriptions").saturating_sub(n);
+        let paid_days = |l: &Lifecycle| {
+            if !l.converted {
+                return 0.0;
+            }
+            (l.churned_at.unwrap_or(end) - l.paid_start) as f64 / MICROS_PER_DAY as f64
+        };
+        if extra > 0 && life.iter().all(|l| paid_days(l) < 2.0) {
+            // Tiny custom profiles: make the oldest account a long-lived customer.
+            life[0] = decide_lifecycle(created[0], None, true, f64::INFINITY, end);
+        }
+        let caps: Vec<u8> = life
+            .iter()
+            .map(|l| match paid_days(l) {
+                d if d < 2.0 => 0,
+                d => (d / 120.0).clamp(1.0, 8.0) as u8,
+            })
+            .collect();
+        let tenure_total: f64 = life.iter().map(paid_days).sum::<f64>().max(1.0);
+        let mut n_changes: Vec<u8> = life
+            .iter()
+            .zip(&caps)
+            .map(|(l, &cap)| (rng.poisson(extra as f64 * paid_days(l) / tenure_total) as u8).min(cap))
+            .collect();
+        fit_total_capped(&mut n_changes, extra, &caps, &mut rng);
+
+        let mut w = World {
+            cfg: cfg.clone(),
+            accounts: Vec::with_capacity(n),
+            locations: Vec::with_capacity(count("app_locations")),
+            users: Vec::with_capacity(count("app_users")),
+            devices: Vec::with_capacity(count("app_devices")),
+            subscriptions: Vec::with_capacity(count("app_subscriptions")),
+        };
+        let mut domains = HashSet::new();
+        let city_weights = geo::weights();
+        for i in 0..n {
+            let (tier, l) = (tiers[i], &life[i]);
+            let industry = rng.weighted(&INDUSTRY_SHARES) as u8;
+            let hq_city = rng.weighted(&city_weights) as u16;
+            let name = company_name(&mut rng, industry, hq_city);
+            let domain = unique_domain(&name, &mut domains);
+            let (elo, ehi) = TIER_EMPLOYEES[tier as usize];
+            let employees = (elo as f64 * (ehi as f64 / elo as f64).powf(rng.f64().powf(1.4)))
+                .round() as i32;
+            let status = match (l.churned_at, l.trial_end) {
+                (Some(_), _) => 2,
+                (None, Some(t)) if t > end => 0,
+                _ => 1,
+            };
+            let annual_billing = rng.chance(0.25);
+            let sub_start = w.subscriptions.len() as u32;
+            push_subscriptions(&mut w, &mut rng, i as u32, tier, l, created[i], annual_billing, n_changes[i]);
+            let mrr_dollars = w.subscriptions.last().expect("one subscription").mrr_dollars;
+            w.accounts.push(Account {
+                id: i as i64 + 1,
+                name,
+                domain,
+                industry,
+                tier,
+                employees,
+                created_at: created[i],
+                status,
+                churned_at: l.churned_at,
+                mrr_dollars,
+                annual_billing,
+                hq_city,
+                locations: 0..0,
+                users: 0..0,
+                subscriptions: sub_start..w.subscriptions.len() as u32,
+            });
+        }
+
+        // Locations, then devices per location fitted to the exact total.
+        for i in 0..n {
+            let first = w.locations.len() as u32;
+            push_locations(&mut w, &mut rng, i as u32, n_locations[i]);
+            w.accounts[i].locations = first..w.locations.len() as u32;
+        }
+        let mut n_devices: Vec<u8> = w
+            .locations
+            .iter()
+            .map(|l| {
+                let bias = f64::from(tiers[l.account as usize]) * 8.0;
+                2 + rng.weighted(&[42.0 - bias, 33.0, 15.0 + bias / 2.0, 10.0 + bias / 2.0]) as u8
+            })
+            .collect();
+        fit_total(&mut n_devices, count("app_devices"), 2, 5, &mut rng);
+        for li in 0..w.locations.len() {
+            let first = w.devices.len() as u32;
+            push_devices(&mut w, &mut rng, li as u32, n_devices[li]);
+            w.locations[li].devices = first..w.devices.len() as u32;
+        }
+        for i in 0..n {
+            let first = w.users.len() as u32;
+            push_users(&mut w, &mut rng, i as u32, n_users[i]);
+            w.accounts[i].users = first..w.users.len() as u32;
+        }
+        w
+    }
+
+    pub fn account_of_location(&self, l: &Location) -> &Account {
+        &self.accounts[l.account as usize]
+    }
+}
+
+fn decide_lifecycle(
+    created: i64,
+    trial_end: Option<i64>,
+    converted_draw: bool,
+    churn_years: f64,
+    end: i64,
+) -> Lifecycle {
+    let trial_running = trial_end.is_some_and(|t| t >= end);
+    let converted = trial_end.is_none() || (!trial_running && converted_draw);
+    let paid_start = trial_end.unwrap_or(created);
+    let churned_at = if trial_end.is_some() && !trial_running && !converted {
+        trial_end
+    } else if converted {
+        let t = paid_start as f64 + churn_years * 365.25 * MICROS_PER_DAY as f64;
+        (t < end as f64).then_some(t as i64)
+    } else {
+        None
+    };
+    Lifecycle {
+        trial_end,
+        converted,
+        paid_start,
+        churned_at,
+    }
+}
+
+/// Nudges per-entity counts up or down, one random entity at a time, until they sum to exactly
+/// `target`, keeping each inside [lo, hi]. The draws keep their shape; the total becomes exact.
+pub fn fit_total(counts: &mut [u8], target: usize, lo: u8, hi: u8, rng: &mut Rand) {
+    let caps = vec![hi; counts.len()];
+    let floors = vec![lo; counts.len()];
+    fit(counts, target, &floors, &caps, rng);
+}
+
+fn fit_total_capped(counts: &mut [u8], target: usize, caps: &[u8], rng: &mut Rand) {
+    let floors = vec![0; counts.len()];
+    let mut caps = caps.to_vec();
+    // Raise the caps of long-lived customers until the target is reachable.
+    while caps.iter().map(|&c| c as usize).sum::<usize>() < target {
+        for c in caps.iter_mut().filter(|c| **c > 0) {
+            *c = c.saturating_add(1);
+        }
+    }
+    fit(counts, target, &floors, &caps, rng);
+}
+
+fn fit(counts: &mut [u8], target: usize, floors: &[u8], caps: &[u8], rng: &mut Rand) {
+    let n = counts.len() as u64;
+    let mut sum: usize = counts.iter().map(|&c| c as usize).sum();
+    assert!(
+        floors.iter().map(|&c| c as usize).sum::<usize>() <= target
+            && caps.iter().map(|&c| c as usize).sum::<usize>() >= target,
+        "target {target} is not reachable"
+    );
+    while sum != target {
+        let i = rng.below(n) as usize;
+        if sum > target && counts[i] > floors[i] {
+            counts[i] -= 1;
+            sum -= 1;
+        } else if sum < target && counts[i] < caps[i] {
+            counts[i] += 1;
+            sum += 1;
+        }
+    }
+}
+
+fn company_name(rng: &mut Rand, industry: u8, city: u16) -> String {
+    let suffix = rng.pick(names::SUFFIXES[industry as usize]);
+    if rng.chance(0.25) {
+        let city = geo::CITIES[city as usize].name;
+        format!("{city} {} {suffix}", rng.pick(names::NOUNS))
+    } else {
+        let article = if rng.chance(0.4) { "The " } else { "" };
+        let (adj, noun) = (rng.pick(names::ADJECTIVES), rng.pick(names::NOUNS));
+        format!("{article}{adj} {noun} {suffix}")
+    }
+}
+
+fn unique_domain(name: &str, seen: &mut HashSet<String>) -> String {
+    let base = names::slug(name.trim_start_matches("The "));
+    let mut candidate = format!("{base}.com");
+    let mut k = 2;
+    while !seen.insert(candidate.clone()) {
+        candidate = format!("{base}{k}.com");
+        k += 1;
+    }
+    candidate
+}
+
+fn tier_mrr(rng: &mut Rand, tier: u8) -> i64 {
+    let (lo, hi) = TIER_MRR[tier as usize];
+    // Skewed toward the bottom of the range: most customers buy near list price.
+    let x = lo as f64 * (hi as f64 / lo as f64).powf(rng.f64().powf(1.3));
+    (x.round() as i64).clamp(lo, hi)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn push_subscriptions(
+    w: &mut World,
+    rng: &mut Rand,
+    account: u32,
+    final_tier: u8,
+    l: &Lifecycle,
+    created: i64,
+    annual: bool,
+    changes: u8,
+) {
+    let end = w.cfg.end_ts();
+    let life_end = l.churned_at.unwrap_or(end);
+    // Change times: distinct, inside the paying life, at least a day from either edge.
+    let lo = l.paid_start + MICROS_PER_DAY;
+    let hi = (life_end - MICROS_PER_DAY).max(lo + 1);
+    let mut at: Vec<i64> = (0..changes).map(|_| rng.range(lo, hi)).collect();
+    at.sort_unstable();
+    for k in 1..at.len() {
+        at[k] = at[k].max(at[k - 1] + MICROS_PER_MIN);
+    }
+    // Walk tiers backwards from the final tier: an upgrade came from the tier below.
+    let mut tiers = vec![final_tier; changes as usize + 1];
+    let mut kinds = vec![0u8; changes as usize + 1];
+    for j in (1..=changes as usize).rev() {
+        let t = tiers[j];
+        let upgrade = match t {
+            0 => false,
+            2 => true,
+            _ => rng.chance(0.65),
+        };
+        tiers[j - 1] = if upgrade { t - 1 } else { t + 1 };
+        kinds[j] = if upgrade { 1 } else { 2 };
+    }
+    let base_id = w.subscriptions.len() as i64 + 1;
+    for j in 0..=changes as usize {
+        let started_at = if j == 0 { created } else { at[j - 1] };
+        let last = j == changes as usize;
+        let ended_at = if last { l.churned_at } else { Some(at[j]) };
+        let end_reason = match (last, ended_at) {
+            (false, _) => Some(kinds[j + 1] - 1),
+            (true, Some(_)) if !l.converted => Some(3),
+            (true, Some(_)) => Some(2),
+            (true, None) => None,
+        };
+        let status = match (last, ended_at, l.trial_end) {
+            (_, Some(_), _) => 3,
+            (_, None, Some(t)) if t >= end => 0,
+            _ if rng.chance(0.02) => 2,
+            _ => 1,
+        };
+        w.subscriptions.push(Subscription {
+            id: base_id + j as i64,
+            account,
+            tier: tiers[j],
+            mrr_dollars: tier_mrr(rng, tiers[j]),
+            annual,
+            started_at,
+            ended_at,
+            trial_end: if j == 0 { l.trial_end } else { None },
+            status,
+            change: kinds[j],
+            end_reason,
+        });
+    }
+}
+
+fn push_locations(w: &mut World, rng: &mut Rand, account: u32, count: u8) {
+    let a = &w.accounts[account as usize];
+    let (created, life_end) = (a.created_at, a.life_end(&w.cfg));
+    let life = (life_end - created) as f64;
+    let city_weights = geo::weights();
+    let mut times: Vec<i64> = (0..count)
+        .map(|j| {
+            let frac = if j == 0 {
+                rng.uniform(0.0, 0.05)
+            } else {
+                rng.uniform(0.05, 0.7)
+            };
+            created + (life * frac) as i64
+        })
+        .collect();
+    times.sort_unstable();
+    let short = a.name.trim_start_matches("The ").to_string();
+    let hq = a.hq_city as usize;
+    for (j, created_at) in times.into_iter().enumerate() {
+        let city = if j == 0 || rng.chance(0.7) {
+            geo::same_state(hq, rng.f64())
+        } else {
+            rng.weighted(&city_weights)
+        };
+        let c = &geo::CITIES[city];
+        let id = w.locations.len() as i64 + 1;
+        w.locations.push(Location {
+            id,
+            account,
+            name: format!("{short} - {}", c.name),
+            kind: rng.weighted(&LOCATION_TYPE_SHARES) as u8,
+            street: format!(
+                "{} {} {}",
+                rng.range(10, 9_899),
+                rng.pick(names::STREETS),
+                rng.pick(names::STREET_KINDS)
+            ),
+            city: city as u16,
+            zip: *rng.pick(c.zips),
+            created_at,
+            devices: 0..0,
+        });
+    }
+}
+
+fn push_devices(w: &mut World, rng: &mut Rand, location: u32, count: u8) {
+    let loc = &w.locations[location as usize];
+    let account = loc.account;
+    let a = &w.accounts[account as usize];
+    let end = w.cfg.end_ts();
+    let life_end = a.life_end(&w.cfg);
+    let room = life_end - loc.created_at;
+    for _ in 0..count {
+        let installed_at = loc.created_at + rng.range(0, (14 * MICROS_PER_DAY).min(room / 3));
+        let status = if a.churned_at.is_some() {
+            1
+        } else {
+            rng.weighted(&DEVICE_STATUS_SHARES) as u8
+        };
+        let quiet_since = match status {
+            0 => rng.range(0, 10 * MICROS_PER_MIN),
+            1 if a.churned_at.is_some() => end - life_end + rng.range(0, MICROS_PER_DAY),
+            1 => rng.range(MICROS_PER_DAY, 30 * MICROS_PER_DAY),
+            _ => rng.range(MICROS_PER_HOUR, 72 * MICROS_PER_HOUR),
+        };
+        let last_seen_at = (end - quiet_since).max(installed_at + MICROS_PER_MIN).min(end - 1);
+        // Devices update firmware while they report; an older release on one in five.
+        let days_before_end = (last_seen_at - end) / MICROS_PER_DAY;
+        let newest = FIRMWARE
+            .iter()
+            .rposition(|&(_, d)| d <= days_before_end)
+            .unwrap_or(0);
+        let firmware = if newest > 0 && rng.chance(0.2) { newest - 1 } else { newest } as u8;
+        let id = w.devices.len() as i64 + 1;
+        w.devices.push(Device {
+            id,
+            location,
+            account,
+            model: rng.weighted(&[35.0, 25.0, 25.0, 15.0]) as u8,
+            firmware,
+            installed_at,
+            status,
+            last_seen_at,
+        });
+    }
+}
+
+fn push_users(w: &mut World, rng: &mut Rand, account: u32, count: u8) {
+    let a = &w.accounts[account as usize];
+    let life_end = a.life_end(&w.cfg);
+    let life = life_end - a.created_at;
+    let mut emails = HashSet::new();
+    for j in 0..count {
+        let first_name = *rng.pick(names::FIRST_NAMES);
+        let last_name = *rng.pick(names::LAST_NAMES);
+        let local = format!("{}.{}", names::slug(first_name), names::slug(last_name));
+        let mut email = format!("{local}@{}", a.domain);
+        let mut k = 2;
+        while !emails.insert(email.clone()) {
+            email = format!("{local}{k}@{}", a.domain);
+            k += 1;
+        }
+        let role = rng.weighted(&ROLE_SHARES) as u8;
+        let login_frequency = rng.weighted(match role {
+            0 => &[60.0, 30.0, 10.0],
+            1 => &[50.0, 40.0, 10.0],
+            _ => &[30.0, 45.0, 25.0],
+        }) as u8;
+        let created_at = if j == 0 {
+            a.created_at
+        } else {
+            a.created_at + (life as f64 * rng.uniform(0.0, 0.6)) as i64
+        };
+        let is_active = a.churned_at.is_none() && rng.chance(0.92);
+        let mean_gap_days = [1.0, 5.0, 20.0][login_frequency as usize];
+        let last_login_at = rng.chance(0.97).then(|| {
+            let gap = (rng.exp(mean_gap_days) * MICROS_PER_DAY as f64) as i64;
+            (life_end - 1 - gap).max(created_at)
+        });
+        let id = w.users.len() as i64 + 1;
+        w.users.push(User {
+            id,
+            account,
+            first_name,
+            last_name,
+            email,
+            role,
+            login_frequency,
+            created_at,
+            last_login_at,
+            is_active,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(profile: Profile) -> Config {
+        Config {
+            profile,
+            seed: 7,
+            as_of: time::parse_date(Config::DEFAULT_AS_OF).unwrap(),
+            tap_window_days: 365,
+        }
+    }
+
+    #[test]
+    fn exact_counts_for_every_profile() {
+        for p in [Profile::Dev, Profile::Custom(777), Profile::Custom(1), Profile::Custom(2)] {
+            let w = World::build(&cfg(p.clone()));
+            assert_eq!(w.accounts.len() as u64, p.count("app_accounts").unwrap());
+            assert_eq!(w.locations.len() as u64, p.count("app_locations").unwrap());
+            assert_eq!(w.users.len() as u64, p.count("app_users").unwrap());
+            assert_eq!(w.devices.len() as u64, p.count("app_devices").unwrap());
+            assert_eq!(w.subscriptions.len() as u64, p.count("app_subscriptions").unwrap());
+        }
+    }
+
+    #[test]
+    fn timelines_are_ordered() {
+        let w = World::build(&cfg(Profile::Custom(2_000)));
+        let end = w.cfg.end_ts();
+        for d in &w.devices {
+            let l = &w.locations[d.location as usize];
+            assert!(d.installed_at >= l.created_at);
+            assert!(d.last_seen_at > d.installed_at && d.last_seen_at < end);
+        }
+        for a in &w.accounts {
+            let subs = &w.subscriptions[a.subscriptions.start as usize..a.subscriptions.end as usize];
+            assert_eq!(subs[0].started_at, a.created_at);
+            for p in subs.windows(2) {
+                assert_eq!(p[0].ended_at, Some(p[1].started_at));
+            }
+            assert_eq!(subs.last().unwrap().ended_at, a.churned_at);
+        }
+    }
+}
