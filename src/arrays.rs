@@ -44,14 +44,14 @@ pub fn dates(v: impl IntoIterator<Item = i32>) -> ArrayRef {
 }
 
 pub fn timestamps(v: impl IntoIterator<Item = i64>) -> ArrayRef {
-    Arc::new(TimestampMicrosecondArray::from_iter_values(v).with_timezone("UTC"))
+    Arc::new(TimestampMicrosecondArray::from_iter_values(v).with_timezone(crate::schema::UTC))
 }
 
 pub fn timestamps_opt(v: impl IntoIterator<Item = Option<i64>>) -> ArrayRef {
     Arc::new(
         v.into_iter()
             .collect::<TimestampMicrosecondArray>()
-            .with_timezone("UTC"),
+            .with_timezone(crate::schema::UTC),
     )
 }
 

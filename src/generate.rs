@@ -146,17 +146,15 @@ struct Task {
 
 pub fn run(opts: &Options) -> Result<Summary> {
     let started = Instant::now();
-    if let Some((k, n)) = opts.shard {
-        if n == 0 || k >= n {
-            return Err(Error::Invalid(format!(
-                "--shard {k}/{n} is out of range: K must be in 0..N (e.g. --shard 0/2 and --shard 1/2)"
-            )));
-        }
+    if let Some((k, n)) = opts.shard
+        && (n == 0 || k >= n)
+    {
+        return Err(Error::Invalid(format!(
+            "--shard {k}/{n} is out of range: K must be in 0..N (e.g. --shard 0/2 and --shard 1/2)"
+        )));
     }
     if opts.cfg.profile.accounts() == 0 {
-        return Err(Error::Invalid(
-            "--accounts must be at least 1".into(),
-        ));
+        return Err(Error::Invalid("--accounts must be at least 1".into()));
     }
     let tables = select_tables(opts.tables.as_deref())?;
     prepare_out(opts, &tables)?;
@@ -181,13 +179,19 @@ pub fn run(opts: &Options) -> Result<Summary> {
         }
     }
     let (k, n) = opts.shard.unwrap_or((0, 1));
-    let mine: Vec<&Task> = tasks.iter().enumerate().filter(|(i, _)| i % n == k).map(|(_, t)| t).collect();
+    let mine: Vec<&Task> = tasks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % n == k)
+        .map(|(_, t)| t)
+        .collect();
 
-    let multi = MultiProgress::with_draw_target(if opts.progress && std::io::stderr().is_terminal() {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    });
+    let multi =
+        MultiProgress::with_draw_target(if opts.progress && std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        });
     let style = ProgressStyle::with_template(
         "{prefix:>34} {bar:28} {human_pos:>12}/{human_len:<12} {per_sec:>14} ETA {eta}",
     )

@@ -13,7 +13,11 @@ use datagen::world::{Config, World};
 use datagen::{table, time, validate};
 
 #[derive(Parser)]
-#[command(name = "datagen", version, about = "Deterministic synthetic raw-layer generator for a bar-management SaaS company")]
+#[command(
+    name = "datagen",
+    version,
+    about = "Deterministic synthetic raw-layer generator for a bar-management SaaS company"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -103,9 +107,14 @@ fn parse_as_of(s: &str) -> Result<i64, String> {
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     let bad = || format!("'{s}' is not K/N; use e.g. --shard 0/2");
     let (k, n) = s.split_once('/').ok_or_else(bad)?;
-    let (k, n) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    let (k, n) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
     if n == 0 || k >= n {
-        return Err(format!("--shard {k}/{n} is out of range: K must be in 0..N, e.g. 0/{n}"));
+        return Err(format!(
+            "--shard {k}/{n} is out of range: K must be in 0..N, e.g. 0/{n}"
+        ));
     }
     Ok((k, n))
 }
@@ -126,7 +135,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Generate(args) => cmd_generate(args),
         Command::Profiles { accounts } => cmd_profiles(accounts),
         Command::Validate { dir } => {
-            let checks = validate::run(&dir).with_context(|| format!("validating {}", dir.display()))?;
+            let checks =
+                validate::run(&dir).with_context(|| format!("validating {}", dir.display()))?;
             print!("{}", validate::render(&checks));
             let failed: Vec<_> = checks.iter().filter(|c| !c.pass).collect();
             println!("{} checks, {} failed", checks.len(), failed.len());
@@ -134,7 +144,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             } else {
                 for c in failed {
-                    eprintln!("FAILED {}: {} (target {}, actual {})", c.table, c.name, c.target, c.actual);
+                    eprintln!(
+                        "FAILED {}: {} (target {}, actual {})",
+                        c.table, c.name, c.target, c.actual
+                    );
                 }
                 Ok(ExitCode::from(1))
             }
@@ -143,8 +156,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let n = std::fs::read_dir(&dir)
                 .with_context(|| format!("reading {}", dir.display()))?
                 .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                .find_map(|f| f.strip_prefix("manifest.part-")?.split_once("-of-")?.1.strip_suffix(".json")?.parse::<usize>().ok());
-            let Some(n) = n else { bail!("{} holds no part manifests", dir.display()) };
+                .find_map(|f| {
+                    f.strip_prefix("manifest.part-")?
+                        .split_once("-of-")?
+                        .1
+                        .strip_suffix(".json")?
+                        .parse::<usize>()
+                        .ok()
+                });
+            let Some(n) = n else {
+                bail!("{} holds no part manifests", dir.display())
+            };
             if !generate::assemble_if_complete(&dir, n)? {
                 bail!("{} does not hold all {n} part manifests yet", dir.display());
             }
@@ -157,11 +179,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
 fn cmd_generate(a: GenerateArgs) -> Result<ExitCode> {
     let profile = match a.accounts {
         Some(0) => bail!("--accounts must be at least 1"),
-        Some(n) if n > 10_000_000 => bail!("--accounts {n} is larger than the supported 10,000,000"),
+        Some(n) if n > 10_000_000 => {
+            bail!("--accounts {n} is larger than the supported 10,000,000")
+        }
         Some(n) => Profile::Custom(n),
         None => a.profile,
     };
-    let out = a.out.unwrap_or_else(|| PathBuf::from("output").join(profile.name()));
+    let out = a
+        .out
+        .unwrap_or_else(|| PathBuf::from("output").join(profile.name()));
     if a.format == Format::Csv && a.compression == Compression::Snappy {
         bail!("--compression snappy applies to Parquet only; use zstd or none with --format csv");
     }
@@ -183,9 +209,15 @@ fn cmd_generate(a: GenerateArgs) -> Result<ExitCode> {
     };
     let s = generate::run(&opts)?;
     if !a.quiet {
-        println!("{:<34} {:>13} {:>12} {:>9} {:>13}", "table", "rows", "bytes", "cpu s", "rows/s");
+        println!(
+            "{:<34} {:>13} {:>12} {:>9} {:>13}",
+            "table", "rows", "bytes", "cpu s", "rows/s"
+        );
         for (name, rows, bytes, secs) in &s.tables {
-            println!("{name:<34} {rows:>13} {bytes:>12} {secs:>9.2} {:>13.0}", *rows as f64 / secs.max(1e-9));
+            println!(
+                "{name:<34} {rows:>13} {bytes:>12} {secs:>9.2} {:>13.0}",
+                *rows as f64 / secs.max(1e-9)
+            );
         }
         println!(
             "{} rows in {} files, {} bytes, {:.2} s (world {:.2} s), {:.0} rows/s -> {}{}",
@@ -196,7 +228,11 @@ fn cmd_generate(a: GenerateArgs) -> Result<ExitCode> {
             s.world_seconds,
             s.rows as f64 / s.seconds.max(1e-9),
             opts.out.display(),
-            if s.manifest_written { "" } else { " (part manifest; waiting for the other parts)" }
+            if s.manifest_written {
+                ""
+            } else {
+                " (part manifest; waiting for the other parts)"
+            }
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -216,7 +252,10 @@ fn cmd_profiles(accounts: Option<u64>) -> Result<ExitCode> {
                 as_of: time::parse_date(Config::DEFAULT_AS_OF).expect("default date"),
                 tap_window_days: 365,
             });
-            table::all().iter().map(|t| t.shard_rows(&world).iter().sum()).collect()
+            table::all()
+                .iter()
+                .map(|t| t.shard_rows(&world).iter().sum())
+                .collect()
         })
         .collect();
     print!("{:<34}", "table");

@@ -122,8 +122,9 @@ impl Manifest {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Manifest> {
-        let m: Manifest = serde_json::from_str(text)
-            .map_err(|e| Error::Invalid(format!("{} is not a valid manifest: {e}", path.display())))?;
+        let m: Manifest = serde_json::from_str(text).map_err(|e| {
+            Error::Invalid(format!("{} is not a valid manifest: {e}", path.display()))
+        })?;
         if m.format_version != FORMAT_VERSION {
             return Err(Error::Invalid(format!(
                 "{} has manifest format {}, this datagen reads {FORMAT_VERSION}",

@@ -170,7 +170,12 @@ pub fn write_shard(
     };
     sink.flush().at(&tmp)?;
     let (hash, bytes) = (hex::encode(sink.hasher.finalize()), sink.bytes);
-    sink.inner.into_inner().map_err(|e| e.into_error()).at(&tmp)?.sync_all().at(&tmp)?;
+    sink.inner
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .at(&tmp)?
+        .sync_all()
+        .at(&tmp)?;
     std::fs::rename(&tmp, &final_path).at(&final_path)?;
     Ok(ShardEntry {
         path: format!("{rel_dir}/{file_name}"),

@@ -35,7 +35,12 @@ const COUNTS: &[(&str, u64, u64, u64)] = &[
     ("hubspot_tickets", 400, 40_000, 160_000),
     ("marketing_campaigns", 25, 1_250, 5_000),
     ("marketing_campaign_performance", 7_500, 375_000, 1_500_000),
-    ("marketing_attribution_touchpoints", 15_000, 750_000, 3_000_000),
+    (
+        "marketing_attribution_touchpoints",
+        15_000,
+        750_000,
+        3_000_000,
+    ),
     ("marketing_mqls", 200, 20_000, 80_000),
     ("ga_sessions", 30_000, 1_500_000, 6_000_000),
     ("app_user_sessions", 50_000, 2_500_000, 10_000_000),
@@ -113,6 +118,9 @@ mod tests {
         assert_eq!(p.count("app_locations"), Some(1166)); // 1165.5 rounds up
         assert_eq!(p.count("app_devices"), Some(3497));
         assert_eq!(p.count("stripe_prices"), Some(12));
-        assert_eq!(Profile::Custom(10_000).count("iot_tap_events"), Some(50_000_000));
+        assert_eq!(
+            Profile::Custom(10_000).count("iot_tap_events"),
+            Some(50_000_000)
+        );
     }
 }

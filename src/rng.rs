@@ -31,7 +31,9 @@ pub struct Rand(Xoshiro256PlusPlus);
 
 impl Rand {
     pub fn new(seed: u64, name: &str, index: u64) -> Self {
-        Rand(Xoshiro256PlusPlus::seed_from_u64(stable_hash(seed, name, index)))
+        Rand(Xoshiro256PlusPlus::seed_from_u64(stable_hash(
+            seed, name, index,
+        )))
     }
 
     #[inline]
@@ -87,7 +89,9 @@ impl Rand {
     }
 
     pub fn normal(&mut self, mean: f64, sd: f64) -> f64 {
-        Normal::new(mean, sd).expect("valid normal").sample(&mut self.0)
+        Normal::new(mean, sd)
+            .expect("valid normal")
+            .sample(&mut self.0)
     }
 
     /// Log-normal with the given median and log-space sigma.
@@ -101,7 +105,9 @@ impl Rand {
         if lambda <= 0.0 {
             return 0;
         }
-        Poisson::new(lambda).expect("valid poisson").sample(&mut self.0) as u64
+        Poisson::new(lambda)
+            .expect("valid poisson")
+            .sample(&mut self.0) as u64
     }
 
     /// Exponential with the given mean.

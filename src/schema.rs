@@ -6,6 +6,9 @@ use std::sync::Arc;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use serde::{Deserialize, Serialize};
 
+/// Time zone of every timestamp column: an offset, which every Arrow reader understands.
+pub const UTC: &str = "+00:00";
+
 /// The logical column types the generator writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -33,7 +36,9 @@ impl ColType {
             ColType::Bool => DataType::Boolean,
             ColType::Text | ColType::Json => DataType::Utf8,
             ColType::Date => DataType::Date32,
-            ColType::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            ColType::Timestamp => {
+                DataType::Timestamp(TimeUnit::Microsecond, Some(crate::schema::UTC.into()))
+            }
             ColType::Money => DataType::Decimal128(12, 2),
         }
     }

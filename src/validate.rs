@@ -48,7 +48,13 @@ impl Check {
 
     /// A check whose target is "no violations".
     pub fn zero(table: &str, name: impl Into<String>, violations: usize) -> Check {
-        Check::new(table, name, "0 violations", format!("{violations} violations"), violations == 0)
+        Check::new(
+            table,
+            name,
+            "0 violations",
+            format!("{violations} violations"),
+            violations == 0,
+        )
     }
 }
 
@@ -152,7 +158,11 @@ impl Dataset {
         let arrays: Vec<&dyn Array> = batches.iter().map(|b| b.column(0).as_ref()).collect();
         if arrays.is_empty() {
             let entry = self.entry(table)?;
-            let c = entry.columns.iter().find(|c| c.name == column).expect("checked");
+            let c = entry
+                .columns
+                .iter()
+                .find(|c| c.name == column)
+                .expect("checked");
             return Ok(arrow::array::new_empty_array(&c.ty.arrow()));
         }
         arrow::compute::concat(&arrays)
@@ -166,35 +176,52 @@ impl Dataset {
 
     pub fn i32s(&self, table: &str, column: &str) -> Result<Vec<i32>> {
         let a = self.column(table, column)?;
-        Ok(a.as_primitive::<arrow::datatypes::Int32Type>().values().to_vec())
+        Ok(a.as_primitive::<arrow::datatypes::Int32Type>()
+            .values()
+            .to_vec())
     }
 
     /// Required strings (nulls read as empty).
     pub fn texts(&self, table: &str, column: &str) -> Result<Vec<String>> {
         let a = self.column(table, column)?;
-        Ok(a.as_string::<i32>().iter().map(|s| s.unwrap_or("").to_string()).collect())
+        Ok(a.as_string::<i32>()
+            .iter()
+            .map(|s| s.unwrap_or("").to_string())
+            .collect())
     }
 
     /// Required timestamps in microseconds.
     pub fn instants(&self, table: &str, column: &str) -> Result<Vec<i64>> {
         let a = self.column(table, column)?;
-        Ok(a.as_primitive::<TimestampMicrosecondType>().values().to_vec())
+        Ok(a.as_primitive::<TimestampMicrosecondType>()
+            .values()
+            .to_vec())
     }
 
     /// Index of each key value, for joins.
     pub fn index(&self, table: &str, column: &str) -> Result<HashMap<i64, usize>> {
-        Ok(self.i64s(table, column)?.into_iter().enumerate().map(|(i, k)| (k, i)).collect())
+        Ok(self
+            .i64s(table, column)?
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| (k, i))
+            .collect())
     }
 
     /// Timestamps in microseconds; None for nulls.
     pub fn timestamps(&self, table: &str, column: &str) -> Result<Vec<Option<i64>>> {
         let a = self.column(table, column)?;
-        Ok(a.as_primitive::<TimestampMicrosecondType>().iter().collect())
+        Ok(a.as_primitive::<TimestampMicrosecondType>()
+            .iter()
+            .collect())
     }
 
     pub fn strings(&self, table: &str, column: &str) -> Result<Vec<Option<String>>> {
         let a = self.column(table, column)?;
-        Ok(a.as_string::<i32>().iter().map(|s| s.map(String::from)).collect())
+        Ok(a.as_string::<i32>()
+            .iter()
+            .map(|s| s.map(String::from))
+            .collect())
     }
 
     /// Money columns as whole cents.
@@ -248,7 +275,11 @@ fn generic_checks(ds: &Dataset, entry: &TableEntry, checks: &mut Vec<Check>) -> 
         t,
         "shards match manifest checksums",
         format!("{} shards intact", entry.shards.len()),
-        if ok { format!("{} intact", entry.shards.len()) } else { bad.join(", ") },
+        if ok {
+            format!("{} intact", entry.shards.len())
+        } else {
+            bad.join(", ")
+        },
         ok,
     ));
     if !ok {
@@ -279,7 +310,11 @@ fn generic_checks(ds: &Dataset, entry: &TableEntry, checks: &mut Vec<Check>) -> 
         if !c.nullable || !c.accepted_values.is_empty() {
             let a = ds.column(t, &c.name)?;
             if !c.nullable && a.null_count() > 0 {
-                checks.push(Check::zero(t, format!("{} not null", c.name), a.null_count()));
+                checks.push(Check::zero(
+                    t,
+                    format!("{} not null", c.name),
+                    a.null_count(),
+                ));
             }
             if !c.accepted_values.is_empty() {
                 let bad = a
@@ -298,7 +333,10 @@ fn generic_checks(ds: &Dataset, entry: &TableEntry, checks: &mut Vec<Check>) -> 
             continue;
         };
         let _ = parent;
-        let parents: HashSet<i64> = ds.i64s(&fk.references_table, &fk.references_column)?.into_iter().collect();
+        let parents: HashSet<i64> = ds
+            .i64s(&fk.references_table, &fk.references_column)?
+            .into_iter()
+            .collect();
         let children = ds.column(t, &fk.column)?;
         let orphans = children
             .as_primitive::<Int64Type>()
@@ -308,7 +346,10 @@ fn generic_checks(ds: &Dataset, entry: &TableEntry, checks: &mut Vec<Check>) -> 
             .count();
         checks.push(Check::zero(
             t,
-            format!("{} references {}.{}", fk.column, fk.references_table, fk.references_column),
+            format!(
+                "{} references {}.{}",
+                fk.column, fk.references_table, fk.references_column
+            ),
             orphans,
         ));
     }
@@ -322,7 +363,10 @@ pub fn run(dir: &Path) -> Result<Vec<Check>> {
     for entry in &ds.manifest.tables {
         generic_checks(&ds, entry, &mut checks)?;
     }
-    if checks.iter().any(|c| !c.pass && c.name.contains("checksum")) {
+    if checks
+        .iter()
+        .any(|c| !c.pass && c.name.contains("checksum"))
+    {
         return Ok(checks);
     }
     for entry in &ds.manifest.tables {
@@ -335,9 +379,21 @@ pub fn run(dir: &Path) -> Result<Vec<Check>> {
 
 /// The check table as text: check | target | actual | pass.
 pub fn render(checks: &[Check]) -> String {
-    let w_name = checks.iter().map(|c| c.table.len() + c.name.len() + 2).max().unwrap_or(5);
-    let w_target = checks.iter().map(|c| c.target.len()).max().unwrap_or(6).min(60);
-    let mut s = format!("{:<w_name$} | {:<w_target$} | actual | pass\n", "check", "target");
+    let w_name = checks
+        .iter()
+        .map(|c| c.table.len() + c.name.len() + 2)
+        .max()
+        .unwrap_or(5);
+    let w_target = checks
+        .iter()
+        .map(|c| c.target.len())
+        .max()
+        .unwrap_or(6)
+        .min(60);
+    let mut s = format!(
+        "{:<w_name$} | {:<w_target$} | actual | pass\n",
+        "check", "target"
+    );
     for c in checks {
         s.push_str(&format!(
             "{:<w_name$} | {:<w_target$} | {} | {}\n",

@@ -25,21 +25,40 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
             col("account_id", Int64, "Surrogate key of the account."),
             col("account_name", Text, "Company name."),
             col("domain", Text, "Company web and e-mail domain."),
-            col("industry", Text, "Industry of the company.")
-                .accepted(&["Restaurant", "Bar", "Hotel", "Other"]),
-            col("plan_tier", Text, "Current (or last) plan tier.")
-                .accepted(&["basic", "pro", "enterprise"]),
-            col("mrr", Money, "Monthly recurring revenue of the current (or last) plan, USD."),
+            col("industry", Text, "Industry of the company.").accepted(&[
+                "Restaurant",
+                "Bar",
+                "Hotel",
+                "Other",
+            ]),
+            col("plan_tier", Text, "Current (or last) plan tier.").accepted(&[
+                "basic",
+                "pro",
+                "enterprise",
+            ]),
+            col(
+                "mrr",
+                Money,
+                "Monthly recurring revenue of the current (or last) plan, USD.",
+            ),
             col("billing_interval", Text, "How the account is billed.")
                 .accepted(&["month", "year"]),
             col("employee_count", Int32, "Employees of the company."),
             col("hq_city", Text, "City of the headquarters."),
-            col("hq_state", Text, "US state of the headquarters (two-letter code)."),
+            col(
+                "hq_state",
+                Text,
+                "US state of the headquarters (two-letter code).",
+            ),
             col("status", Text, "Lifecycle status at the as-of date.")
                 .accepted(&["trialing", "active", "churned"]),
             col("created_at", Timestamp, "When the account signed up."),
-            col("churned_at", Timestamp, "When the account stopped paying; null while a customer.")
-                .nullable(),
+            col(
+                "churned_at",
+                Timestamp,
+                "When the account stopped paying; null while a customer.",
+            )
+            .nullable(),
         ],
         &[],
     )
@@ -71,7 +90,10 @@ impl Table for AccountsTable {
                     texts(a.iter().map(|a| INDUSTRIES[a.industry as usize])),
                     texts(a.iter().map(|a| TIERS[a.tier as usize])),
                     money(a.iter().map(|a| a.mrr_dollars * 100)),
-                    texts(a.iter().map(|a| if a.annual_billing { "year" } else { "month" })),
+                    texts(
+                        a.iter()
+                            .map(|a| if a.annual_billing { "year" } else { "month" }),
+                    ),
                     i32s(a.iter().map(|a| a.employees)),
                     texts(a.iter().map(|a| CITIES[a.hq_city as usize].name)),
                     texts(a.iter().map(|a| CITIES[a.hq_city as usize].state)),
@@ -102,7 +124,12 @@ impl AccountsTable {
             v.iter().map(String::as_str).collect()
         }
         let mut checks = vec![
-            share_check(t, "industry mix", &refs(&industry), &zip(&INDUSTRIES, &INDUSTRY_SHARES)),
+            share_check(
+                t,
+                "industry mix",
+                &refs(&industry),
+                &zip(&INDUSTRIES, &INDUSTRY_SHARES),
+            ),
             share_check(t, "plan tier mix", &refs(&tier), &zip(&TIERS, &TIER_SHARES)),
         ];
         let bad_mrr = tier
@@ -113,7 +140,11 @@ impl AccountsTable {
                 **m < lo * 100 || **m > hi * 100
             })
             .count();
-        checks.push(Check::zero(t, "mrr inside its tier's range ($299–999 / 999–2,999 / 2,999–9,999)", bad_mrr));
+        checks.push(Check::zero(
+            t,
+            "mrr inside its tier's range ($299–999 / 999–2,999 / 2,999–9,999)",
+            bad_mrr,
+        ));
         let bad_emp = tier
             .iter()
             .zip(&employees)
@@ -122,7 +153,11 @@ impl AccountsTable {
                 i64::from(**e) < lo || i64::from(**e) > hi
             })
             .count();
-        checks.push(Check::zero(t, "employee_count inside its tier's range (5–500)", bad_emp));
+        checks.push(Check::zero(
+            t,
+            "employee_count inside its tier's range (5–500)",
+            bad_emp,
+        ));
         // Growth: new accounts per history year, compounded yearly rate first → last year.
         let start = crate::time::add_months(ds.end_ts, -60);
         let year = (ds.end_ts - start) / 5;
@@ -135,7 +170,11 @@ impl AccountsTable {
                 per_year[((c - start) / year).min(4) as usize] += 1.0;
             }
         }
-        checks.push(Check::zero(t, "created_at inside the 5-year history", outside));
+        checks.push(Check::zero(
+            t,
+            "created_at inside the 5-year history",
+            outside,
+        ));
         let growth = (per_year[4] / per_year[0].max(1.0)).powf(0.25);
         let tol = if created.len() >= 5_000 { 0.08 } else { 0.45 };
         checks.push(Check::new(

@@ -9,7 +9,9 @@ use crate::error::Result;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards, rows_by_account};
 use crate::validate::{Check, Dataset, share_check};
-use crate::world::{DEVICE_MODELS, DEVICE_STATUS_SHARES, DEVICE_STATUSES, Device, FIRMWARE, TIERS, World};
+use crate::world::{
+    DEVICE_MODELS, DEVICE_STATUS_SHARES, DEVICE_STATUSES, Device, FIRMWARE, TIERS, World,
+};
 
 pub struct DevicesTable;
 
@@ -20,14 +22,29 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
         "device_id",
         vec![
             col("device_id", Int64, "Surrogate key of the device."),
-            col("location_id", Int64, "Location where the device is installed."),
-            col("account_id", Int64, "Account owning the device (the location's account)."),
+            col(
+                "location_id",
+                Int64,
+                "Location where the device is installed.",
+            ),
+            col(
+                "account_id",
+                Int64,
+                "Account owning the device (the location's account).",
+            ),
             col("serial_number", Text, "Hardware serial number."),
             col("model", Text, "Hardware model.").accepted(&DEVICE_MODELS),
             col("firmware_version", Text, "Firmware version last reported."),
-            col("status", Text, "Status at the as-of date.")
-                .accepted(&["online", "offline", "maintenance"]),
-            col("installed_at", Timestamp, "When the device was installed (after its location)."),
+            col("status", Text, "Status at the as-of date.").accepted(&[
+                "online",
+                "offline",
+                "maintenance",
+            ]),
+            col(
+                "installed_at",
+                Timestamp,
+                "When the device was installed (after its location).",
+            ),
             col("last_seen_at", Timestamp, "Last time the device reported."),
         ],
         &[
@@ -64,22 +81,25 @@ impl Table for DevicesTable {
         };
         let first = loc(r.start, false).devices.start as usize;
         let last = loc(r.end - 1, true).devices.end as usize;
-        let build = |d: &[Device]| {
-            batch(
-                &SCHEMA,
-                vec![
-                    i64s(d.iter().map(|d| d.id)),
-                    i64s(d.iter().map(|d| world.locations[d.location as usize].id)),
-                    i64s(d.iter().map(|d| world.accounts[d.account as usize].id)),
-                    texts(d.iter().map(|d| format!("TAP{}-{:08}", d.model + 1, d.id * 7919 % 100_000_000))),
-                    texts(d.iter().map(|d| DEVICE_MODELS[d.model as usize])),
-                    texts(d.iter().map(|d| FIRMWARE[d.firmware as usize].0)),
-                    texts(d.iter().map(|d| DEVICE_STATUSES[d.status as usize])),
-                    timestamps(d.iter().map(|d| d.installed_at)),
-                    timestamps(d.iter().map(|d| d.last_seen_at)),
-                ],
-            )
-        };
+        let build =
+            |d: &[Device]| {
+                batch(
+                    &SCHEMA,
+                    vec![
+                        i64s(d.iter().map(|d| d.id)),
+                        i64s(d.iter().map(|d| world.locations[d.location as usize].id)),
+                        i64s(d.iter().map(|d| world.accounts[d.account as usize].id)),
+                        texts(d.iter().map(|d| {
+                            format!("TAP{}-{:08}", d.model + 1, d.id * 7919 % 100_000_000)
+                        })),
+                        texts(d.iter().map(|d| DEVICE_MODELS[d.model as usize])),
+                        texts(d.iter().map(|d| FIRMWARE[d.firmware as usize].0)),
+                        texts(d.iter().map(|d| DEVICE_STATUSES[d.status as usize])),
+                        timestamps(d.iter().map(|d| d.installed_at)),
+                        timestamps(d.iter().map(|d| d.last_seen_at)),
+                    ],
+                )
+            };
         emit_chunks(&world.devices[first..last], build, emit)
     }
 
@@ -100,7 +120,9 @@ impl Table for DevicesTable {
         let (mut early, mut wrong_account, mut bad_seen) = (0, 0, 0);
         let mut live_status = Vec::new();
         for i in 0..location.len() {
-            let Some(&l) = locations.get(&location[i]) else { continue };
+            let Some(&l) = locations.get(&location[i]) else {
+                continue;
+            };
             per_location[l] += 1;
             early += usize::from(installed[i] < l_created[l]);
             wrong_account += usize::from(l_account[l] != account[i]);
@@ -116,13 +138,32 @@ impl Table for DevicesTable {
         let mut checks = vec![
             Check::zero(t, "installed after its location was created", early),
             Check::zero(t, "account_id is the location's account", wrong_account),
-            Check::zero(t, "last seen after install, before the as-of date", bad_seen),
-            Check::zero(t, "2–5 devices per location", per_location.iter().filter(|&&n| !(2..=5).contains(&n)).count()),
-            share_check(t, "status mix (devices of live accounts)", &live_status, &shares),
+            Check::zero(
+                t,
+                "last seen after install, before the as-of date",
+                bad_seen,
+            ),
+            Check::zero(
+                t,
+                "2–5 devices per location",
+                per_location
+                    .iter()
+                    .filter(|&&n| !(2..=5).contains(&n))
+                    .count(),
+            ),
+            share_check(
+                t,
+                "status mix (devices of live accounts)",
+                &live_status,
+                &shares,
+            ),
         ];
         // Higher-value accounts have more devices.
         let mean = |tier: &str| {
-            let v: Vec<f64> = (0..a_tier.len()).filter(|&a| a_tier[a] == tier).map(|a| f64::from(per_account[a])).collect();
+            let v: Vec<f64> = (0..a_tier.len())
+                .filter(|&a| a_tier[a] == tier)
+                .map(|a| f64::from(per_account[a]))
+                .collect();
             v.iter().sum::<f64>() / v.len().max(1) as f64
         };
         let m: Vec<f64> = TIERS.iter().map(|t| mean(t)).collect();

@@ -22,14 +22,21 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
             col("location_id", Int64, "Surrogate key of the location."),
             col("account_id", Int64, "Account that operates the location."),
             col("location_name", Text, "Display name of the venue."),
-            col("location_type", Text, "Role of the venue in the account.")
-                .accepted(&["main", "branch", "franchise"]),
+            col("location_type", Text, "Role of the venue in the account.").accepted(&[
+                "main",
+                "branch",
+                "franchise",
+            ]),
             col("street_address", Text, "Street address."),
             col("city", Text, "City."),
             col("state", Text, "US state (two-letter code)."),
             col("zip_code", Text, "Five-digit ZIP code inside the city."),
             col("timezone", Text, "IANA time zone of the venue."),
-            col("created_at", Timestamp, "When the location was added to the account."),
+            col(
+                "created_at",
+                Timestamp,
+                "When the location was added to the account.",
+            ),
         ],
         &[("account_id", "app_accounts", "account_id")],
     )
@@ -80,7 +87,11 @@ impl Table for LocationsTable {
         let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
         let shares = crate::app::accounts::zip(&LOCATION_TYPES, &LOCATION_TYPE_SHARES);
         let mut checks = vec![share_check(t, "location type mix", &kinds, &shares)];
-        let (city, state, zip) = (ds.texts(t, "city")?, ds.texts(t, "state")?, ds.texts(t, "zip_code")?);
+        let (city, state, zip) = (
+            ds.texts(t, "city")?,
+            ds.texts(t, "state")?,
+            ds.texts(t, "zip_code")?,
+        );
         let bad_geo = (0..city.len())
             .filter(|&i| {
                 !CITIES.iter().any(|c| {
@@ -103,8 +114,15 @@ impl Table for LocationsTable {
                 bad_time += 1;
             }
         }
-        checks.push(Check::zero(t, "created inside the account's life", bad_time));
-        let bad_n = per_account.iter().filter(|&&n| !(1..=5).contains(&n)).count();
+        checks.push(Check::zero(
+            t,
+            "created inside the account's life",
+            bad_time,
+        ));
+        let bad_n = per_account
+            .iter()
+            .filter(|&&n| !(1..=5).contains(&n))
+            .count();
         checks.push(Check::zero(t, "1–5 locations per account", bad_n));
         Ok(checks)
     }

@@ -23,21 +23,44 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
         "Plan periods of each account: a new row at sign-up and at every plan change.",
         "subscription_id",
         vec![
-            col("subscription_id", Int64, "Surrogate key of the plan period."),
+            col(
+                "subscription_id",
+                Int64,
+                "Surrogate key of the plan period.",
+            ),
             col("account_id", Int64, "Account subscribed."),
-            col("plan_tier", Text, "Plan tier of the period.")
-                .accepted(&["basic", "pro", "enterprise"]),
+            col("plan_tier", Text, "Plan tier of the period.").accepted(&[
+                "basic",
+                "pro",
+                "enterprise",
+            ]),
             col("billing_interval", Text, "Billing interval.").accepted(&["month", "year"]),
-            col("mrr", Money, "Monthly recurring revenue of the period, USD."),
+            col(
+                "mrr",
+                Money,
+                "Monthly recurring revenue of the period, USD.",
+            ),
             col("status", Text, "Status at the as-of date.")
                 .accepted(&["trialing", "active", "past_due", "canceled"]),
-            col("change_type", Text, "How the period began.")
-                .accepted(&["new", "upgrade", "downgrade"]),
-            col("trial_start", Timestamp, "Start of the free trial, if the period began with one.")
-                .nullable(),
+            col("change_type", Text, "How the period began.").accepted(&[
+                "new",
+                "upgrade",
+                "downgrade",
+            ]),
+            col(
+                "trial_start",
+                Timestamp,
+                "Start of the free trial, if the period began with one.",
+            )
+            .nullable(),
             col("trial_end", Timestamp, "End of the free trial.").nullable(),
             col("started_at", Timestamp, "Start of the period."),
-            col("ended_at", Timestamp, "End of the period; null while current.").nullable(),
+            col(
+                "ended_at",
+                Timestamp,
+                "End of the period; null while current.",
+            )
+            .nullable(),
             col("end_reason", Text, "Why the period ended.")
                 .nullable()
                 .accepted(&["upgrade", "downgrade", "churn", "trial_expired"]),
@@ -79,7 +102,10 @@ impl Table for SubscriptionsTable {
                     timestamps_opt(s.iter().map(|s| s.trial_end)),
                     timestamps(s.iter().map(|s| s.started_at)),
                     timestamps_opt(s.iter().map(|s| s.ended_at)),
-                    texts_opt(s.iter().map(|s| s.end_reason.map(|r| END_REASONS[r as usize]))),
+                    texts_opt(
+                        s.iter()
+                            .map(|s| s.end_reason.map(|r| END_REASONS[r as usize])),
+                    ),
                 ],
             )
         };
@@ -115,8 +141,13 @@ impl Table for SubscriptionsTable {
                 continue;
             };
             gaps += usize::from(started[subs[0]] != a_created[a]);
-            gaps += subs.windows(2).filter(|w| ended[w[0]] != Some(started[w[1]])).count();
-            mismatched += usize::from(tier[last] != a_tier[a] || mrr[last] != a_mrr[a] || ended[last] != a_churned[a]);
+            gaps += subs
+                .windows(2)
+                .filter(|w| ended[w[0]] != Some(started[w[1]]))
+                .count();
+            mismatched += usize::from(
+                tier[last] != a_tier[a] || mrr[last] != a_mrr[a] || ended[last] != a_churned[a],
+            );
             let first = subs[0];
             if let Some(te) = trial_end[first].filter(|&te| te < ds.end_ts) {
                 trials += 1;
@@ -144,8 +175,16 @@ impl Table for SubscriptionsTable {
         let churn_tol = 0.02 + 2.0 * (ANNUAL_CHURN / paid_years.max(1.0)).sqrt();
         let conv_tol = 0.02 + 4.0 * (0.21 / trials.max(1) as f64).sqrt();
         Ok(vec![
-            Check::zero(t, "continuity: starts at sign-up, each period ends as the next starts", gaps),
-            Check::zero(t, "latest period matches the account's tier, mrr and churn", mismatched),
+            Check::zero(
+                t,
+                "continuity: starts at sign-up, each period ends as the next starts",
+                gaps,
+            ),
+            Check::zero(
+                t,
+                "latest period matches the account's tier, mrr and churn",
+                mismatched,
+            ),
             Check::zero(t, "mrr inside its tier's range", bad_mrr),
             Check::new(
                 t,

@@ -32,13 +32,25 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
             col("first_name", Text, "Given name."),
             col("last_name", Text, "Family name."),
             col("role", Text, "Role in the account.").accepted(&["admin", "manager", "staff"]),
-            col("login_frequency", Text, "How often the user usually logs in.")
-                .accepted(&["daily", "weekly", "monthly"]),
+            col(
+                "login_frequency",
+                Text,
+                "How often the user usually logs in.",
+            )
+            .accepted(&["daily", "weekly", "monthly"]),
             col("permissions", Json, "Permissions granted by the role."),
-            col("is_active", Bool, "Whether the user can log in at the as-of date."),
+            col(
+                "is_active",
+                Bool,
+                "Whether the user can log in at the as-of date.",
+            ),
             col("created_at", Timestamp, "When the user was invited."),
-            col("last_login_at", Timestamp, "Last login; null if the user never logged in.")
-                .nullable(),
+            col(
+                "last_login_at",
+                Timestamp,
+                "Last login; null if the user never logged in.",
+            )
+            .nullable(),
         ],
         &[("account_id", "app_accounts", "account_id")],
     )
@@ -72,7 +84,10 @@ impl Table for UsersTable {
                     texts(u.iter().map(|u| u.first_name)),
                     texts(u.iter().map(|u| u.last_name)),
                     texts(u.iter().map(|u| ROLES[u.role as usize])),
-                    texts(u.iter().map(|u| LOGIN_FREQUENCIES[u.login_frequency as usize])),
+                    texts(
+                        u.iter()
+                            .map(|u| LOGIN_FREQUENCIES[u.login_frequency as usize]),
+                    ),
                     texts(u.iter().map(|u| PERMISSIONS[u.role as usize])),
                     bools(u.iter().map(|u| u.is_active)),
                     timestamps(u.iter().map(|u| u.created_at)),
@@ -99,18 +114,29 @@ impl Table for UsersTable {
         let mut per_account = vec![0u32; domains.len()];
         let (mut bad_email, mut bad_time) = (0, 0);
         for i in 0..account.len() {
-            let Some(&a) = accounts.get(&account[i]) else { continue };
+            let Some(&a) = accounts.get(&account[i]) else {
+                continue;
+            };
             per_account[a] += 1;
             if email[i].rsplit_once('@').map(|(_, d)| d) != Some(domains[a].as_str()) {
                 bad_email += 1;
             }
-            if created[i] < a_created[a] || last_login[i].is_some_and(|l| l < created[i] || l >= ds.end_ts) {
+            if created[i] < a_created[a]
+                || last_login[i].is_some_and(|l| l < created[i] || l >= ds.end_ts)
+            {
                 bad_time += 1;
             }
         }
         checks.push(Check::zero(t, "email on the account's domain", bad_email));
-        checks.push(Check::zero(t, "created after the account, last login after creation", bad_time));
-        let bad_n = per_account.iter().filter(|&&n| !(2..=10).contains(&n)).count();
+        checks.push(Check::zero(
+            t,
+            "created after the account, last login after creation",
+            bad_time,
+        ));
+        let bad_n = per_account
+            .iter()
+            .filter(|&&n| !(2..=10).contains(&n))
+            .count();
         checks.push(Check::zero(t, "2–10 users per account", bad_n));
         Ok(checks)
     }

@@ -2,6 +2,9 @@
 //! (seed, profile, as-of) in a fixed order and read by every table generator. It holds only the
 //! dimension entities (a few hundred thousand rows at production size); fact tables stream.
 
+// Per-entity counts live in arrays parallel to the entity vectors.
+#![allow(clippy::needless_range_loop)]
+
 pub mod geo;
 pub mod names;
 
@@ -187,7 +190,9 @@ impl World {
                 let t = (1.0 + rng.f64() * g).ln() / YEARLY_GROWTH.ln() / HISTORY_YEARS as f64;
                 let day = time::day_of(start + (t * span) as i64);
                 // Sign-ups happen in business hours, US time (14:00–23:00 UTC).
-                (day * MICROS_PER_DAY + 14 * MICROS_PER_HOUR + rng.below(9 * 3600) as i64 * 1_000_000)
+                (day * MICROS_PER_DAY
+                    + 14 * MICROS_PER_HOUR
+                    + rng.below(9 * 3600) as i64 * 1_000_000)
                     .min(end - MICROS_PER_HOUR)
             })
             .collect();
@@ -259,7 +264,9 @@ impl World {
         let mut n_changes: Vec<u8> = life
             .iter()
             .zip(&caps)
-            .map(|(l, &cap)| (rng.poisson(extra as f64 * paid_days(l) / tenure_total) as u8).min(cap))
+            .map(|(l, &cap)| {
+                (rng.poisson(extra as f64 * paid_days(l) / tenure_total) as u8).min(cap)
+            })
             .collect();
         fit_total_capped(&mut n_changes, extra, &caps, &mut rng);
 
@@ -280,8 +287,8 @@ impl World {
             let name = company_name(&mut rng, industry, hq_city);
             let domain = unique_domain(&name, &mut domains);
             let (elo, ehi) = TIER_EMPLOYEES[tier as usize];
-            let employees = (elo as f64 * (ehi as f64 / elo as f64).powf(rng.f64().powf(1.4)))
-                .round() as i32;
+            let employees =
+                (elo as f64 * (ehi as f64 / elo as f64).powf(rng.f64().powf(1.4))).round() as i32;
             let status = match (l.churned_at, l.trial_end) {
                 (Some(_), _) => 2,
                 (None, Some(t)) if t > end => 0,
@@ -289,8 +296,21 @@ impl World {
             };
             let annual_billing = rng.chance(0.25);
             let sub_start = w.subscriptions.len() as u32;
-            push_subscriptions(&mut w, &mut rng, i as u32, tier, l, created[i], annual_billing, n_changes[i]);
-            let mrr_dollars = w.subscriptions.last().expect("one subscription").mrr_dollars;
+            push_subscriptions(
+                &mut w,
+                &mut rng,
+                i as u32,
+                tier,
+                l,
+                created[i],
+                annual_billing,
+                n_changes[i],
+            );
+            let mrr_dollars = w
+                .subscriptions
+                .last()
+                .expect("one subscription")
+                .mrr_dollars;
             w.accounts.push(Account {
                 id: i as i64 + 1,
                 name,
@@ -544,7 +564,7 @@ fn push_locations(w: &mut World, rng: &mut Rand, account: u32, count: u8) {
                 rng.pick(names::STREET_KINDS)
             ),
             city: city as u16,
-            zip: *rng.pick(c.zips),
+            zip: c.zips[rng.below(c.zips.len() as u64) as usize],
             created_at,
             devices: 0..0,
         });
@@ -571,14 +591,20 @@ fn push_devices(w: &mut World, rng: &mut Rand, location: u32, count: u8) {
             1 => rng.range(MICROS_PER_DAY, 30 * MICROS_PER_DAY),
             _ => rng.range(MICROS_PER_HOUR, 72 * MICROS_PER_HOUR),
         };
-        let last_seen_at = (end - quiet_since).max(installed_at + MICROS_PER_MIN).min(end - 1);
+        let last_seen_at = (end - quiet_since)
+            .max(installed_at + MICROS_PER_MIN)
+            .min(end - 1);
         // Devices update firmware while they report; an older release on one in five.
         let days_before_end = (last_seen_at - end) / MICROS_PER_DAY;
         let newest = FIRMWARE
             .iter()
             .rposition(|&(_, d)| d <= days_before_end)
             .unwrap_or(0);
-        let firmware = if newest > 0 && rng.chance(0.2) { newest - 1 } else { newest } as u8;
+        let firmware = if newest > 0 && rng.chance(0.2) {
+            newest - 1
+        } else {
+            newest
+        } as u8;
         let id = w.devices.len() as i64 + 1;
         w.devices.push(Device {
             id,
@@ -656,13 +682,21 @@ mod tests {
 
     #[test]
     fn exact_counts_for_every_profile() {
-        for p in [Profile::Dev, Profile::Custom(777), Profile::Custom(1), Profile::Custom(2)] {
+        for p in [
+            Profile::Dev,
+            Profile::Custom(777),
+            Profile::Custom(1),
+            Profile::Custom(2),
+        ] {
             let w = World::build(&cfg(p.clone()));
             assert_eq!(w.accounts.len() as u64, p.count("app_accounts").unwrap());
             assert_eq!(w.locations.len() as u64, p.count("app_locations").unwrap());
             assert_eq!(w.users.len() as u64, p.count("app_users").unwrap());
             assert_eq!(w.devices.len() as u64, p.count("app_devices").unwrap());
-            assert_eq!(w.subscriptions.len() as u64, p.count("app_subscriptions").unwrap());
+            assert_eq!(
+                w.subscriptions.len() as u64,
+                p.count("app_subscriptions").unwrap()
+            );
         }
     }
 
@@ -676,7 +710,8 @@ mod tests {
             assert!(d.last_seen_at > d.installed_at && d.last_seen_at < end);
         }
         for a in &w.accounts {
-            let subs = &w.subscriptions[a.subscriptions.start as usize..a.subscriptions.end as usize];
+            let subs =
+                &w.subscriptions[a.subscriptions.start as usize..a.subscriptions.end as usize];
             assert_eq!(subs[0].started_at, a.created_at);
             for p in subs.windows(2) {
                 assert_eq!(p[0].ended_at, Some(p[1].started_at));
