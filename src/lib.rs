@@ -6,6 +6,7 @@ pub mod app;
 pub mod arrays;
 pub mod error;
 pub mod generate;
+pub mod iot;
 pub mod manifest;
 pub mod output;
 pub mod profile;

@@ -50,6 +50,8 @@ pub fn all() -> Vec<&'static dyn Table> {
         &crate::app::users::UsersTable,
         &crate::app::devices::DevicesTable,
         &crate::app::subscriptions::SubscriptionsTable,
+        &crate::iot::tap_events::TapEventsTable,
+        &crate::iot::device_health::DeviceHealthTable,
     ]
 }
 

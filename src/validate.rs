@@ -94,6 +94,21 @@ impl Dataset {
 
     /// Reads the named columns of every shard of a table, in shard order.
     pub fn batches(&self, table: &str, columns: &[&str]) -> Result<Vec<RecordBatch>> {
+        let mut out = Vec::new();
+        self.scan(table, columns, |b| {
+            out.push(b);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Streams the named columns of every shard, batch by batch, with bounded memory.
+    pub fn scan(
+        &self,
+        table: &str,
+        columns: &[&str],
+        mut f: impl FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
         let entry = self.entry(table)?;
         let fields: Vec<Field> = entry
             .columns
@@ -109,7 +124,6 @@ impl Dataset {
                     .map_err(|_| Error::Invalid(format!("{table} has no column {c}")))
             })
             .collect::<Result<_>>()?;
-        let mut out = Vec::new();
         for shard in &entry.shards {
             let path = self.dir.join(&shard.path);
             let file = File::open(&path).at(&path)?;
@@ -130,7 +144,7 @@ impl Dataset {
                     .build()
                     .map_err(pq)?;
                 for b in reader {
-                    out.push(b.map_err(ar)?);
+                    f(b.map_err(ar)?)?;
                 }
             } else {
                 let input: Box<dyn std::io::Read> = if shard.path.ends_with(".zst") {
@@ -145,11 +159,11 @@ impl Dataset {
                     .build(input)
                     .map_err(ar)?;
                 for b in reader {
-                    out.push(b.map_err(ar)?);
+                    f(b.map_err(ar)?)?;
                 }
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// One column of a table, all shards concatenated.

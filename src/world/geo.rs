@@ -164,3 +164,11 @@ pub fn same_state(city: usize, draw: f64) -> usize {
 pub fn weights() -> Vec<f64> {
     CITIES.iter().map(|c| c.weight).collect()
 }
+
+/// Standard UTC offset and daylight-time rule of one of the zones above.
+pub fn zone(tz: &str) -> Option<(i64, bool)> {
+    CITIES
+        .iter()
+        .find(|c| c.tz == tz)
+        .map(|c| (c.utc_offset, c.dst()))
+}

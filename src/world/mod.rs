@@ -164,6 +164,8 @@ pub struct World {
     pub users: Vec<User>,
     pub devices: Vec<Device>,
     pub subscriptions: Vec<Subscription>,
+    /// Pours per device and shard boundaries of the IoT tables, computed on first use.
+    pub tap_plan: std::sync::OnceLock<crate::iot::TapPlan>,
 }
 
 /// Per-account facts decided before the children are drawn.
@@ -277,6 +279,7 @@ impl World {
             users: Vec::with_capacity(count("app_users")),
             devices: Vec::with_capacity(count("app_devices")),
             subscriptions: Vec::with_capacity(count("app_subscriptions")),
+            tap_plan: std::sync::OnceLock::new(),
         };
         let mut domains = HashSet::new();
         let city_weights = geo::weights();

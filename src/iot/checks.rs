@@ -1,0 +1,280 @@
+//! Rules of the IoT tables read back from disk: events inside each device's active span, last
+//! pour at last-seen, the evening peak and weekly cycle in local time, health rows that match
+//! the events and the device status. Tap events are streamed, never held whole.
+
+use std::collections::HashMap;
+
+use arrow::array::AsArray;
+use arrow::datatypes::{Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
+
+use crate::error::Result;
+use crate::time::{self, MICROS_PER_DAY, MICROS_PER_HOUR};
+use crate::validate::{Check, Dataset};
+use crate::world::geo;
+
+/// What validation needs to know of each device.
+pub struct DeviceFacts {
+    pub index: HashMap<i64, usize>,
+    pub location: Vec<i64>,
+    pub installed: Vec<i64>,
+    pub last_seen: Vec<i64>,
+    pub status: Vec<String>,
+    /// (standard offset, observes daylight time) of the device's location.
+    pub zone: Vec<(i64, bool)>,
+}
+
+impl DeviceFacts {
+    pub fn read(ds: &Dataset) -> Result<DeviceFacts> {
+        let loc_index = ds.index("app_locations", "location_id")?;
+        let tz = ds.texts("app_locations", "timezone")?;
+        let location = ds.i64s("app_devices", "location_id")?;
+        let zone = location
+            .iter()
+            .map(|l| {
+                loc_index
+                    .get(l)
+                    .and_then(|&i| geo::zone(&tz[i]))
+                    .unwrap_or((0, false))
+            })
+            .collect();
+        Ok(DeviceFacts {
+            index: ds.index("app_devices", "device_id")?,
+            location,
+            installed: ds.instants("app_devices", "installed_at")?,
+            last_seen: ds.instants("app_devices", "last_seen_at")?,
+            status: ds.texts("app_devices", "status")?,
+            zone,
+        })
+    }
+
+    /// Local time (microseconds) of a UTC instant at device `i`.
+    pub fn local(&self, i: usize, utc: i64) -> i64 {
+        let (std, dst) = self.zone[i];
+        utc + time::us_utc_offset_hours(utc, std, dst) * MICROS_PER_HOUR
+    }
+}
+
+fn window_start(ds: &Dataset) -> i64 {
+    ds.end_ts - ds.manifest.dataset.tap_window_days * MICROS_PER_DAY
+}
+
+/// Per-device event counts, streamed from the tap events.
+pub fn events_per_device(ds: &Dataset, dev: &DeviceFacts) -> Result<Vec<u64>> {
+    let mut counts = vec![0u64; dev.installed.len()];
+    ds.scan("iot_tap_events", &["device_id"], |b| {
+        for id in b.column(0).as_primitive::<Int64Type>().values() {
+            if let Some(&i) = dev.index.get(id) {
+                counts[i] += 1;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(counts)
+}
+
+pub fn tap_event_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "iot_tap_events";
+    let dev = DeviceFacts::read(ds)?;
+    let n = dev.installed.len();
+    let w0 = window_start(ds);
+    let (mut first, mut last) = (vec![i64::MAX; n], vec![i64::MIN; n]);
+    let (mut outside, mut wrong_location, mut bad_duration, mut bad_temp) = (0, 0, 0, 0);
+    let mut by_hour = [0u64; 24];
+    let mut by_day: HashMap<i64, u64> = HashMap::new();
+    let cols = [
+        "device_id",
+        "location_id",
+        "poured_at",
+        "volume_ml",
+        "duration_ms",
+        "flow_rate_ml_s",
+        "temperature_c",
+    ];
+    ds.scan(t, &cols, |b| {
+        let device = b.column(0).as_primitive::<Int64Type>().values();
+        let location = b.column(1).as_primitive::<Int64Type>().values();
+        let at = b
+            .column(2)
+            .as_primitive::<TimestampMicrosecondType>()
+            .values();
+        let volume = b.column(3).as_primitive::<Float64Type>().values();
+        let duration = b.column(4).as_primitive::<Int32Type>().values();
+        let flow = b.column(5).as_primitive::<Float64Type>().values();
+        let temp = b.column(6).as_primitive::<Float64Type>().values();
+        for r in 0..b.num_rows() {
+            let Some(&i) = dev.index.get(&device[r]) else {
+                continue;
+            };
+            let ts = at[r];
+            first[i] = first[i].min(ts);
+            last[i] = last[i].max(ts);
+            outside += usize::from(ts < dev.installed[i].max(w0) || ts > dev.last_seen[i]);
+            wrong_location += usize::from(location[r] != dev.location[i]);
+            let expect = volume[r] / flow[r] * 1000.0;
+            bad_duration += usize::from((f64::from(duration[r]) - expect).abs() > 1.0);
+            bad_temp += usize::from(!(0.0..=8.0).contains(&temp[r]));
+            let local = dev.local(i, ts);
+            by_hour[((local.rem_euclid(MICROS_PER_DAY)) / MICROS_PER_HOUR) as usize] += 1;
+            *by_day.entry(time::day_of(local)).or_default() += 1;
+        }
+        Ok(())
+    })?;
+    let silent = (0..n)
+        .filter(|&i| dev.last_seen[i] > dev.installed[i].max(w0) && first[i] == i64::MAX)
+        .count();
+    let last_mismatch = (0..n)
+        .filter(|&i| first[i] != i64::MAX && last[i] != dev.last_seen[i])
+        .count();
+    let mut hours: Vec<usize> = (0..24).collect();
+    hours.sort_by_key(|&h| std::cmp::Reverse(by_hour[h]));
+    let top: Vec<usize> = hours[..4].to_vec();
+    // Weekly cycle over full local days of the window (the first and last are partial).
+    let (d0, d1) = (time::day_of(w0) + 1, time::day_of(ds.end_ts) - 2);
+    let mut per_weekday = [(0u64, 0u64); 7];
+    for d in d0..=d1 {
+        let e = &mut per_weekday[time::weekday(d) as usize];
+        e.0 += by_day.get(&d).copied().unwrap_or(0);
+        e.1 += 1;
+    }
+    let avg = |days: &[usize]| {
+        let (ev, n) = days.iter().fold((0, 0), |a, &d| {
+            (a.0 + per_weekday[d].0, a.1 + per_weekday[d].1)
+        });
+        ev as f64 / n.max(1) as f64
+    };
+    let weekend_lift = avg(&[4, 5, 6]) / avg(&[0, 1, 2, 3]).max(1e-9);
+    Ok(vec![
+        Check::zero(
+            t,
+            "pours inside the device's installed, reporting span",
+            outside,
+        ),
+        Check::zero(
+            t,
+            "every device reporting inside the window has pours",
+            silent,
+        ),
+        Check::zero(
+            t,
+            "last pour of each device is its last_seen_at",
+            last_mismatch,
+        ),
+        Check::zero(t, "location_id is the device's location", wrong_location),
+        Check::zero(t, "duration = volume / flow rate", bad_duration),
+        Check::zero(t, "line temperature within 0–8 °C", bad_temp),
+        Check::new(
+            t,
+            "busiest 4 local hours inside 18:00–22:00",
+            "hours ⊂ {18,19,20,21,22}",
+            format!("{top:?}"),
+            top.iter().all(|h| (18..=22).contains(h)),
+        ),
+        Check::new(
+            t,
+            "Friday–Sunday busier than Monday–Thursday",
+            "lift 1.25–1.65",
+            format!("{weekend_lift:.2}"),
+            (1.25..=1.65).contains(&weekend_lift),
+        ),
+    ])
+}
+
+pub fn device_health_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "iot_device_health";
+    let dev = DeviceFacts::read(ds)?;
+    let n = dev.installed.len();
+    let w0 = window_start(ds);
+    let as_of = time::day_of(ds.end_ts) - 1;
+    let mut rows = vec![0i64; n];
+    let mut pours = vec![0u64; n];
+    let (mut up_after_quiet, mut down_with_pours, mut status_mismatch) = (0, 0, 0);
+    let (mut degraded_errors, mut degraded_days, mut errors, mut days) = (0f64, 0f64, 0f64, 0f64);
+    let cols = [
+        "device_id",
+        "health_date",
+        "pour_count",
+        "uptime_pct",
+        "error_count",
+        "day_status",
+    ];
+    ds.scan(t, &cols, |b| {
+        let device = b.column(0).as_primitive::<Int64Type>().values();
+        let date = b
+            .column(1)
+            .as_primitive::<arrow::datatypes::Date32Type>()
+            .values();
+        let count = b.column(2).as_primitive::<Int32Type>().values();
+        let uptime = b.column(3).as_primitive::<Float64Type>().values();
+        let err = b.column(4).as_primitive::<Int32Type>().values();
+        let status = b.column(5).as_string::<i32>();
+        for r in 0..b.num_rows() {
+            let Some(&i) = dev.index.get(&device[r]) else {
+                continue;
+            };
+            rows[i] += 1;
+            pours[i] += count[r] as u64;
+            let day = i64::from(date[r]);
+            let quiet_day = time::day_of(dev.local(i, dev.last_seen[i]));
+            up_after_quiet += usize::from(day > quiet_day && uptime[r] > 0.0);
+            down_with_pours += usize::from(count[r] > 0 && uptime[r] <= 0.0);
+            if day == as_of {
+                let want = match dev.status[i].as_str() {
+                    "online" => ["online", "degraded"],
+                    "maintenance" => ["maintenance", "degraded"],
+                    _ => ["offline", "offline"],
+                };
+                let quiet_ok =
+                    dev.status[i] == "online" || day > quiet_day || status.value(r) == "degraded";
+                status_mismatch += usize::from(!want.contains(&status.value(r)) && quiet_ok);
+            }
+            errors += f64::from(err[r]);
+            days += 1.0;
+            if dev.status[i] == "maintenance" && day <= quiet_day && day > quiet_day - 5 {
+                degraded_errors += f64::from(err[r]);
+                degraded_days += 1.0;
+            }
+        }
+        Ok(())
+    })?;
+    let expected_rows = |i: usize| {
+        let from = dev.installed[i].max(w0);
+        as_of - time::day_of(dev.local(i, from)) + 1
+    };
+    let bad_rows = (0..n).filter(|&i| rows[i] != expected_rows(i)).count();
+    let events = if ds.has("iot_tap_events") {
+        Some(events_per_device(ds, &dev)?)
+    } else {
+        None
+    };
+    let mut checks = vec![
+        Check::zero(
+            t,
+            "one row per device per day installed inside the window",
+            bad_rows,
+        ),
+        Check::zero(t, "no uptime after the device went quiet", up_after_quiet),
+        Check::zero(t, "days with pours have uptime", down_with_pours),
+        Check::zero(
+            t,
+            "status on the as-of day agrees with app_devices.status",
+            status_mismatch,
+        ),
+    ];
+    if let Some(events) = events {
+        let off = (0..n).filter(|&i| events[i] != pours[i]).count();
+        checks.push(Check::zero(
+            t,
+            "pour_count per device equals its tap events",
+            off,
+        ));
+    }
+    let lift = (degraded_errors / degraded_days.max(1.0)) / (errors / days.max(1.0)).max(1e-9);
+    checks.push(Check::new(
+        t,
+        "errors rise before maintenance",
+        "≥ 3× the average error rate",
+        format!("{lift:.1}×"),
+        degraded_days == 0.0 || lift >= 3.0,
+    ));
+    Ok(checks)
+}

@@ -1,0 +1,203 @@
+//! `iot_device_health`: one row per device per local day it was installed inside the tap
+//! window. Pour counts are the events' own daily counts; uptime follows the span the device
+//! reported; degradation before maintenance shows in temperature and errors.
+
+use std::sync::LazyLock;
+
+use arrow::record_batch::RecordBatch;
+
+use super::tap_events::{DEGRADE_DAYS, Line, degradation};
+use super::{TapPlan, daily_counts, utc_offset};
+use crate::arrays::*;
+use crate::error::Result;
+use crate::rng::Rand;
+use crate::schema::{ColType::*, TableSchema, col};
+use crate::table::{BATCH_ROWS, Table};
+use crate::time::{self, MICROS_PER_DAY, MICROS_PER_HOUR};
+use crate::world::{Device, World};
+
+pub struct DeviceHealthTable;
+
+pub const DAY_STATUSES: [&str; 4] = ["online", "degraded", "offline", "maintenance"];
+
+static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
+    TableSchema::new(
+        "iot_device_health",
+        "Daily health of each tap device inside the tap window.",
+        "health_id",
+        vec![
+            col("health_id", Int64, "Surrogate key of the device-day."),
+            col("device_id", Int64, "Device."),
+            col(
+                "health_date",
+                Date,
+                "Local calendar day at the device's location.",
+            ),
+            col(
+                "pour_count",
+                Int32,
+                "Pours recorded that day (equals the day's tap events).",
+            ),
+            col(
+                "uptime_pct",
+                Float64,
+                "Share of the day the device was reporting, percent.",
+            ),
+            col(
+                "avg_temperature_c",
+                Float64,
+                "Average line temperature over the day's pours.",
+            )
+            .nullable(),
+            col(
+                "error_count",
+                Int32,
+                "Sensor and connectivity errors reported.",
+            ),
+            col(
+                "maintenance_event",
+                Bool,
+                "Whether the device was taken into maintenance that day.",
+            ),
+            col("day_status", Text, "Status of the device over the day.").accepted(&DAY_STATUSES),
+        ],
+        &[("device_id", "app_devices", "device_id")],
+    )
+});
+
+/// Local days of health rows for a device: from install (or the window start) to the as-of day.
+pub fn health_days(world: &World, d: &Device) -> std::ops::RangeInclusive<i64> {
+    let window_start = world.cfg.end_ts() - world.cfg.tap_window_days * MICROS_PER_DAY;
+    let from = d.installed_at.max(window_start);
+    let first = time::day_of(from + utc_offset(world, d, from) * MICROS_PER_HOUR);
+    first..=world.cfg.as_of
+}
+
+fn rows_of(world: &World, devices: std::ops::Range<usize>) -> u64 {
+    devices
+        .map(|i| {
+            let r = health_days(world, &world.devices[i]);
+            (r.end() - r.start() + 1).max(0) as u64
+        })
+        .sum()
+}
+
+impl Table for DeviceHealthTable {
+    fn schema(&self) -> &'static TableSchema {
+        &SCHEMA
+    }
+
+    fn shard_rows(&self, world: &World) -> Vec<u64> {
+        let plan = TapPlan::of(world);
+        plan.groups
+            .iter()
+            .map(|g| rows_of(world, g.clone()))
+            .collect()
+    }
+
+    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
+        super::checks::device_health_checks(ds)
+    }
+
+    fn generate(
+        &self,
+        world: &World,
+        shard: usize,
+        emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        let plan = TapPlan::of(world);
+        let devices = plan.groups[shard].clone();
+        let seed = world.cfg.seed;
+        let mut next_id = rows_of(world, 0..devices.start) as i64 + 1;
+        let mut rows: Vec<Row> = Vec::with_capacity(BATCH_ROWS);
+        for dev in devices {
+            let d = &world.devices[dev];
+            let (act, counts) = daily_counts(world, dev, plan.per_device[dev]);
+            let line = Line::of(seed, d);
+            let mut rng = Rand::new(seed, "iot_device_health", d.id as u64);
+            for day in health_days(world, d) {
+                let off = utc_offset(world, d, day * MICROS_PER_DAY + 12 * MICROS_PER_HOUR)
+                    * MICROS_PER_HOUR;
+                let (start, end) = (day * MICROS_PER_DAY - off, (day + 1) * MICROS_PER_DAY - off);
+                let pours = act
+                    .filter(|a| (a.first_day..=a.last_day).contains(&day))
+                    .map_or(0, |a| counts[(day - a.first_day) as usize]);
+                let (up_from, up_until) = act.map_or((0, 0), |a| (a.from, a.until));
+                let covered = (up_until.min(end) - up_from.max(start)).max(0) as f64;
+                let mut uptime = 100.0 * covered / MICROS_PER_DAY as f64;
+                if uptime > 0.0 && rng.chance(0.04) {
+                    uptime -= rng.uniform(0.5, 6.0); // short connectivity drops
+                }
+                // A day holding pours reported for part of it, even where the day's edges move
+                // with a daylight-time switch.
+                let floor = if pours > 0 { 0.01 } else { 0.0 };
+                let uptime = ((uptime.clamp(0.0, 100.0) * 100.0).round() / 100.0).max(floor);
+                let deg = degradation(d, (start + end) / 2);
+                let quiet = act.is_none_or(|a| day > a.last_day);
+                let went_quiet = act.is_some_and(|a| day == a.last_day) && d.status == 2;
+                rows.push(Row {
+                    id: next_id,
+                    device: d.id,
+                    day: day as i32,
+                    pours: pours as i32,
+                    uptime,
+                    temperature: (pours > 0).then(|| {
+                        ((2.6 + line.temp_offset + 3.0 * deg + rng.normal(0.0, 0.05)) * 100.0)
+                            .round()
+                            / 100.0
+                    }),
+                    errors: rng.poisson(0.05 + 4.0 * deg) as i32,
+                    maintenance: went_quiet,
+                    status: match (quiet, d.status) {
+                        (true, 2) => 3,
+                        (true, _) => 2,
+                        _ if deg > 1.0 - 3.0 / DEGRADE_DAYS as f64 => 1,
+                        _ => 0,
+                    },
+                });
+                next_id += 1;
+                if rows.len() == BATCH_ROWS {
+                    emit(build(&rows)?)?;
+                    rows.clear();
+                }
+            }
+        }
+        if !rows.is_empty() {
+            emit(build(&rows)?)?;
+        }
+        Ok(())
+    }
+}
+
+struct Row {
+    id: i64,
+    device: i64,
+    day: i32,
+    pours: i32,
+    uptime: f64,
+    temperature: Option<f64>,
+    errors: i32,
+    maintenance: bool,
+    status: u8,
+}
+
+fn build(r: &[Row]) -> Result<RecordBatch> {
+    batch(
+        &SCHEMA,
+        vec![
+            i64s(r.iter().map(|r| r.id)),
+            i64s(r.iter().map(|r| r.device)),
+            dates(r.iter().map(|r| r.day)),
+            i32s(r.iter().map(|r| r.pours)),
+            f64s(r.iter().map(|r| r.uptime)),
+            std::sync::Arc::new(
+                r.iter()
+                    .map(|r| r.temperature)
+                    .collect::<arrow::array::Float64Array>(),
+            ),
+            i32s(r.iter().map(|r| r.errors)),
+            bools(r.iter().map(|r| r.maintenance)),
+            texts(r.iter().map(|r| DAY_STATUSES[r.status as usize])),
+        ],
+    )
+}

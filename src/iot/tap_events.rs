@@ -1,0 +1,303 @@
+//! `iot_tap_events`: every pour measured by a tap's flow meter. Shards are (device range × date
+//! range); each device-day draws from its own stream, so any shard can be rebuilt alone.
+
+use std::sync::{Arc, LazyLock};
+
+use arrow::array::{Float64Array, Int32Array, Int64Array, StringArray, TimestampMicrosecondArray};
+use arrow::record_batch::RecordBatch;
+
+use super::{DATE_RANGES, TapPlan, daily_counts, utc_offset};
+use crate::arrays::batch;
+use crate::error::Result;
+use crate::rng::Rand;
+use crate::schema::{ColType::*, TableSchema, UTC, col};
+use crate::table::{BATCH_ROWS, Table};
+use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_SEC};
+use crate::world::{Device, World};
+
+pub struct TapEventsTable;
+
+pub const PRODUCTS: [&str; 8] = [
+    "lager", "ipa", "pale_ale", "pilsner", "stout", "wheat", "sour", "cider",
+];
+const PRODUCT_WEIGHTS: [f64; 8] = [28.0, 22.0, 12.0, 11.0, 8.0, 9.0, 4.0, 6.0];
+/// Pour sizes in ml: taster, 10 oz, 12 oz, US pint, imperial pint, pitcher.
+pub const POUR_ML: [f64; 6] = [148.0, 296.0, 355.0, 473.0, 568.0, 1_893.0];
+const POUR_WEIGHTS: [[f64; 6]; 3] = [
+    [4.0, 8.0, 20.0, 55.0, 8.0, 5.0],   // lagers and ales
+    [3.0, 25.0, 15.0, 35.0, 20.0, 2.0], // stouts: smaller and imperial pours
+    [25.0, 30.0, 25.0, 18.0, 2.0, 0.0], // sours and ciders: tasters
+];
+/// Flow of a well-balanced line: about 2 oz per second.
+pub const FLOW_ML_S: f64 = 59.0;
+/// Days before going quiet over which a device heading for maintenance degrades.
+pub const DEGRADE_DAYS: i64 = 10;
+
+static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
+    TableSchema::new(
+        "iot_tap_events",
+        "Pours measured by tap flow meters over the trailing tap window.",
+        "event_id",
+        vec![
+            col("event_id", Int64, "Surrogate key of the pour."),
+            col("device_id", Int64, "Device that measured the pour."),
+            col("location_id", Int64, "Location of the device."),
+            col("poured_at", Timestamp, "When the pour ended (UTC)."),
+            col("product_type", Text, "Style of the beer on the tap.").accepted(&PRODUCTS),
+            col("volume_ml", Float64, "Volume poured, millilitres."),
+            col("duration_ms", Int32, "Duration of the pour, milliseconds."),
+            col(
+                "flow_rate_ml_s",
+                Float64,
+                "Average flow during the pour, ml per second.",
+            ),
+            col("temperature_c", Float64, "Line temperature at the tap, °C."),
+            col("pressure_psi", Float64, "CO2 pressure at the keg, psi."),
+        ],
+        &[
+            ("device_id", "app_devices", "device_id"),
+            ("location_id", "app_locations", "location_id"),
+        ],
+    )
+});
+
+/// Cumulative distribution of the local hour of a pour.
+static HOUR_CDF: LazyLock<[f64; 24]> = LazyLock::new(|| {
+    let total: f64 = super::HOUR_WEIGHT.iter().sum();
+    let mut acc = 0.0;
+    let mut cdf = [0.0; 24];
+    for (c, w) in cdf.iter_mut().zip(super::HOUR_WEIGHT) {
+        acc += w / total;
+        *c = acc;
+    }
+    cdf[23] = 1.0;
+    cdf
+});
+
+/// Fixed traits of one device's line.
+pub struct Line {
+    pub flow: f64,
+    pub temp_offset: f64,
+    pub pressure: f64,
+    rotation_days: i64,
+    product_seed: u64,
+}
+
+impl Line {
+    pub fn of(seed: u64, d: &Device) -> Line {
+        let mut r = Rand::new(seed, "iot.line", d.id as u64);
+        Line {
+            flow: r.uniform(0.9, 1.1),
+            temp_offset: r.uniform(-0.5, 0.8),
+            pressure: r.uniform(12.0, 14.0),
+            rotation_days: r.range(7, 28),
+            product_seed: r.u64(),
+        }
+    }
+
+    /// The product on tap on a day: kegs rotate every few weeks.
+    pub fn product(&self, seed: u64, day: i64) -> usize {
+        let keg = day.div_euclid(self.rotation_days) as u64;
+        Rand::new(seed ^ self.product_seed, "iot.keg", keg).weighted(&PRODUCT_WEIGHTS)
+    }
+}
+
+/// 0 → healthy, 1 → at the point of going quiet for maintenance.
+pub fn degradation(d: &Device, t: i64) -> f64 {
+    if d.status != 2 {
+        return 0.0;
+    }
+    let left = (d.last_seen_at - t) as f64 / (DEGRADE_DAYS * MICROS_PER_DAY) as f64;
+    (1.0 - left).clamp(0.0, 1.0)
+}
+
+#[derive(Default)]
+struct Columns {
+    event_id: Vec<i64>,
+    device_id: Vec<i64>,
+    location_id: Vec<i64>,
+    poured_at: Vec<i64>,
+    product: Vec<&'static str>,
+    volume: Vec<f64>,
+    duration: Vec<i32>,
+    flow: Vec<f64>,
+    temperature: Vec<f64>,
+    pressure: Vec<f64>,
+}
+
+impl Columns {
+    fn with_capacity(n: usize) -> Self {
+        Columns {
+            event_id: Vec::with_capacity(n),
+            device_id: Vec::with_capacity(n),
+            location_id: Vec::with_capacity(n),
+            poured_at: Vec::with_capacity(n),
+            product: Vec::with_capacity(n),
+            volume: Vec::with_capacity(n),
+            duration: Vec::with_capacity(n),
+            flow: Vec::with_capacity(n),
+            temperature: Vec::with_capacity(n),
+            pressure: Vec::with_capacity(n),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.event_id.len()
+    }
+
+    /// Moves the buffers into Arrow arrays without copying the numbers.
+    fn take(&mut self) -> Result<RecordBatch> {
+        let c = std::mem::replace(self, Columns::with_capacity(BATCH_ROWS));
+        batch(
+            &SCHEMA,
+            vec![
+                Arc::new(Int64Array::from(c.event_id)),
+                Arc::new(Int64Array::from(c.device_id)),
+                Arc::new(Int64Array::from(c.location_id)),
+                Arc::new(TimestampMicrosecondArray::from(c.poured_at).with_timezone(UTC)),
+                Arc::new(StringArray::from(c.product)),
+                Arc::new(Float64Array::from(c.volume)),
+                Arc::new(Int32Array::from(c.duration)),
+                Arc::new(Float64Array::from(c.flow)),
+                Arc::new(Float64Array::from(c.temperature)),
+                Arc::new(Float64Array::from(c.pressure)),
+            ],
+        )
+    }
+}
+
+#[inline]
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+#[inline]
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+impl Table for TapEventsTable {
+    fn schema(&self) -> &'static TableSchema {
+        &SCHEMA
+    }
+
+    fn shard_rows(&self, world: &World) -> Vec<u64> {
+        let plan = TapPlan::of(world);
+        let mut rows = vec![0u64; plan.shard_count()];
+        for (g, devices) in plan.groups.iter().enumerate() {
+            for dev in devices.clone() {
+                let (act, counts) = daily_counts(world, dev, plan.per_device[dev]);
+                let Some(a) = act else { continue };
+                for (i, c) in counts.iter().enumerate() {
+                    let day = a.first_day + i as i64;
+                    let r = plan.day_bounds.partition_point(|&b| b <= day) - 1;
+                    rows[g * DATE_RANGES + r] += u64::from(*c);
+                }
+            }
+        }
+        rows
+    }
+
+    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
+        super::checks::tap_event_checks(ds)
+    }
+
+    fn generate(
+        &self,
+        world: &World,
+        shard: usize,
+        emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        let plan = TapPlan::of(world);
+        let (devices, range) = plan.shard(shard);
+        let (lo_day, hi_day) = (plan.day_bounds[range], plan.day_bounds[range + 1]);
+        let seed = world.cfg.seed;
+        let cdf = &*HOUR_CDF;
+        let mut cols = Columns::with_capacity(BATCH_ROWS);
+        let mut times: Vec<i64> = Vec::new();
+        for dev in devices {
+            let d = &world.devices[dev];
+            let (act, counts) = daily_counts(world, dev, plan.per_device[dev]);
+            let Some(a) = act else { continue };
+            let line = Line::of(seed, d);
+            let location_id = world.locations[d.location as usize].id;
+            let mut next_id = plan.offsets[dev] as i64 + 1;
+            let mut rng = Rand::new(seed, "iot_tap_events", d.id as u64 * 8 + range as u64);
+            for (i, &count) in counts.iter().enumerate() {
+                let day = a.first_day + i as i64;
+                if day >= hi_day {
+                    break;
+                }
+                if day < lo_day {
+                    next_id += i64::from(count);
+                    continue;
+                }
+                if count == 0 {
+                    continue;
+                }
+                // Local-day times, clamped into the device's active span, then sorted.
+                let off = utc_offset(world, d, day * MICROS_PER_DAY + 12 * MICROS_PER_HOUR)
+                    * MICROS_PER_HOUR;
+                let lo = (day * MICROS_PER_DAY).max(a.from + off);
+                let hi = ((day + 1) * MICROS_PER_DAY - 1).min(a.until + off);
+                let span = (hi - lo + 1).max(1);
+                times.clear();
+                for _ in 0..count {
+                    let u = rng.f64();
+                    let hour = cdf.iter().position(|&c| u < c).unwrap_or(23) as i64;
+                    let t = day * MICROS_PER_DAY
+                        + hour * MICROS_PER_HOUR
+                        + rng.below(3_600 * MICROS_PER_SEC as u64) as i64;
+                    times.push(if t < lo || t > hi {
+                        lo + (t - lo).rem_euclid(span)
+                    } else {
+                        t
+                    });
+                }
+                times.sort_unstable();
+                let last_day = day == a.last_day;
+                let product = line.product(seed, day);
+                let sizes = &POUR_WEIGHTS[match product {
+                    4 => 1,
+                    6 | 7 => 2,
+                    _ => 0,
+                }];
+                for (k, &local) in times.iter().enumerate() {
+                    // The device's final pour is its last report.
+                    let utc = if last_day && k + 1 == times.len() {
+                        a.until
+                    } else {
+                        local - off
+                    };
+                    let deg = degradation(d, utc);
+                    let size = POUR_ML[rng.weighted(sizes)];
+                    let volume = round1(size * (0.93 + 0.1 * rng.f64()));
+                    let flow = round1(
+                        FLOW_ML_S * line.flow * (0.92 + 0.16 * rng.f64()) * (1.0 - 0.35 * deg),
+                    );
+                    cols.event_id.push(next_id);
+                    cols.device_id.push(d.id);
+                    cols.location_id.push(location_id);
+                    cols.poured_at.push(utc);
+                    cols.product.push(PRODUCTS[product]);
+                    cols.volume.push(volume);
+                    cols.duration.push((volume / flow * 1000.0) as i32);
+                    cols.flow.push(flow);
+                    cols.temperature.push(round2(
+                        2.6 + line.temp_offset + 0.6 * (rng.f64() - 0.5) + 3.0 * deg,
+                    ));
+                    cols.pressure
+                        .push(round1(line.pressure + 0.6 * (rng.f64() - 0.5) - 2.0 * deg));
+                    next_id += 1;
+                    if cols.len() == BATCH_ROWS {
+                        emit(cols.take()?)?;
+                    }
+                }
+            }
+        }
+        if cols.len() > 0 {
+            emit(cols.take()?)?;
+        }
+        Ok(())
+    }
+}
