@@ -58,11 +58,23 @@ fn exact_counts_dev_qa_production_and_custom() {
 
 #[test]
 fn identical_bytes_for_any_thread_count() {
+    // Every table at dev size (tap events: four date-range shards) ...
     let (a, b) = (tempdir().unwrap(), tempdir().unwrap());
-    // 25,000 accounts: three account-range shards per table.
-    generate(a.path(), &["--accounts", "25000", "--threads", "1"]);
-    generate(b.path(), &["--accounts", "25000", "--threads", "2"]);
+    generate(a.path(), &["--threads", "1"]);
+    generate(b.path(), &["--threads", "2"]);
     assert_same_files(a.path(), b.path());
+    // ... and the world tables at 25,000 accounts: three account-range shards each.
+    let (c, d) = (tempdir().unwrap(), tempdir().unwrap());
+    let tables = WORLD_TABLES.join(",");
+    generate(
+        c.path(),
+        &["--accounts", "25000", "--tables", &tables, "--threads", "1"],
+    );
+    generate(
+        d.path(),
+        &["--accounts", "25000", "--tables", &tables, "--threads", "2"],
+    );
+    assert_same_files(c.path(), d.path());
 }
 
 #[test]
@@ -73,9 +85,9 @@ fn shard_split_merged_equals_one_full_run() {
         tempdir().unwrap(),
         tempdir().unwrap(),
     );
-    generate(full.path(), &["--accounts", "25000"]);
-    generate(p0.path(), &["--accounts", "25000", "--shard", "0/2"]);
-    generate(p1.path(), &["--accounts", "25000", "--shard", "1/2"]);
+    generate(full.path(), &["--accounts", "150"]);
+    generate(p0.path(), &["--accounts", "150", "--shard", "0/2"]);
+    generate(p1.path(), &["--accounts", "150", "--shard", "1/2"]);
     assert!(
         !p0.path().join("manifest.json").exists(),
         "a part alone is not a dataset"
@@ -88,13 +100,13 @@ fn shard_split_merged_equals_one_full_run() {
 
     // Two parts writing into one folder assemble by themselves.
     let shared = tempdir().unwrap();
-    generate(shared.path(), &["--accounts", "25000", "--shard", "1/2"]);
-    generate(shared.path(), &["--accounts", "25000", "--shard", "0/2"]);
+    generate(shared.path(), &["--accounts", "150", "--shard", "1/2"]);
+    generate(shared.path(), &["--accounts", "150", "--shard", "0/2"]);
     assert_same_files(full.path(), shared.path());
 }
 
 #[test]
-fn csv_output_is_deterministic_and_validates() {
+fn csv_output_with_and_without_zstd_validates() {
     let (a, b) = (tempdir().unwrap(), tempdir().unwrap());
     generate(a.path(), &["--format", "csv", "--threads", "1"]);
     generate(
@@ -187,4 +199,33 @@ fn profiles_lists_exact_counts() {
     let line = text.lines().find(|l| l.starts_with("app_devices")).unwrap();
     let nums: Vec<&str> = line.split_whitespace().skip(1).collect();
     assert_eq!(nums, ["450", "45000", "180000"]);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("iot_tap_events"))
+        .unwrap();
+    let nums: Vec<&str> = line.split_whitespace().skip(1).collect();
+    assert_eq!(nums, ["500000", "50000000", "200000000"]);
+}
+
+#[test]
+fn tap_event_counts_are_exact_for_every_profile_without_writing() {
+    use datagen::table::Table;
+    for p in [
+        Profile::Dev,
+        Profile::Qa,
+        Profile::Production,
+        Profile::Custom(777),
+    ] {
+        let world = datagen::world::World::build(&datagen::world::Config {
+            profile: p.clone(),
+            seed: 42,
+            as_of: datagen::time::parse_date("2025-12-31").unwrap(),
+            tap_window_days: 365,
+        });
+        let rows: u64 = datagen::iot::tap_events::TapEventsTable
+            .shard_rows(&world)
+            .iter()
+            .sum();
+        assert_eq!(rows, p.count("iot_tap_events").unwrap(), "{p}");
+    }
 }

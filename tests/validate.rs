@@ -15,14 +15,26 @@ use tempfile::tempdir;
 /// Rewrites one shard with `edit` applied to its first batch, and updates the manifest so the
 /// checksum still matches: only the content rules can catch the damage.
 pub fn tamper(dir: &Path, table: &str, edit: impl Fn(RecordBatch) -> RecordBatch) {
-    let rel = format!("{table}/part-00000.parquet");
+    tamper_shard(dir, table, 0, edit)
+}
+
+/// `tamper` on the given shard of a table.
+pub fn tamper_shard(
+    dir: &Path,
+    table: &str,
+    shard: usize,
+    edit: impl Fn(RecordBatch) -> RecordBatch,
+) {
+    let rel = format!("{table}/part-{shard:05}.parquet");
     let path = dir.join(&rel);
     let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap())
         .unwrap()
         .build()
         .unwrap();
     let mut batches: Vec<RecordBatch> = reader.map(|b| b.unwrap()).collect();
-    batches[0] = edit(batches[0].clone());
+    for b in batches.iter_mut() {
+        *b = edit(b.clone());
+    }
     let mut w =
         ArrowWriter::try_new(File::create(&path).unwrap(), batches[0].schema(), None).unwrap();
     for b in &batches {
@@ -75,7 +87,7 @@ pub fn validate_fails_with(dir: &Path, check: &str) {
 #[test]
 fn validate_passes_on_generated_data() {
     let dir = tempdir().unwrap();
-    generate(dir.path(), &["--accounts", "3000"]);
+    generate(dir.path(), &["--accounts", "1000"]);
     let o = datagen(&["validate", dir.path().to_str().unwrap()]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{out}");
@@ -117,6 +129,99 @@ fn device_installed_before_its_location_fails() {
         dir.path(),
         "app_devices: installed after its location was created",
     );
+}
+
+fn set_column(batch: RecordBatch, column: &str, array: arrow::array::ArrayRef) -> RecordBatch {
+    let idx = batch.schema().index_of(column).unwrap();
+    let mut cols = batch.columns().to_vec();
+    cols[idx] = array;
+    RecordBatch::try_new(batch.schema(), cols).unwrap()
+}
+
+#[test]
+fn pour_after_last_seen_fails_the_activity_checks() {
+    let dir = tempdir().unwrap();
+    generate(dir.path(), &["--accounts", "20"]);
+    tamper(dir.path(), "iot_tap_events", |b| {
+        let idx = b.schema().index_of("poured_at").unwrap();
+        let old = b
+            .column(idx)
+            .as_any()
+            .downcast_ref::<arrow::array::TimestampMicrosecondArray>()
+            .unwrap()
+            .clone();
+        let late =
+            arrow::array::TimestampMicrosecondArray::from_iter_values((0..old.len()).map(|i| {
+                if i == 5 {
+                    old.value(i) + 400 * 86_400_000_000
+                } else {
+                    old.value(i)
+                }
+            }))
+            .with_timezone("+00:00");
+        set_column(b, "poured_at", Arc::new(late))
+    });
+    validate_fails_with(
+        dir.path(),
+        "iot_tap_events: pours inside the device's installed, reporting span",
+    );
+}
+
+#[test]
+fn health_pour_count_off_by_one_fails() {
+    let dir = tempdir().unwrap();
+    generate(dir.path(), &["--accounts", "20"]);
+    tamper(dir.path(), "iot_device_health", |b| {
+        let idx = b.schema().index_of("pour_count").unwrap();
+        let old = b
+            .column(idx)
+            .as_any()
+            .downcast_ref::<arrow::array::Int32Array>()
+            .unwrap()
+            .clone();
+        let new: arrow::array::Int32Array = (0..old.len())
+            .map(|i| Some(old.value(i) + i32::from(i == 10)))
+            .collect();
+        set_column(b, "pour_count", Arc::new(new))
+    });
+    validate_fails_with(
+        dir.path(),
+        "iot_device_health: pour_count per device equals its tap events",
+    );
+}
+
+#[test]
+fn flat_hourly_pattern_fails_the_peak_check() {
+    let dir = tempdir().unwrap();
+    generate(dir.path(), &["--accounts", "20"]);
+    // Move every pour to 09:00 UTC (small hours in the US).
+    for shard in 0..4 {
+        tamper_shard(dir.path(), "iot_tap_events", shard, move_to_nine);
+    }
+    validate_fails_with(
+        dir.path(),
+        "iot_tap_events: busiest 4 local hours inside 18:00–22:00",
+    );
+}
+
+fn move_to_nine(b: RecordBatch) -> RecordBatch {
+    {
+        let idx = b.schema().index_of("poured_at").unwrap();
+        let old = b
+            .column(idx)
+            .as_any()
+            .downcast_ref::<arrow::array::TimestampMicrosecondArray>()
+            .unwrap()
+            .clone();
+        let day = 86_400_000_000i64;
+        let moved = arrow::array::TimestampMicrosecondArray::from_iter_values(
+            old.values()
+                .iter()
+                .map(|t| t.div_euclid(day) * day + 9 * 3_600_000_000),
+        )
+        .with_timezone("+00:00");
+        set_column(b, "poured_at", Arc::new(moved))
+    }
 }
 
 #[test]
