@@ -1,0 +1,42 @@
+//! Criterion benchmarks of the per-table generators: one shard of each table generated into
+//! record batches (no file I/O), at dev size.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use datagen::profile::Profile;
+use datagen::table;
+use datagen::world::{Config, World};
+
+fn world() -> World {
+    World::build(&Config {
+        profile: Profile::Dev,
+        seed: 42,
+        as_of: datagen::time::parse_date(Config::DEFAULT_AS_OF).unwrap(),
+        tap_window_days: 365,
+    })
+}
+
+fn generators(c: &mut Criterion) {
+    let mut group = c.benchmark_group("generate_shard_0");
+    group.sample_size(10);
+    let w = world();
+    for t in table::all() {
+        let rows = t.shard_rows(&w)[0];
+        group.throughput(Throughput::Elements(rows));
+        group.bench_function(t.name(), |b| {
+            b.iter(|| {
+                let mut n = 0;
+                t.generate(&w, 0, &mut |batch| {
+                    n += batch.num_rows();
+                    Ok(())
+                })
+                .unwrap();
+                assert_eq!(n as u64, rows);
+            })
+        });
+    }
+    group.finish();
+    c.bench_function("world_build_dev", |b| b.iter(world));
+}
+
+criterion_group!(benches, generators);
+criterion_main!(benches);

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Throughput benchmark: generates the qa profile (or production with --production), prints per
+# table rows, CPU seconds, rows/s and cells/s with wall time and peak memory, then writes the
+# same number of 10-column tap-event rows with the DuckDB one-liner (and tpchgen-cli lineitem if
+# installed) on the same disk in the same run, and prints our rate divided by theirs.
+#   scripts/bench.sh [--production] [--out DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+profile=qa
+out="$root/output/bench"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --production) profile=production ;;
+    --out) out="$2"; shift ;;
+    *) echo "unknown flag $1; use --production or --out DIR" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+cargo build --release --quiet
+bin=target/release/datagen
+venv="$root/target/venv"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check "pyarrow>=15" duckdb
+
+measure() { # measure LOG cmd...: runs cmd under /usr/bin/time -v, prints wall seconds
+  local log=$1; shift
+  /usr/bin/time -v "$@" > "$log.out" 2> "$log"
+  python3 - "$log" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+m = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", t).group(1).split(":")
+secs = sum(float(x) * 60 ** i for i, x in enumerate(reversed(m)))
+rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
+print(f"{secs:.2f} {rss / 1024:.0f}")
+PY
+}
+
+echo "== datagen generate --profile $profile (all tables)"
+read -r wall rss < <(measure /tmp/datagen-bench.log $bin generate --profile $profile --out "$out/$profile" --overwrite --quiet)
+"$venv/bin/python" - "$out/$profile" "$wall" "$rss" <<'PY'
+import json, sys
+m = json.load(open(f"{sys.argv[1]}/manifest.json"))
+wall, rss = float(sys.argv[2]), float(sys.argv[3])
+rows = sum(t["rows"] for t in m["tables"])
+cells = sum(t["rows"] * len(t["columns"]) for t in m["tables"])
+size = sum(s["bytes"] for t in m["tables"] for s in t["shards"])
+print(f"{'table':<26}{'rows':>14}{'columns':>9}{'MB':>10}")
+for t in m["tables"]:
+    mb = sum(s["bytes"] for s in t["shards"]) / 1e6
+    print(f"{t['name']:<26}{t['rows']:>14,}{len(t['columns']):>9}{mb:>10.1f}")
+print(f"total {rows:,} rows, {cells:,} cells, {size/1e6:.0f} MB in {wall:.2f} s wall: "
+      f"{rows/wall:,.0f} rows/s, {cells/wall:,.0f} cells/s, peak memory {rss:.0f} MiB")
+PY
+
+echo
+echo "== iot_tap_events alone (both cores)"
+read -r tap_wall tap_rss < <(measure /tmp/datagen-tap.log $bin generate --profile $profile --tables iot_tap_events --out "$out/tap" --overwrite --quiet)
+rows=$(python3 -c "import json;print(json.load(open('$out/tap/manifest.json'))['tables'][0]['rows'])")
+ours=$(python3 -c "print($rows/$tap_wall)")
+printf 'datagen   %d rows in %.2f s: %.0f rows/s, %.0f cells/s, peak %s MiB\n' "$rows" "$tap_wall" "$ours" "$(python3 -c "print($ours*10)")" "$tap_rss"
+
+echo
+echo "== DuckDB one-liner, $rows rows x 10 columns, zstd Parquet"
+cat > /tmp/duck.py <<PY
+import duckdb
+duckdb.sql("""COPY (SELECT i AS event_id, (random()*45000)::BIGINT AS device_id,
+  (random()*15000)::BIGINT AS location_id,
+  TIMESTAMPTZ '2025-01-01 00:00:00+00' + to_microseconds((random()*3.15e13)::BIGINT) AS poured_at,
+  ['lager','ipa','stout','wheat','sour','cider'][1 + (random()*5)::INT] AS product_type,
+  random()*600 AS volume_ml, (random()*10000)::INT AS duration_ms, 50 + random()*20 AS flow_rate_ml_s,
+  2 + random()*2 AS temperature_c, 12 + random()*2 AS pressure_psi
+  FROM range($rows) t(i)) TO '$out/duck.parquet' (FORMAT parquet, COMPRESSION zstd)""")
+PY
+read -r duck_wall duck_rss < <(measure /tmp/duck.log "$venv/bin/python" /tmp/duck.py)
+duck=$(python3 -c "print($rows/$duck_wall)")
+printf 'duckdb    %d rows in %.2f s: %.0f rows/s, peak %s MiB\n' "$rows" "$duck_wall" "$duck" "$duck_rss"
+printf 'ratio datagen / duckdb: %.2f\n' "$(python3 -c "print($ours/$duck)")"
+
+if command -v tpchgen-cli >/dev/null 2>&1; then
+  echo
+  echo "== tpchgen-cli lineitem (scale 1, Parquet zstd)"
+  read -r tw trss < <(measure /tmp/tpch.log tpchgen-cli -s 1 --tables lineitem --format parquet --parquet-compression zstd --output-dir "$out/tpch")
+  printf 'tpchgen   6001215 rows in %.2f s: %.0f rows/s, peak %s MiB; ratio datagen / tpchgen %.2f\n' \
+    "$tw" "$(python3 -c "print(6001215/$tw)")" "$trss" "$(python3 -c "print($ours/(6001215/$tw))")"
+else
+  echo "(tpchgen-cli not installed: skipped)"
+fi
+rm -rf "$out/tap" "$out/duck.parquet" "$out/tpch"
