@@ -2,6 +2,7 @@
 //! bar-management SaaS company. The world model is built once; each table streams its shards
 //! as Arrow record batches into Parquet or CSV files described by a manifest.
 
+pub mod activity;
 pub mod app;
 pub mod arrays;
 pub mod error;

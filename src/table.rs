@@ -50,6 +50,9 @@ pub fn all() -> Vec<&'static dyn Table> {
         &crate::app::users::UsersTable,
         &crate::app::devices::DevicesTable,
         &crate::app::subscriptions::SubscriptionsTable,
+        &crate::activity::sessions::SessionsTable,
+        &crate::activity::page_views::PageViewsTable,
+        &crate::activity::feature_usage::FeatureUsageTable,
         &crate::iot::tap_events::TapEventsTable,
         &crate::iot::device_health::DeviceHealthTable,
     ]

@@ -252,11 +252,21 @@ impl Dataset {
 /// Compares the shares of categories with their targets. The tolerance widens for small samples:
 /// one percentage point plus four standard errors.
 pub fn share_check(table: &str, name: &str, values: &[&str], targets: &[(&str, f64)]) -> Check {
-    let n = values.len().max(1) as f64;
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for v in values {
         *counts.entry(v).or_default() += 1;
     }
+    share_check_counts(table, name, &counts, targets)
+}
+
+/// `share_check` from counts per category, for streamed columns.
+pub fn share_check_counts(
+    table: &str,
+    name: &str,
+    counts: &HashMap<&str, usize>,
+    targets: &[(&str, f64)],
+) -> Check {
+    let n = counts.values().sum::<usize>().max(1) as f64;
     let mut pass = true;
     let mut target = Vec::new();
     let mut actual = Vec::new();

@@ -235,3 +235,57 @@ fn corrupt_shard_fails_the_checksum_check() {
     std::fs::write(&p, bytes).unwrap();
     validate_fails_with(dir.path(), "app_locations: shards match manifest checksums");
 }
+
+#[test]
+fn page_count_mismatch_fails_the_total_check() {
+    let dir = tempdir().unwrap();
+    generate(dir.path(), &["--accounts", "20"]);
+    tamper(dir.path(), "app_user_sessions", |b| {
+        let idx = b.schema().index_of("page_count").unwrap();
+        let old = b
+            .column(idx)
+            .as_any()
+            .downcast_ref::<arrow::array::Int32Array>()
+            .unwrap()
+            .clone();
+        let new: arrow::array::Int32Array = (0..old.len())
+            .map(|i| Some(old.value(i) + i32::from(i == 7)))
+            .collect();
+        set_column(b, "page_count", Arc::new(new))
+    });
+    validate_fails_with(
+        dir.path(),
+        "app_page_views: page views per session equal the session's page_count",
+    );
+}
+
+#[test]
+fn enterprise_feature_on_basic_fails_the_tier_check() {
+    let dir = tempdir().unwrap();
+    generate(dir.path(), &["--accounts", "20"]);
+    // Rename every use to an Enterprise-only feature: basic and pro accounts now use it too.
+    tamper(dir.path(), "app_feature_usage", |b| {
+        let n = b.num_rows();
+        let names =
+            arrow::array::StringArray::from_iter_values(std::iter::repeat_n("api_access", n));
+        set_column(b, "feature_name", Arc::new(names))
+    });
+    validate_fails_with(
+        dir.path(),
+        "app_feature_usage: feature included in the account's tier at that moment",
+    );
+}
+
+#[test]
+fn session_for_an_inactive_user_fails_the_coverage_checks() {
+    let dir = tempdir().unwrap();
+    generate(dir.path(), &["--accounts", "20"]);
+    tamper(dir.path(), "app_users", |b| {
+        let nobody = arrow::array::BooleanArray::from(vec![false; b.num_rows()]);
+        set_column(b, "is_active", Arc::new(nobody))
+    });
+    validate_fails_with(
+        dir.path(),
+        "app_user_sessions: sessions only for active users of live accounts",
+    );
+}

@@ -166,6 +166,8 @@ pub struct World {
     pub subscriptions: Vec<Subscription>,
     /// Pours per device and shard boundaries of the IoT tables, computed on first use.
     pub tap_plan: std::sync::OnceLock<crate::iot::TapPlan>,
+    /// Sessions per user of the activity tables, computed on first use.
+    pub activity_plan: std::sync::OnceLock<crate::activity::ActivityPlan>,
 }
 
 /// Per-account facts decided before the children are drawn.
@@ -280,6 +282,7 @@ impl World {
             devices: Vec::with_capacity(count("app_devices")),
             subscriptions: Vec::with_capacity(count("app_subscriptions")),
             tap_plan: std::sync::OnceLock::new(),
+            activity_plan: std::sync::OnceLock::new(),
         };
         let mut domains = HashSet::new();
         let city_weights = geo::weights();

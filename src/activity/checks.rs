@@ -1,0 +1,298 @@
+//! Rules of the activity tables read back from disk: session coverage of active users, page
+//! views that add up to each session's page count, feature use that the plan tier allowed.
+
+use std::collections::HashMap;
+
+use arrow::array::AsArray;
+use arrow::datatypes::{Int32Type, Int64Type, TimestampMicrosecondType};
+
+use super::ACTIVITY_DAYS;
+use super::feature_usage::FEATURES;
+use crate::error::Result;
+use crate::time::MICROS_PER_DAY;
+use crate::validate::{Check, Dataset, share_check_counts};
+use crate::world::TIERS;
+
+/// Sessions by id: (start, end, page count).
+fn sessions(ds: &Dataset) -> Result<HashMap<i64, (i64, i64, i32)>> {
+    let mut out = HashMap::new();
+    ds.scan(
+        "app_user_sessions",
+        &["session_id", "started_at", "ended_at", "page_count"],
+        |b| {
+            let id = b.column(0).as_primitive::<Int64Type>().values();
+            let s = b
+                .column(1)
+                .as_primitive::<TimestampMicrosecondType>()
+                .values();
+            let e = b
+                .column(2)
+                .as_primitive::<TimestampMicrosecondType>()
+                .values();
+            let p = b.column(3).as_primitive::<Int32Type>().values();
+            for i in 0..b.num_rows() {
+                out.insert(id[i], (s[i], e[i], p[i]));
+            }
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
+pub fn session_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "app_user_sessions";
+    let users = ds.index("app_users", "user_id")?;
+    let u_account = ds.i64s("app_users", "account_id")?;
+    let u_active = ds.column("app_users", "is_active")?;
+    let u_active = u_active.as_boolean();
+    let u_created = ds.instants("app_users", "created_at")?;
+    let u_last = ds.timestamps("app_users", "last_login_at")?;
+    let u_freq = ds.texts("app_users", "login_frequency")?;
+    let accounts = ds.index("app_accounts", "account_id")?;
+    let a_status = ds.texts("app_accounts", "status")?;
+    let l_account = ds.i64s("app_locations", "account_id")?;
+    let l_state = ds.texts("app_locations", "state")?;
+    let mut states: HashMap<i64, Vec<&str>> = HashMap::new();
+    for (a, s) in l_account.iter().zip(&l_state) {
+        states.entry(*a).or_default().push(s);
+    }
+    let window = ds.end_ts - ACTIVITY_DAYS * MICROS_PER_DAY;
+    let user = ds.i64s(t, "user_id")?;
+    let started = ds.instants(t, "started_at")?;
+    let ended = ds.instants(t, "ended_at")?;
+    let duration = ds.i64s(t, "duration_s")?;
+    let geo = ds.texts(t, "geo_state")?;
+    let (mut ineligible, mut outside, mut bad_end, mut bad_geo) = (0, 0, 0, 0);
+    let mut count = vec![0u64; u_account.len()];
+    let mut latest = vec![i64::MIN; u_account.len()];
+    for i in 0..user.len() {
+        let Some(&u) = users.get(&user[i]) else {
+            continue;
+        };
+        count[u] += 1;
+        latest[u] = latest[u].max(started[i]);
+        let live = accounts
+            .get(&u_account[u])
+            .is_some_and(|&a| a_status[a] != "churned");
+        ineligible += usize::from(!(u_active.value(u) && live));
+        let from = u_created[u].max(window);
+        outside += usize::from(started[i] < from || u_last[u].is_none_or(|l| started[i] > l));
+        bad_end +=
+            usize::from(ended[i] >= ds.end_ts || ended[i] - started[i] != duration[i] * 1_000_000);
+        bad_geo += usize::from(
+            !states
+                .get(&u_account[u])
+                .is_some_and(|s| s.contains(&geo[i].as_str())),
+        );
+    }
+    let eligible = |u: usize| {
+        let live = accounts
+            .get(&u_account[u])
+            .is_some_and(|&a| a_status[a] != "churned");
+        u_active.value(u) && live && u_last[u].is_some_and(|l| l > u_created[u].max(window))
+    };
+    let uncovered = (0..count.len())
+        .filter(|&u| eligible(u) && count[u] == 0)
+        .count();
+    let last_mismatch = (0..count.len())
+        .filter(|&u| count[u] > 0 && Some(latest[u]) != u_last[u])
+        .count();
+    let mean = |f: &str| {
+        let v: Vec<u64> = (0..count.len())
+            .filter(|&u| eligible(u) && u_freq[u] == f)
+            .map(|u| count[u])
+            .collect();
+        v.iter().sum::<u64>() as f64 / v.len().max(1) as f64
+    };
+    let (d, w, m) = (mean("daily"), mean("weekly"), mean("monthly"));
+    Ok(vec![
+        Check::zero(
+            t,
+            "every active user of a live account has sessions",
+            uncovered,
+        ),
+        Check::zero(
+            t,
+            "sessions only for active users of live accounts",
+            ineligible,
+        ),
+        Check::zero(
+            t,
+            "sessions inside the user's life and the activity year",
+            outside,
+        ),
+        Check::zero(
+            t,
+            "last session starts at the user's last_login_at",
+            last_mismatch,
+        ),
+        Check::zero(
+            t,
+            "ended_at = started_at + duration, before the as-of date",
+            bad_end,
+        ),
+        Check::zero(
+            t,
+            "IP geolocates to a state of the account's locations",
+            bad_geo,
+        ),
+        Check::new(
+            t,
+            "sessions per user follow login frequency",
+            "daily > weekly > monthly",
+            format!("{d:.1} / {w:.1} / {m:.1}"),
+            d > w && w > m,
+        ),
+    ])
+}
+
+pub fn page_view_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "app_page_views";
+    let sessions = sessions(ds)?;
+    let mut seen: HashMap<i64, (i32, i32, i32)> = HashMap::with_capacity(sessions.len());
+    let mut outside = 0;
+    ds.scan(
+        t,
+        &["session_id", "viewed_at", "view_order", "is_exit"],
+        |b| {
+            let id = b.column(0).as_primitive::<Int64Type>().values();
+            let at = b
+                .column(1)
+                .as_primitive::<TimestampMicrosecondType>()
+                .values();
+            let order = b.column(2).as_primitive::<Int32Type>().values();
+            let exit = b.column(3).as_boolean();
+            for i in 0..b.num_rows() {
+                let e = seen.entry(id[i]).or_default();
+                e.0 += 1;
+                if exit.value(i) {
+                    e.1 += 1;
+                    e.2 = order[i];
+                }
+                if let Some(&(s, end, _)) = sessions.get(&id[i]) {
+                    outside += usize::from(at[i] < s || at[i] > end);
+                }
+            }
+            Ok(())
+        },
+    )?;
+    let mismatch = sessions
+        .iter()
+        .filter(|(id, (_, _, pages))| seen.get(id).map_or(0, |e| e.0) != *pages)
+        .count();
+    let bad_exit = seen.values().filter(|e| e.1 != 1 || e.2 != e.0).count();
+    Ok(vec![
+        Check::zero(
+            t,
+            "page views per session equal the session's page_count",
+            mismatch,
+        ),
+        Check::zero(t, "one exit page per session, the last one", bad_exit),
+        Check::zero(t, "viewed inside the session", outside),
+    ])
+}
+
+pub fn feature_usage_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "app_feature_usage";
+    let sessions = sessions(ds)?;
+    // Plan periods per account, to know the tier at any moment.
+    let s_account = ds.i64s("app_subscriptions", "account_id")?;
+    let s_start = ds.instants("app_subscriptions", "started_at")?;
+    let s_tier = ds.texts("app_subscriptions", "plan_tier")?;
+    let mut periods: HashMap<i64, Vec<(i64, usize)>> = HashMap::new();
+    for i in 0..s_account.len() {
+        let tier = TIERS.iter().position(|x| *x == s_tier[i]).unwrap_or(0);
+        periods
+            .entry(s_account[i])
+            .or_default()
+            .push((s_start[i], tier));
+    }
+    periods.values_mut().for_each(|v| v.sort_unstable());
+    let (mut not_included, mut wrong_tier, mut unreleased, mut outside) = (0, 0, 0, 0);
+    let mut statuses: HashMap<&str, usize> = HashMap::new();
+    let newest = FEATURES
+        .iter()
+        .min_by_key(|f| f.released_days_ago)
+        .expect("features");
+    let release = ds.end_ts - newest.released_days_ago * MICROS_PER_DAY;
+    let (mut early, mut late, mut early_all, mut late_all) = (0f64, 0f64, 0f64, 0f64);
+    let cols = [
+        "session_id",
+        "account_id",
+        "feature_name",
+        "plan_tier",
+        "used_at",
+        "status",
+    ];
+    ds.scan(t, &cols, |b| {
+        let session = b.column(0).as_primitive::<Int64Type>().values();
+        let account = b.column(1).as_primitive::<Int64Type>().values();
+        let name = b.column(2).as_string::<i32>();
+        let tier_col = b.column(3).as_string::<i32>();
+        let at = b
+            .column(4)
+            .as_primitive::<TimestampMicrosecondType>()
+            .values();
+        let status = b.column(5).as_string::<i32>();
+        for i in 0..b.num_rows() {
+            let tier = periods
+                .get(&account[i])
+                .and_then(|p| p.iter().rfind(|(s, _)| *s <= at[i]))
+                .map_or(0, |p| p.1);
+            wrong_tier += usize::from(tier_col.value(i) != TIERS[tier]);
+            match FEATURES.iter().find(|f| f.name == name.value(i)) {
+                Some(f) => {
+                    not_included += usize::from(usize::from(f.min_tier) > tier);
+                    unreleased +=
+                        usize::from(at[i] < ds.end_ts - f.released_days_ago * MICROS_PER_DAY);
+                }
+                None => not_included += 1,
+            }
+            if let Some(&(s, e, _)) = sessions.get(&session[i]) {
+                outside += usize::from(at[i] < s || at[i] > e);
+            }
+            let s = super::feature_usage::STATUSES
+                .iter()
+                .find(|s| **s == status.value(i));
+            *statuses.entry(s.copied().unwrap_or("other")).or_default() += 1;
+            // Adoption: the newest feature's share of use, first 30 days vs the last 30.
+            let is_new = name.value(i) == newest.name;
+            if (release..release + 30 * MICROS_PER_DAY).contains(&at[i]) {
+                early_all += 1.0;
+                early += f64::from(u8::from(is_new));
+            } else if at[i] >= ds.end_ts - 30 * MICROS_PER_DAY {
+                late_all += 1.0;
+                late += f64::from(u8::from(is_new));
+            }
+        }
+        Ok(())
+    })?;
+    let (early, late) = (early / early_all.max(1.0), late / late_all.max(1.0));
+    Ok(vec![
+        Check::zero(
+            t,
+            "feature included in the account's tier at that moment",
+            not_included,
+        ),
+        Check::zero(
+            t,
+            "plan_tier is the subscription's tier at used_at",
+            wrong_tier,
+        ),
+        Check::zero(t, "used after the feature's release", unreleased),
+        Check::zero(t, "used inside its session", outside),
+        share_check_counts(
+            t,
+            "success / error mix",
+            &statuses,
+            &[("success", 94.0), ("error", 5.0), ("timeout", 1.0)],
+        ),
+        Check::new(
+            t,
+            format!("adoption of {} grows after release", newest.name),
+            "share in the last 30 days > first 30 days",
+            format!("{:.2} % → {:.2} %", early * 100.0, late * 100.0),
+            late > early,
+        ),
+    ])
+}

@@ -1,0 +1,226 @@
+//! `app_feature_usage`: features used inside sessions. A feature appears only after its release,
+//! only on a plan tier that includes it at that moment, and adoption ramps up after release.
+
+use std::sync::LazyLock;
+
+use arrow::record_batch::RecordBatch;
+
+use super::{ActivityPlan, per_session, user_sessions};
+use crate::arrays::*;
+use crate::error::Result;
+use crate::iot::apportion;
+use crate::rng::Rand;
+use crate::schema::{ColType::*, TableSchema, col};
+use crate::table::{BATCH_ROWS, Table};
+use crate::time::MICROS_PER_DAY;
+use crate::world::{TIERS, World};
+
+pub struct FeatureUsageTable;
+
+/// A product feature: name, category, lowest tier that includes it, release (days before the
+/// as-of date) and base popularity.
+pub struct Feature {
+    pub name: &'static str,
+    pub category: &'static str,
+    pub min_tier: u8,
+    pub released_days_ago: i64,
+    pub popularity: f64,
+}
+
+const fn f(
+    name: &'static str,
+    category: &'static str,
+    min_tier: u8,
+    released_days_ago: i64,
+    popularity: f64,
+) -> Feature {
+    Feature {
+        name,
+        category,
+        min_tier,
+        released_days_ago,
+        popularity,
+    }
+}
+
+pub const FEATURES: [Feature; 12] = [
+    f("pour_dashboard", "analytics", 0, 2_000, 20.0),
+    f("inventory_tracking", "inventory", 0, 1_900, 15.0),
+    f("menu_editor", "operations", 0, 1_800, 8.0),
+    f("keg_alerts", "inventory", 0, 1_500, 12.0),
+    f("staff_scheduling", "operations", 1, 1_200, 8.0),
+    f("api_access", "integrations", 2, 1_100, 4.0),
+    f("sales_reports", "analytics", 1, 1_000, 10.0),
+    f("multi_location_rollup", "analytics", 2, 900, 6.0),
+    f("loss_prevention", "analytics", 1, 700, 7.0),
+    f("pos_integration", "integrations", 1, 600, 6.0),
+    f("demand_forecasting", "analytics", 2, 300, 5.0),
+    f("pour_insights_ai", "analytics", 2, 120, 6.0),
+];
+pub const STATUSES: [&str; 3] = ["success", "error", "timeout"];
+/// Days for adoption to reach ~63 % of a feature's eventual use.
+pub const ADOPTION_DAYS: f64 = 60.0;
+
+static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
+    TableSchema::new(
+        "app_feature_usage",
+        "Uses of product features inside user sessions.",
+        "usage_id",
+        vec![
+            col("usage_id", Int64, "Surrogate key of the feature use."),
+            col(
+                "session_id",
+                Int64,
+                "Session in which the feature was used.",
+            ),
+            col("user_id", Int64, "User."),
+            col("account_id", Int64, "Account of the user."),
+            col("feature_name", Text, "Feature used."),
+            col("feature_category", Text, "Product area of the feature.").accepted(&[
+                "analytics",
+                "inventory",
+                "operations",
+                "integrations",
+            ]),
+            col(
+                "plan_tier",
+                Text,
+                "Account's plan tier when the feature was used.",
+            )
+            .accepted(&["basic", "pro", "enterprise"]),
+            col("used_at", Timestamp, "When the feature was used."),
+            col("duration_ms", Int32, "Time the action took, milliseconds."),
+            col("status", Text, "Outcome of the action.").accepted(&STATUSES),
+        ],
+        &[
+            ("session_id", "app_user_sessions", "session_id"),
+            ("user_id", "app_users", "user_id"),
+            ("account_id", "app_accounts", "account_id"),
+        ],
+    )
+});
+
+struct Row {
+    id: i64,
+    session: i64,
+    user: i64,
+    account: i64,
+    feature: u8,
+    tier: u8,
+    at: i64,
+    ms: i32,
+    status: u8,
+}
+
+impl Table for FeatureUsageTable {
+    fn schema(&self) -> &'static TableSchema {
+        &SCHEMA
+    }
+
+    fn shard_rows(&self, world: &World) -> Vec<u64> {
+        let k = per_session(world, "app_feature_usage");
+        ActivityPlan::of(world)
+            .shard_sessions(world)
+            .iter()
+            .map(|s| s * k)
+            .collect()
+    }
+
+    fn generate(
+        &self,
+        world: &World,
+        shard: usize,
+        emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        let plan = ActivityPlan::of(world);
+        let k = per_session(world, "app_feature_usage");
+        let pages = per_session(world, "app_page_views");
+        let end = world.cfg.end_ts();
+        let mut rows: Vec<Row> = Vec::with_capacity(BATCH_ROWS);
+        let mut weights = [0.0; FEATURES.len()];
+        for u in ActivityPlan::users(world, shard) {
+            let user = &world.users[u];
+            let account = &world.accounts[user.account as usize];
+            let subs = &world.subscriptions
+                [account.subscriptions.start as usize..account.subscriptions.end as usize];
+            let mut rng = Rand::new(world.cfg.seed, "app_feature_usage", user.id as u64);
+            let mut next_id = (plan.offsets[u] * k) as i64 + 1;
+            let sessions = user_sessions(world, plan, u, pages);
+            // Engaged sessions use more features: spread k per session over the user's sessions.
+            let spread: Vec<f64> = sessions.iter().map(|s| f64::from(s.pages)).collect();
+            let uses = apportion(k * sessions.len() as u64, &spread);
+            for (s, n) in sessions.iter().zip(uses) {
+                let duration = s
+                    .duration_s
+                    .min((end - 1 - s.started_at) / 1_000_000)
+                    .max(1);
+                let mut times: Vec<i64> = (0..n)
+                    .map(|_| s.started_at + rng.below(duration as u64 * 1_000_000) as i64)
+                    .collect();
+                times.sort_unstable();
+                for at in times {
+                    let tier = subs
+                        .iter()
+                        .rfind(|p| p.started_at <= at)
+                        .map_or(account.tier, |p| p.tier);
+                    for (w, f) in weights.iter_mut().zip(&FEATURES) {
+                        let age = (at - (end - f.released_days_ago * MICROS_PER_DAY)) as f64
+                            / MICROS_PER_DAY as f64;
+                        *w = if f.min_tier <= tier && age > 0.0 {
+                            f.popularity
+                                * (1.0 - (-age / ADOPTION_DAYS).exp())
+                                * (1.0 + 0.3 * f64::from(tier))
+                        } else {
+                            0.0
+                        };
+                    }
+                    let feature = rng.weighted(&weights) as u8;
+                    let status = rng.weighted(&[94.0, 5.0, 1.0]) as u8;
+                    rows.push(Row {
+                        id: next_id,
+                        session: s.id,
+                        user: user.id,
+                        account: account.id,
+                        feature,
+                        tier,
+                        at,
+                        ms: (rng.lognormal(350.0, 0.8) * if status == 2 { 30.0 } else { 1.0 })
+                            as i32,
+                        status,
+                    });
+                    next_id += 1;
+                    if rows.len() == BATCH_ROWS {
+                        emit(build(&rows)?)?;
+                        rows.clear();
+                    }
+                }
+            }
+        }
+        if !rows.is_empty() {
+            emit(build(&rows)?)?;
+        }
+        Ok(())
+    }
+
+    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
+        super::checks::feature_usage_checks(ds)
+    }
+}
+
+fn build(r: &[Row]) -> Result<RecordBatch> {
+    batch(
+        &SCHEMA,
+        vec![
+            i64s(r.iter().map(|r| r.id)),
+            i64s(r.iter().map(|r| r.session)),
+            i64s(r.iter().map(|r| r.user)),
+            i64s(r.iter().map(|r| r.account)),
+            texts(r.iter().map(|r| FEATURES[r.feature as usize].name)),
+            texts(r.iter().map(|r| FEATURES[r.feature as usize].category)),
+            texts(r.iter().map(|r| TIERS[r.tier as usize])),
+            timestamps(r.iter().map(|r| r.at)),
+            i32s(r.iter().map(|r| r.ms)),
+            texts(r.iter().map(|r| STATUSES[r.status as usize])),
+        ],
+    )
+}
