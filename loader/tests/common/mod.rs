@@ -1,0 +1,149 @@
+//! Shared helpers: a real PostgreSQL from DATABASE_URL (scripts/test.sh starts one), datasets
+//! generated with the datagen library, and the loader binary.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use datagen::generate::{Options, run};
+use datagen::output::{Compression, Format};
+use datagen::profile::Profile;
+use datagen::world::Config;
+
+pub fn database_url() -> String {
+    std::env::var("DATABASE_URL").expect(
+        "DATABASE_URL must point at a PostgreSQL server: run scripts/test.sh, which starts one",
+    )
+}
+
+pub fn generate(out: &Path, accounts: Option<u64>, format: Format) {
+    run(&Options {
+        cfg: Config {
+            profile: accounts.map_or(Profile::Dev, Profile::Custom),
+            seed: 42,
+            as_of: datagen::time::parse_date(Config::DEFAULT_AS_OF).unwrap(),
+            tap_window_days: 365,
+        },
+        out: out.to_path_buf(),
+        format,
+        compression: Compression::Zstd,
+        tables: None,
+        threads: None,
+        shard: None,
+        overwrite: true,
+        progress: false,
+    })
+    .expect("dataset generated");
+}
+
+pub fn load(dir: &Path, schema: &str, extra: &[&str]) -> Output {
+    load_with_url(dir, schema, &database_url(), extra)
+}
+
+pub fn load_with_url(dir: &Path, schema: &str, url: &str, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_datagen-load"))
+        .arg(dir)
+        .args(["--schema", schema, "--quiet"])
+        .args(extra)
+        .env("DATABASE_URL", url)
+        .output()
+        .expect("datagen-load runs")
+}
+
+pub fn client() -> postgres_client::Client {
+    postgres_client::Client::new(&database_url())
+}
+
+/// A small synchronous wrapper over tokio-postgres for assertions.
+pub mod postgres_client {
+    pub struct Client {
+        rt: tokio::runtime::Runtime,
+        inner: tokio_postgres::Client,
+    }
+
+    impl Client {
+        pub fn new(url: &str) -> Client {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let inner = rt.block_on(async {
+                let (c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                    .await
+                    .expect("connect");
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+                c
+            });
+            Client { rt, inner }
+        }
+
+        pub fn i64(&self, sql: &str) -> i64 {
+            self.rt
+                .block_on(self.inner.query_one(sql, &[]))
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                .get(0)
+        }
+
+        pub fn strings(&self, sql: &str) -> Vec<String> {
+            self.rt
+                .block_on(self.inner.query(sql, &[]))
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                .iter()
+                .map(|r| r.get(0))
+                .collect()
+        }
+
+        pub fn exec(&self, sql: &str) {
+            self.rt
+                .block_on(self.inner.batch_execute(sql))
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+
+        pub fn inner(&self) -> (&tokio::runtime::Runtime, &tokio_postgres::Client) {
+            (&self.rt, &self.inner)
+        }
+    }
+}
+
+/// Table name → rows, from the manifest.
+pub fn manifest_rows(dir: &Path) -> Vec<(String, i64)> {
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    m["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["rows"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+pub fn assert_loaded(dir: &Path, schema: &str) {
+    let c = client();
+    for (table, rows) in manifest_rows(dir) {
+        assert_eq!(
+            c.i64(&format!("SELECT count(*) FROM {schema}.{table}")),
+            rows,
+            "{table}"
+        );
+        let pk = c.i64(&format!(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = '{schema}.{table}'::regclass AND contype = 'p' AND convalidated"
+        ));
+        assert_eq!(pk, 1, "{table} primary key");
+    }
+    let unvalidated = c.i64(&format!(
+        "SELECT count(*) FROM pg_constraint WHERE connamespace = '{schema}'::regnamespace AND contype = 'f' AND NOT convalidated"
+    ));
+    assert_eq!(unvalidated, 0);
+}
+
+pub fn drop_schema(schema: &str) {
+    client().exec(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+}

@@ -1,0 +1,208 @@
+//! End-to-end loads into a real PostgreSQL: counts and constraints, crash safety, corrupt
+//! shards, CSV, reruns, and bad input.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+use datagen::output::Format;
+use tempfile::tempdir;
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn loads_dev_with_every_key_and_foreign_key_validated_and_reruns_change_nothing() {
+    let dir = tempdir().unwrap();
+    generate(dir.path(), None, Format::Parquet);
+    drop_schema("t_dev");
+    let o = load(dir.path(), "t_dev", &["--jobs", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_loaded(dir.path(), "t_dev");
+    let c = client();
+    let fks = c.i64("SELECT count(*) FROM pg_constraint WHERE connamespace = 't_dev'::regnamespace AND contype = 'f'");
+    let declared: usize = {
+        let m: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join("manifest.json")).unwrap(),
+        )
+        .unwrap();
+        m["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["foreign_keys"].as_array().unwrap().len())
+            .sum()
+    };
+    assert_eq!(fks as usize, declared, "every declared foreign key exists");
+    let loaded_at = c.i64("SELECT count(*) FROM t_dev.app_accounts WHERE _loaded_at IS NOT NULL");
+    assert_eq!(loaded_at, 100);
+    // A finished load run again changes nothing.
+    let before = c.strings("SELECT string_agg(shard_path || loaded_at::text, ',' ORDER BY shard_path) FROM t_dev._datagen_ledger");
+    let o = load(dir.path(), "t_dev", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let after = c.strings("SELECT string_agg(shard_path || loaded_at::text, ',' ORDER BY shard_path) FROM t_dev._datagen_ledger");
+    assert_eq!(before, after);
+    assert_loaded(dir.path(), "t_dev");
+    drop_schema("t_dev");
+}
+
+#[test]
+fn killed_load_reruns_to_exactly_once() {
+    let dir = tempdir().unwrap();
+    generate(dir.path(), Some(400), Format::Parquet);
+    drop_schema("t_kill");
+    let total_shards: i64 = {
+        let m: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join("manifest.json")).unwrap(),
+        )
+        .unwrap();
+        m["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["shards"].as_array().unwrap().len() as i64)
+            .sum()
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_datagen-load"))
+        .arg(dir.path())
+        .args(["--schema", "t_kill", "--quiet", "--jobs", "1"])
+        .env("DATABASE_URL", database_url())
+        .spawn()
+        .unwrap();
+    // Kill it once some, but not all, shards are committed.
+    let c = client();
+    let start = Instant::now();
+    let mut killed_at = None;
+    while start.elapsed() < Duration::from_secs(120) {
+        let exists = c.i64("SELECT count(*) FROM pg_tables WHERE schemaname = 't_kill' AND tablename = '_datagen_ledger'");
+        if exists == 1 {
+            let n = c.i64("SELECT count(*) FROM t_kill._datagen_ledger");
+            if n >= 2 && n < total_shards {
+                child.kill().unwrap(); // SIGKILL
+                killed_at = Some(n);
+                break;
+            }
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.wait().unwrap();
+    let killed_at =
+        killed_at.expect("the load was killed midway (it finished too fast to interrupt)");
+    let committed = c.i64("SELECT count(*) FROM t_kill._datagen_ledger");
+    assert!(
+        committed >= killed_at && committed < total_shards,
+        "{committed} of {total_shards}"
+    );
+    let o = load(dir.path(), "t_kill", &["--jobs", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_loaded(dir.path(), "t_kill");
+    assert_eq!(
+        c.i64("SELECT count(*) FROM t_kill._datagen_ledger"),
+        total_shards
+    );
+    drop_schema("t_kill");
+}
+
+#[test]
+fn corrupt_shard_names_the_file_and_a_rerun_after_repair_completes() {
+    let dir = tempdir().unwrap();
+    generate(dir.path(), Some(30), Format::Parquet);
+    drop_schema("t_corrupt");
+    let shard = dir.path().join("iot_tap_events/part-00002.parquet");
+    let good = std::fs::read(&shard).unwrap();
+    let mut bad = good.clone();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 0x55;
+    std::fs::write(&shard, &bad).unwrap();
+    let o = load(dir.path(), "t_corrupt", &["--jobs", "1"]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("iot_tap_events/part-00002.parquet") && err.contains("corrupt"),
+        "{err}"
+    );
+    let c = client();
+    let ledger_has_it = c.i64("SELECT count(*) FROM t_corrupt._datagen_ledger WHERE shard_path = 'iot_tap_events/part-00002.parquet'");
+    assert_eq!(ledger_has_it, 0, "a failed shard is never counted as done");
+    std::fs::write(&shard, &good).unwrap();
+    let o = load(dir.path(), "t_corrupt", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_loaded(dir.path(), "t_corrupt");
+    drop_schema("t_corrupt");
+}
+
+#[test]
+fn csv_shards_load_with_copy_csv() {
+    let dir = tempdir().unwrap();
+    generate(dir.path(), Some(20), Format::Csv);
+    drop_schema("t_csv");
+    let o = load(dir.path(), "t_csv", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_loaded(dir.path(), "t_csv");
+    drop_schema("t_csv");
+}
+
+#[test]
+fn bad_input_gives_clear_errors_without_the_password() {
+    let dir = tempdir().unwrap();
+    generate(dir.path(), Some(5), Format::Parquet);
+    let url = database_url();
+    // Refused login.
+    let wrong = url.replacen(":datagen@", ":not-the-password@", 1);
+    let o = load_with_url(dir.path(), "t_bad", &wrong, &[]);
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(err.contains("password authentication failed"), "{err}");
+    assert!(!err.contains("not-the-password"), "password leaked: {err}");
+    // Unreachable server.
+    let o = load_with_url(
+        dir.path(),
+        "t_bad",
+        "postgres://postgres:secret@127.0.0.1:1/db",
+        &[],
+    );
+    let err = stderr(&o);
+    assert!(
+        !o.status.success() && err.contains("cannot connect to postgres@127.0.0.1:1/db"),
+        "{err}"
+    );
+    assert!(!err.contains("secret"), "{err}");
+    // A schema that is not a plain identifier.
+    let o = load(dir.path(), "Raw; DROP TABLE x", &[]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("not a plain identifier"),
+        "{}",
+        stderr(&o)
+    );
+    // A table that exists with other columns.
+    drop_schema("t_bad");
+    client().exec("CREATE SCHEMA t_bad; CREATE TABLE t_bad.app_accounts (account_id text)");
+    let o = load(dir.path(), "t_bad", &[]);
+    let err = stderr(&o);
+    assert!(
+        !o.status.success() && err.contains("t_bad.app_accounts exists with other columns"),
+        "{err}"
+    );
+    // --replace takes it over.
+    let o = load(dir.path(), "t_bad", &["--replace"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_loaded(dir.path(), "t_bad");
+    // A missing shard.
+    let gone = tempdir().unwrap();
+    generate(gone.path(), Some(5), Format::Parquet);
+    std::fs::remove_file(gone.path().join("app_users/part-00000.parquet")).unwrap();
+    let o = load(gone.path(), "t_missing", &[]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("app_users/part-00000.parquet"),
+        "{}",
+        stderr(&o)
+    );
+    drop_schema("t_bad");
+    drop_schema("t_missing");
+}
