@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test: formatting and lints, the Rust unit and integration tests (optimised build:
-# data generation in a debug build is far too slow), and the pyarrow read-back test from a
-# virtualenv this script creates. Needs only cargo and python3 on the PATH.
+# Runs every test: formatting and lints, the Rust unit and integration tests of both packages
+# (optimised build: data generation in a debug build is far too slow) against a real
+# PostgreSQL, the pyarrow read-back test, and dbt build + source freshness over a loaded dev
+# dataset. Starts a throwaway PostgreSQL (scripts/postgres.sh) unless DATABASE_URL is set, and
+# creates its own Python virtualenv (pyarrow, dbt-postgres). Needs cargo and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -12,23 +14,45 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy -D warnings"
-cargo clippy --release --all-targets -- -D warnings
+cargo clippy --release --workspace --all-targets -- -D warnings
 
-step "cargo test --release"
-cargo test --release
+step "PostgreSQL"
+if [ -z "${DATABASE_URL:-}" ]; then
+  DATABASE_URL=$(scripts/postgres.sh)
+fi
+export DATABASE_URL
+echo "using ${DATABASE_URL%%://*}://…@${DATABASE_URL##*@}"
 
-step "python virtualenv with pyarrow"
+step "cargo test --release --workspace"
+cargo test --release --workspace
+
+step "python virtualenv with pyarrow and dbt-postgres"
 venv="$root/target/venv"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check "pyarrow>=15"
+"$venv/bin/pip" install --quiet --disable-pip-version-check "pyarrow>=15" "dbt-core~=1.10.0" "dbt-postgres~=1.9.0"
 
-step "pyarrow reads the dev dataset"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+step "generate, validate and read back the dev dataset with pyarrow"
 ./target/release/datagen generate --quiet --out "$tmp/dev"
 ./target/release/datagen validate "$tmp/dev" > "$tmp/validate.txt" || { cat "$tmp/validate.txt"; exit 1; }
+tail -n 1 "$tmp/validate.txt"
 "$venv/bin/python" tests/python/check_parquet.py "$tmp/dev"
+
+step "load the dev dataset and run dbt build + source freshness"
+./target/release/datagen-load "$tmp/dev" --schema raw --replace
+eval "$("$venv/bin/python" - <<'PY'
+import os, shlex, urllib.parse
+u = urllib.parse.urlparse(os.environ["DATABASE_URL"])
+for k, v in {"PGHOST": u.hostname or "127.0.0.1", "PGPORT": u.port or 5432, "PGUSER": u.username or "postgres",
+             "PGPASSWORD": urllib.parse.unquote(u.password or ""), "PGDATABASE": u.path.lstrip("/")}.items():
+    print(f"export {k}={shlex.quote(str(v))}")
+PY
+)"
+export DBT_TARGET_PATH="$tmp/dbt-target" DBT_LOG_PATH="$tmp/dbt-logs" DATAGEN_SCHEMA=raw
+(cd dbt && "$venv/bin/dbt" build --profiles-dir . && "$venv/bin/dbt" source freshness --profiles-dir .)
 
 step "all tests passed"

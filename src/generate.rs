@@ -287,6 +287,7 @@ pub fn run(opts: &Options) -> Result<Summary> {
     };
     summary.manifest_written = match opts.shard {
         None => {
+            write_sources(&opts.out, &manifest)?;
             manifest.write(&opts.out.join(manifest::FILE))?;
             true
         }
@@ -297,6 +298,17 @@ pub fn run(opts: &Options) -> Result<Summary> {
     };
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// The dataset's dbt `sources.yml`, beside the manifest.
+fn write_sources(dir: &Path, m: &Manifest) -> Result<()> {
+    let schemas: Vec<&crate::schema::TableSchema> = m
+        .tables
+        .iter()
+        .filter_map(|t| table::find(&t.name).map(|t| t.schema()))
+        .collect();
+    let path = dir.join("sources.yml");
+    std::fs::write(&path, crate::dbt::sources_yml(&schemas)).at(&path)
 }
 
 /// Merges the part manifests of an N-way split into `manifest.json` once all N are present in
@@ -335,6 +347,7 @@ pub fn assemble_if_complete(dir: &Path, n: usize) -> Result<bool> {
             )));
         }
     }
+    write_sources(dir, &merged)?;
     merged.write(&dir.join(manifest::FILE))?;
     for p in paths {
         std::fs::remove_file(&p).at(&p)?;

@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod app;
 pub mod arrays;
+pub mod dbt;
 pub mod error;
 pub mod generate;
 pub mod iot;

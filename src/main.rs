@@ -38,6 +38,12 @@ enum Command {
         /// Dataset folder (the one holding manifest.json).
         dir: PathBuf,
     },
+    /// Write the dbt sources.yml and a staging model per table into a dbt project folder.
+    DbtProject {
+        /// dbt project folder (models go to models/staging).
+        #[arg(default_value = "dbt")]
+        dir: PathBuf,
+    },
     /// Merge the part manifests of a `--shard K/N` split copied into one folder.
     Assemble {
         /// Folder holding every part's files and manifest.part-K-of-N.json.
@@ -151,6 +157,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 Ok(ExitCode::from(1))
             }
+        }
+        Command::DbtProject { dir } => {
+            let staging = dir.join("models").join("staging");
+            std::fs::create_dir_all(&staging)
+                .with_context(|| format!("creating {}", staging.display()))?;
+            let tables = table::all();
+            let schemas: Vec<_> = tables.iter().map(|t| t.schema()).collect();
+            std::fs::write(
+                staging.join("sources.yml"),
+                datagen::dbt::sources_yml(&schemas),
+            )?;
+            for t in &schemas {
+                std::fs::write(
+                    staging.join(format!("stg_{}.sql", t.name)),
+                    datagen::dbt::staging_model(t),
+                )?;
+            }
+            println!(
+                "wrote sources.yml and {} staging models to {}",
+                schemas.len(),
+                staging.display()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Assemble { dir } => {
             let n = std::fs::read_dir(&dir)
