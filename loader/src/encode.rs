@@ -64,58 +64,86 @@ pub fn check_types(batch: &RecordBatch, types: &[(String, ColType)]) -> Result<(
     Ok(())
 }
 
+/// A column downcast once per batch, so the row loop does no dynamic type checks.
+enum Col<'a> {
+    I32(&'a [i32]),
+    I64(&'a [i64]),
+    F64(&'a [f64]),
+    Bool(&'a arrow::array::BooleanArray),
+    Text(&'a arrow::array::StringArray, bool),
+    Date(&'a [i32]),
+    Ts(&'a [i64]),
+    Money(&'a [i128], u16),
+}
+
 /// Appends every row of the batch. Column types must have passed `check_types`.
 pub fn encode_batch(batch: &RecordBatch, types: &[(String, ColType)], buf: &mut BytesMut) {
-    let cols = batch.columns();
+    let arrays = batch.columns();
+    let cols: Vec<(Col, Option<&arrow::buffer::NullBuffer>)> = arrays
+        .iter()
+        .zip(types)
+        .map(|(a, (_, ty))| {
+            let col = match ty {
+                ColType::Int32 => Col::I32(a.as_primitive::<Int32Type>().values()),
+                ColType::Int64 => Col::I64(a.as_primitive::<Int64Type>().values()),
+                ColType::Float64 => Col::F64(a.as_primitive::<Float64Type>().values()),
+                ColType::Bool => Col::Bool(a.as_boolean()),
+                ColType::Text => Col::Text(a.as_string::<i32>(), false),
+                ColType::Json => Col::Text(a.as_string::<i32>(), true),
+                ColType::Date => Col::Date(a.as_primitive::<Date32Type>().values()),
+                ColType::Timestamp => {
+                    Col::Ts(a.as_primitive::<TimestampMicrosecondType>().values())
+                }
+                ColType::Money => {
+                    let d = a.as_primitive::<Decimal128Type>();
+                    Col::Money(d.values(), d.scale().max(0) as u16)
+                }
+            };
+            (col, a.nulls())
+        })
+        .collect();
     buf.reserve(batch.num_rows() * (2 + cols.len() * 12));
     for row in 0..batch.num_rows() {
         buf.put_i16(cols.len() as i16);
-        for (col, (_, ty)) in cols.iter().zip(types) {
-            if col.is_null(row) {
+        for (col, nulls) in &cols {
+            if nulls.is_some_and(|n| n.is_null(row)) {
                 buf.put_i32(-1);
                 continue;
             }
-            match ty {
-                ColType::Int32 => {
+            match col {
+                Col::I32(v) => {
                     buf.put_i32(4);
-                    buf.put_i32(col.as_primitive::<Int32Type>().value(row));
+                    buf.put_i32(v[row]);
                 }
-                ColType::Int64 => {
+                Col::I64(v) => {
                     buf.put_i32(8);
-                    buf.put_i64(col.as_primitive::<Int64Type>().value(row));
+                    buf.put_i64(v[row]);
                 }
-                ColType::Float64 => {
+                Col::F64(v) => {
                     buf.put_i32(8);
-                    buf.put_f64(col.as_primitive::<Float64Type>().value(row));
+                    buf.put_f64(v[row]);
                 }
-                ColType::Bool => {
+                Col::Bool(v) => {
                     buf.put_i32(1);
-                    buf.put_u8(u8::from(col.as_boolean().value(row)));
+                    buf.put_u8(u8::from(v.value(row)));
                 }
-                ColType::Text => {
-                    let s = col.as_string::<i32>().value(row);
-                    buf.put_i32(s.len() as i32);
+                Col::Text(v, json) => {
+                    let s = v.value(row);
+                    buf.put_i32(s.len() as i32 + i32::from(*json));
+                    if *json {
+                        buf.put_u8(1); // jsonb format version
+                    }
                     buf.put_slice(s.as_bytes());
                 }
-                ColType::Json => {
-                    let s = col.as_string::<i32>().value(row);
-                    buf.put_i32(s.len() as i32 + 1);
-                    buf.put_u8(1); // jsonb format version
-                    buf.put_slice(s.as_bytes());
-                }
-                ColType::Date => {
+                Col::Date(v) => {
                     buf.put_i32(4);
-                    buf.put_i32(col.as_primitive::<Date32Type>().value(row) - PG_EPOCH_DAYS);
+                    buf.put_i32(v[row] - PG_EPOCH_DAYS);
                 }
-                ColType::Timestamp => {
+                Col::Ts(v) => {
                     buf.put_i32(8);
-                    let us = col.as_primitive::<TimestampMicrosecondType>().value(row);
-                    buf.put_i64(us - PG_EPOCH_MICROS);
+                    buf.put_i64(v[row] - PG_EPOCH_MICROS);
                 }
-                ColType::Money => {
-                    let a = col.as_primitive::<Decimal128Type>();
-                    put_numeric(buf, a.value(row), a.scale().max(0) as u16);
-                }
+                Col::Money(v, scale) => put_numeric(buf, v[row], *scale),
             }
         }
     }
