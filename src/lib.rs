@@ -14,6 +14,7 @@ pub mod output;
 pub mod profile;
 pub mod rng;
 pub mod schema;
+pub mod stripe;
 pub mod table;
 pub mod time;
 pub mod validate;

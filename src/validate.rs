@@ -357,17 +357,32 @@ fn generic_checks(ds: &Dataset, entry: &TableEntry, checks: &mut Vec<Check>) -> 
             continue;
         };
         let _ = parent;
-        let parents: HashSet<i64> = ds
-            .i64s(&fk.references_table, &fk.references_column)?
-            .into_iter()
-            .collect();
+        let parents = ds.column(&fk.references_table, &fk.references_column)?;
         let children = ds.column(t, &fk.column)?;
-        let orphans = children
-            .as_primitive::<Int64Type>()
-            .iter()
-            .flatten()
-            .filter(|v| !parents.contains(v))
-            .count();
+        let orphans = match children.data_type() {
+            arrow::datatypes::DataType::Utf8 => {
+                let keys: HashSet<&str> = parents.as_string::<i32>().iter().flatten().collect();
+                children
+                    .as_string::<i32>()
+                    .iter()
+                    .flatten()
+                    .filter(|v| !keys.contains(v))
+                    .count()
+            }
+            _ => {
+                let keys: HashSet<i64> = parents
+                    .as_primitive::<Int64Type>()
+                    .iter()
+                    .flatten()
+                    .collect();
+                children
+                    .as_primitive::<Int64Type>()
+                    .iter()
+                    .flatten()
+                    .filter(|v| !keys.contains(v))
+                    .count()
+            }
+        };
         checks.push(Check::zero(
             t,
             format!(

@@ -289,3 +289,162 @@ fn session_for_an_inactive_user_fails_the_coverage_checks() {
         "app_user_sessions: sessions only for active users of live accounts",
     );
 }
+
+/// Replaces one value of a text column.
+fn set_text(b: RecordBatch, column: &str, row: usize, value: &str) -> RecordBatch {
+    let idx = b.schema().index_of(column).unwrap();
+    let old = b
+        .column(idx)
+        .as_any()
+        .downcast_ref::<arrow::array::StringArray>()
+        .unwrap()
+        .clone();
+    let new: arrow::array::StringArray = (0..old.len())
+        .map(|i| {
+            if old.is_null(i) {
+                None
+            } else {
+                Some(if i == row { value } else { old.value(i) })
+            }
+        })
+        .collect();
+    set_column(b, column, Arc::new(new))
+}
+
+/// Adds `delta` to one value of an Int64 or timestamp column.
+fn shift(b: RecordBatch, column: &str, row: usize, delta: i64) -> RecordBatch {
+    let idx = b.schema().index_of(column).unwrap();
+    let col = b.column(idx).clone();
+    let new: arrow::array::ArrayRef = match col.data_type() {
+        arrow::datatypes::DataType::Int64 => {
+            let old = col.as_any().downcast_ref::<Int64Array>().unwrap();
+            Arc::new(
+                (0..old.len())
+                    .map(|i| Some(old.value(i) + if i == row { delta } else { 0 }))
+                    .collect::<Int64Array>(),
+            )
+        }
+        _ => {
+            let old = col
+                .as_any()
+                .downcast_ref::<arrow::array::TimestampMicrosecondArray>()
+                .unwrap();
+            Arc::new(
+                arrow::array::TimestampMicrosecondArray::from_iter_values(
+                    (0..old.len()).map(|i| old.value(i) + if i == row { delta } else { 0 }),
+                )
+                .with_timezone("+00:00"),
+            )
+        }
+    };
+    set_column(b, column, new)
+}
+
+const DAY: i64 = 86_400_000_000;
+
+/// Each Stripe rule fails on a copy broken in the way it guards against.
+#[test]
+fn stripe_checks_fail_on_broken_copies() {
+    let base = tempdir().unwrap();
+    generate(base.path(), &["--accounts", "60"]);
+    type Break = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Break)> = vec![
+        (
+            "stripe_customers: every account has exactly one customer",
+            Box::new(|d: &Path| tamper(d, "stripe_customers", |b| set_i64(b, "account_id", 1, 1))),
+        ),
+        (
+            "stripe_prices: every tier and add-on has a monthly and a yearly price",
+            Box::new(|d: &Path| {
+                tamper(d, "stripe_prices", |b| {
+                    set_text(b, "lookup_key", 3, "pro_week")
+                })
+            }),
+        ),
+        (
+            "stripe_subscriptions: start, trial, end and status align with the app subscription",
+            Box::new(|d: &Path| {
+                tamper(d, "stripe_subscriptions", |b| {
+                    shift(b, "start_date", 4, DAY)
+                })
+            }),
+        ),
+        (
+            "stripe_subscription_items: monthly value of the items equals the app subscription's MRR",
+            Box::new(|d: &Path| {
+                tamper(d, "stripe_subscription_items", |b| {
+                    let idx = b.schema().index_of("quantity").unwrap();
+                    let old = b
+                        .column(idx)
+                        .as_any()
+                        .downcast_ref::<arrow::array::Int32Array>()
+                        .unwrap()
+                        .clone();
+                    let new: arrow::array::Int32Array = (0..old.len())
+                        .map(|i| Some(old.value(i) + i32::from(i == 2)))
+                        .collect();
+                    set_column(b, "quantity", Arc::new(new))
+                })
+            }),
+        ),
+        (
+            "stripe_invoices: every billing period after the billing start has an invoice",
+            Box::new(|d: &Path| {
+                tamper(d, "stripe_invoices", |b| {
+                    let row = (0..b.num_rows())
+                        .rev()
+                        .find(|&i| !b.column(3).is_null(i))
+                        .unwrap();
+                    shift(b, "period_start", row, 3 * DAY)
+                })
+            }),
+        ),
+        (
+            "stripe_charges: succeeded charges total the invoice's amount_paid",
+            Box::new(|d: &Path| tamper(d, "stripe_charges", |b| shift(b, "amount", 0, 100))),
+        ),
+        (
+            "stripe_events: every event's object exists",
+            Box::new(|d: &Path| {
+                tamper(d, "stripe_events", |b| {
+                    set_text(b, "object_id", 5, "in_doesnotexist00")
+                })
+            }),
+        ),
+        (
+            "stripe_events: events are chronological per customer",
+            Box::new(|d: &Path| {
+                tamper(d, "stripe_events", |b| shift(b, "created", 20, 2_000 * DAY))
+            }),
+        ),
+    ];
+    for (check, break_it) in cases {
+        let copy = tempdir().unwrap();
+        copy_into(base.path(), copy.path());
+        break_it(copy.path());
+        validate_fails_with(copy.path(), check);
+    }
+}
+
+/// The whole qa Stripe set, written and validated.
+#[test]
+fn qa_stripe_set_is_exact_and_valid() {
+    let dir = tempdir().unwrap();
+    let tables = "app_accounts,app_locations,app_devices,app_users,app_subscriptions,stripe_customers,stripe_prices,\
+                  stripe_subscriptions,stripe_subscription_items,stripe_invoices,stripe_charges,stripe_events";
+    generate(dir.path(), &["--profile", "qa", "--tables", tables]);
+    let o = datagen(&["validate", dir.path().to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}");
+    for (t, n) in [
+        ("stripe_invoices", "150000"),
+        ("stripe_charges", "142500"),
+        ("stripe_events", "1000000"),
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("{t}: exact row count")))
+            .unwrap();
+        assert!(line.contains(&format!("| {n} |")), "{line}");
+    }
+}

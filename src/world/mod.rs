@@ -44,6 +44,14 @@ pub const FIRMWARE: [(&str, i64); 6] = [
     ("3.0.0", -240),
     ("3.1.2", -60),
 ];
+/// Monthly list price of each tier's base plan, in whole dollars: the bottom of its MRR range.
+pub const TIER_BASE_PRICE: [i64; 3] = [299, 999, 2_999];
+/// Add-ons: (name, monthly list price in dollars, largest quantity).
+pub const ADDONS: [(&str, i64, u16); 3] = [
+    ("extra_location", 99, 4),
+    ("advanced_analytics", 149, 1),
+    ("premium_support", 249, 1),
+];
 pub const SUBSCRIPTION_STATUSES: [&str; 4] = ["trialing", "active", "past_due", "canceled"];
 pub const CHANGE_TYPES: [&str; 3] = ["new", "upgrade", "downgrade"];
 pub const END_REASONS: [&str; 4] = ["upgrade", "downgrade", "churn", "trial_expired"];
@@ -155,6 +163,8 @@ pub struct Subscription {
     pub status: u8,
     pub change: u8,
     pub end_reason: Option<u8>,
+    /// Add-ons billed on top of the base plan: (index into `ADDONS`, quantity).
+    pub addons: Vec<(u8, u16)>,
 }
 
 pub struct World {
@@ -168,6 +178,8 @@ pub struct World {
     pub tap_plan: std::sync::OnceLock<crate::iot::TapPlan>,
     /// Sessions per user of the activity tables, computed on first use.
     pub activity_plan: std::sync::OnceLock<crate::activity::ActivityPlan>,
+    /// Invoices, charges and events of the Stripe tables, computed on first use.
+    pub stripe_plan: std::sync::OnceLock<crate::stripe::StripePlan>,
 }
 
 /// Per-account facts decided before the children are drawn.
@@ -283,6 +295,7 @@ impl World {
             subscriptions: Vec::with_capacity(count("app_subscriptions")),
             tap_plan: std::sync::OnceLock::new(),
             activity_plan: std::sync::OnceLock::new(),
+            stripe_plan: std::sync::OnceLock::new(),
         };
         let mut domains = HashSet::new();
         let city_weights = geo::weights();
@@ -335,6 +348,9 @@ impl World {
                 subscriptions: sub_start..w.subscriptions.len() as u32,
             });
         }
+
+        let extra_items = count("stripe_subscription_items").saturating_sub(w.subscriptions.len());
+        price_subscriptions(&mut w, &mut rng, extra_items);
 
         // Locations, then devices per location fitted to the exact total.
         for i in 0..n {
@@ -458,13 +474,6 @@ fn unique_domain(name: &str, seen: &mut HashSet<String>) -> String {
     candidate
 }
 
-fn tier_mrr(rng: &mut Rand, tier: u8) -> i64 {
-    let (lo, hi) = TIER_MRR[tier as usize];
-    // Skewed toward the bottom of the range: most customers buy near list price.
-    let x = lo as f64 * (hi as f64 / lo as f64).powf(rng.f64().powf(1.3));
-    (x.round() as i64).clamp(lo, hi)
-}
-
 #[allow(clippy::too_many_arguments)]
 fn push_subscriptions(
     w: &mut World,
@@ -520,7 +529,7 @@ fn push_subscriptions(
             id: base_id + j as i64,
             account,
             tier: tiers[j],
-            mrr_dollars: tier_mrr(rng, tiers[j]),
+            mrr_dollars: TIER_BASE_PRICE[tiers[j] as usize],
             annual,
             started_at,
             ended_at,
@@ -528,7 +537,55 @@ fn push_subscriptions(
             status,
             change: kinds[j],
             end_reason,
+            addons: Vec::new(),
         });
+    }
+}
+
+/// Gives subscriptions their add-ons — exactly `items - subscriptions` add-on lines in all,
+/// more on higher tiers — and sets each MRR to base price plus add-ons, inside the tier's range.
+fn price_subscriptions(w: &mut World, rng: &mut Rand, extra_items: usize) {
+    let mut lines: Vec<u8> = w
+        .subscriptions
+        .iter()
+        .map(|s| {
+            rng.weighted(
+                [
+                    &[70.0, 20.0, 8.0, 2.0][..],
+                    &[55.0, 28.0, 12.0, 5.0],
+                    &[40.0, 30.0, 20.0, 10.0],
+                ][s.tier as usize],
+            ) as u8
+        })
+        .collect();
+    fit_total(&mut lines, extra_items, 0, ADDONS.len() as u8, rng);
+    for (s, &n) in w.subscriptions.iter_mut().zip(&lines) {
+        let budget = TIER_MRR[s.tier as usize].1 - TIER_BASE_PRICE[s.tier as usize];
+        let mut picks: Vec<u8> = (0..ADDONS.len() as u8).collect();
+        for k in (1..picks.len()).rev() {
+            picks.swap(k, rng.below(k as u64 + 1) as usize);
+        }
+        picks.truncate(n as usize);
+        picks.sort_unstable();
+        let mut spent: i64 = picks.iter().map(|&a| ADDONS[a as usize].1).sum();
+        s.addons = picks
+            .into_iter()
+            .map(|a| {
+                let (_, price, max_q) = ADDONS[a as usize];
+                let room = ((budget - spent) / price).max(0) as u16;
+                let q = 1 + (rng.below(u64::from(max_q)) as u16).min(room);
+                spent += price * i64::from(q - 1);
+                (a, q)
+            })
+            .collect();
+        s.mrr_dollars = TIER_BASE_PRICE[s.tier as usize]
+            + s.addons
+                .iter()
+                .map(|&(a, q)| ADDONS[a as usize].1 * i64::from(q))
+                .sum::<i64>();
+    }
+    for a in &mut w.accounts {
+        a.mrr_dollars = w.subscriptions[a.subscriptions.end as usize - 1].mrr_dollars;
     }
 }
 

@@ -1,0 +1,26 @@
+-- Staging model over raw.stripe_invoices: one row per id.
+select
+    id,
+    number,
+    customer_id,
+    subscription_id,
+    billing_reason,
+    status,
+    collection_method,
+    currency,
+    subtotal,
+    total,
+    amount_due,
+    amount_paid,
+    amount_remaining,
+    attempt_count,
+    period_start,
+    period_end,
+    created,
+    due_date,
+    finalized_at,
+    paid_at,
+    voided_at,
+    marked_uncollectible_at,
+    _loaded_at
+from {{ source('raw', 'stripe_invoices') }}

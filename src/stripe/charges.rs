@@ -1,0 +1,188 @@
+//! `stripe_charges`: card payment attempts on invoices — failures with real decline codes, then
+//! the success; succeeded charges of an invoice total its `amount_paid`.
+
+use std::sync::LazyLock;
+
+use arrow::record_batch::RecordBatch;
+
+use super::invoices::invoice_id;
+use super::{Outcome, StripePlan, customer_id, stripe_id};
+use crate::arrays::*;
+use crate::error::Result;
+use crate::rng::Rand;
+use crate::schema::{ColType::*, TableSchema, col};
+use crate::table::{Table, account_shards};
+use crate::world::World;
+
+pub struct ChargesTable;
+
+pub const FAILURES: [(&str, &str); 5] = [
+    ("card_declined", "Your card was declined."),
+    ("insufficient_funds", "Your card has insufficient funds."),
+    ("expired_card", "Your card has expired."),
+    ("incorrect_cvc", "Your card's security code is incorrect."),
+    (
+        "processing_error",
+        "An error occurred while processing your card.",
+    ),
+];
+const FAILURE_WEIGHTS: [f64; 5] = [45.0, 30.0, 12.0, 5.0, 8.0];
+pub const BRANDS: [&str; 4] = ["visa", "mastercard", "amex", "discover"];
+const BRAND_WEIGHTS: [f64; 4] = [52.0, 27.0, 15.0, 6.0];
+
+static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
+    TableSchema::new(
+        "stripe_charges",
+        "Stripe card charges for invoices, failed and succeeded.",
+        "id",
+        vec![
+            col("id", Text, "Stripe charge id (ch_…)."),
+            col("invoice_id", Text, "Invoice the charge pays."),
+            col("customer_id", Text, "Customer charged."),
+            col("amount", Int64, "Amount attempted, cents."),
+            col("currency", Text, "ISO currency.").accepted(&["usd"]),
+            col("status", Text, "Outcome of the charge.").accepted(&[
+                "succeeded",
+                "pending",
+                "failed",
+            ]),
+            col("paid", Bool, "Whether the charge succeeded."),
+            col("failure_code", Text, "Decline code of a failed charge.").nullable(),
+            col(
+                "failure_message",
+                Text,
+                "Decline message of a failed charge.",
+            )
+            .nullable(),
+            col("outcome_network_status", Text, "outcome.network_status.")
+                .accepted(&["approved_by_network", "declined_by_network"]),
+            col("outcome_type", Text, "outcome.type.").accepted(&["authorized", "issuer_declined"]),
+            col(
+                "payment_method_brand",
+                Text,
+                "payment_method_details.card.brand.",
+            )
+            .accepted(&BRANDS),
+            col("payment_method_country", Text, "Card issuing country."),
+            col("created", Timestamp, "When the charge was attempted."),
+        ],
+        &[
+            ("invoice_id", "stripe_invoices", "id"),
+            ("customer_id", "stripe_customers", "id"),
+        ],
+    )
+});
+
+struct Row {
+    id: String,
+    invoice: String,
+    customer: String,
+    amount: i64,
+    failure: Option<usize>,
+    brand: usize,
+    country: &'static str,
+    created: i64,
+}
+
+impl Table for ChargesTable {
+    fn schema(&self) -> &'static TableSchema {
+        &SCHEMA
+    }
+
+    fn shard_rows(&self, world: &World) -> Vec<u64> {
+        let plan = StripePlan::of(world);
+        account_shards(world)
+            .into_iter()
+            .map(|r| {
+                r.map(|a| plan.invoices_of(a).iter().map(|i| i.charges()).sum::<u64>())
+                    .sum()
+            })
+            .collect()
+    }
+
+    fn generate(
+        &self,
+        world: &World,
+        shard: usize,
+        emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        let plan = StripePlan::of(world);
+        let seed = world.cfg.seed;
+        let mut rows = Vec::new();
+        for ai in account_shards(world)[shard].clone() {
+            let a = &world.accounts[ai];
+            let mut rng = Rand::new(seed, "stripe_charges", a.id as u64);
+            let cus = customer_id(seed, a.id);
+            // Each customer has a card on file; one in twenty is issued abroad.
+            let brand = rng.weighted(&BRAND_WEIGHTS);
+            let country = if rng.chance(0.05) {
+                *rng.pick(&["CA", "GB", "MX", "DE"])
+            } else {
+                "US"
+            };
+            let mut n = plan.charge_offsets[ai];
+            for (k, inv) in plan.invoices_of(ai).iter().enumerate() {
+                let invoice = invoice_id(seed, a.id, k);
+                for attempt in 0..inv.charges() {
+                    let failed = attempt < u64::from(inv.failed);
+                    n += 1;
+                    rows.push(Row {
+                        id: stripe_id("ch_", seed, "charge", n),
+                        invoice: invoice.clone(),
+                        customer: cus.clone(),
+                        amount: inv.amount,
+                        failure: failed.then(|| rng.weighted(&FAILURE_WEIGHTS)),
+                        brand,
+                        country,
+                        created: inv.attempt_time(attempt),
+                    });
+                }
+                debug_assert!(inv.outcome != Outcome::Void || inv.charges() == 0);
+            }
+        }
+        let build = |r: &[Row]| {
+            batch(
+                &SCHEMA,
+                vec![
+                    texts(r.iter().map(|r| &r.id)),
+                    texts(r.iter().map(|r| &r.invoice)),
+                    texts(r.iter().map(|r| &r.customer)),
+                    i64s(r.iter().map(|r| r.amount)),
+                    texts(r.iter().map(|_| "usd")),
+                    texts(r.iter().map(|r| {
+                        if r.failure.is_some() {
+                            "failed"
+                        } else {
+                            "succeeded"
+                        }
+                    })),
+                    bools(r.iter().map(|r| r.failure.is_none())),
+                    texts_opt(r.iter().map(|r| r.failure.map(|f| FAILURES[f].0))),
+                    texts_opt(r.iter().map(|r| r.failure.map(|f| FAILURES[f].1))),
+                    texts(r.iter().map(|r| {
+                        if r.failure.is_some() {
+                            "declined_by_network"
+                        } else {
+                            "approved_by_network"
+                        }
+                    })),
+                    texts(r.iter().map(|r| {
+                        if r.failure.is_some() {
+                            "issuer_declined"
+                        } else {
+                            "authorized"
+                        }
+                    })),
+                    texts(r.iter().map(|r| BRANDS[r.brand])),
+                    texts(r.iter().map(|r| r.country)),
+                    timestamps(r.iter().map(|r| r.created)),
+                ],
+            )
+        };
+        emit_chunks(&rows, build, emit)
+    }
+
+    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
+        super::checks::charge_checks(ds)
+    }
+}

@@ -1,0 +1,354 @@
+//! Rules of the Stripe tables read back from disk, one per TEST line of plan steps 10–16.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::error::Result;
+use crate::time;
+use crate::validate::{Check, Dataset};
+
+fn index_text(ds: &Dataset, table: &str, column: &str) -> Result<HashMap<String, usize>> {
+    Ok(ds
+        .texts(table, column)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, k)| (k, i))
+        .collect())
+}
+
+pub fn customer_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "stripe_customers";
+    let accounts = ds.i64s("app_accounts", "account_id")?;
+    let domains = ds.texts("app_accounts", "domain")?;
+    let account = ds.i64s(t, "account_id")?;
+    let email = ds.texts(t, "email")?;
+    let metadata = ds.texts(t, "metadata")?;
+    let mut per_account: HashMap<i64, usize> = HashMap::new();
+    let by_id: HashMap<i64, usize> = accounts.iter().enumerate().map(|(i, a)| (*a, i)).collect();
+    let mut bad = 0;
+    for i in 0..account.len() {
+        *per_account.entry(account[i]).or_default() += 1;
+        let meta: serde_json::Value = serde_json::from_str(&metadata[i]).unwrap_or_default();
+        let domain_ok = by_id
+            .get(&account[i])
+            .is_some_and(|&a| email[i].ends_with(&format!("@{}", domains[a])));
+        bad += usize::from(meta["account_id"] != account[i].to_string().as_str() || !domain_ok);
+    }
+    let uncovered = accounts
+        .iter()
+        .filter(|a| per_account.get(a) != Some(&1))
+        .count();
+    Ok(vec![
+        Check::zero(t, "every account has exactly one customer", uncovered),
+        Check::zero(
+            t,
+            "metadata.account_id and e-mail domain match the account",
+            bad,
+        ),
+    ])
+}
+
+pub fn price_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "stripe_prices";
+    let keys: HashSet<String> = ds.texts(t, "lookup_key")?.into_iter().collect();
+    let missing = crate::world::TIERS
+        .iter()
+        .chain(crate::world::ADDONS.iter().map(|a| &a.0))
+        .flat_map(|p| ["month", "year"].map(|i| format!("{p}_{i}")))
+        .filter(|k| !keys.contains(k))
+        .count();
+    Ok(vec![Check::zero(
+        t,
+        "every tier and add-on has a monthly and a yearly price",
+        missing,
+    )])
+}
+
+pub fn subscription_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "stripe_subscriptions";
+    let app = ds.index("app_subscriptions", "subscription_id")?;
+    let app_start = ds.instants("app_subscriptions", "started_at")?;
+    let app_trial = ds.timestamps("app_subscriptions", "trial_end")?;
+    let app_end = ds.timestamps("app_subscriptions", "ended_at")?;
+    let app_status = ds.texts("app_subscriptions", "status")?;
+    let link = ds.i64s(t, "app_subscription_id")?;
+    let start = ds.instants(t, "start_date")?;
+    let trial = ds.timestamps(t, "trial_end")?;
+    let ended = ds.timestamps(t, "ended_at")?;
+    let status = ds.texts(t, "status")?;
+    let anchor = ds.instants(t, "billing_cycle_anchor")?;
+    let interval = ds.texts(t, "recurring_interval")?;
+    let period_start = ds.instants(t, "current_period_start")?;
+    let mut seen = vec![0u32; app_start.len()];
+    let (mut misaligned, mut off_cycle) = (0, 0);
+    for i in 0..link.len() {
+        let Some(&a) = app.get(&link[i]) else {
+            continue;
+        };
+        seen[a] += 1;
+        misaligned += usize::from(
+            start[i] != app_start[a]
+                || trial[i] != app_trial[a]
+                || ended[i] != app_end[a]
+                || status[i] != app_status[a],
+        );
+        // The current period starts a whole number of intervals after the anchor.
+        let step = if interval[i] == "year" { 12 } else { 1 };
+        let on_cycle = period_start[i] == start[i] && trial[i].is_some()
+            || (0..=(12 * 6)).any(|k| time::add_months(anchor[i], k * step) == period_start[i]);
+        off_cycle += usize::from(!on_cycle);
+    }
+    let unmirrored = seen.iter().filter(|&&n| n != 1).count();
+    Ok(vec![
+        Check::zero(
+            t,
+            "every app subscription mirrored exactly once",
+            unmirrored,
+        ),
+        Check::zero(
+            t,
+            "start, trial, end and status align with the app subscription",
+            misaligned,
+        ),
+        Check::zero(t, "current period starts on the billing cycle", off_cycle),
+    ])
+}
+
+pub fn item_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "stripe_subscription_items";
+    let prices = index_text(ds, "stripe_prices", "id")?;
+    let amount = ds.i64s("stripe_prices", "unit_amount")?;
+    let price_interval = ds.texts("stripe_prices", "recurring_interval")?;
+    let subs = index_text(ds, "stripe_subscriptions", "id")?;
+    let app_link = ds.i64s("stripe_subscriptions", "app_subscription_id")?;
+    let app = ds.index("app_subscriptions", "subscription_id")?;
+    let app_mrr = ds.cents("app_subscriptions", "mrr")?;
+    let sub = ds.texts(t, "subscription_id")?;
+    let price = ds.texts(t, "price_id")?;
+    let qty = ds.i32s(t, "quantity")?;
+    let mut monthly = vec![0i64; app_link.len()];
+    let mut items = vec![0u32; app_link.len()];
+    for i in 0..sub.len() {
+        let (Some(&s), Some(&p)) = (subs.get(&sub[i]), prices.get(&price[i])) else {
+            continue;
+        };
+        let per_month = if price_interval[p] == "year" {
+            amount[p] / 12
+        } else {
+            amount[p]
+        };
+        monthly[s] += per_month * i64::from(qty[i]);
+        items[s] += 1;
+    }
+    let without = items.iter().filter(|&&n| n == 0).count();
+    let mismatch = (0..app_link.len())
+        .filter(|&s| {
+            app.get(&app_link[s])
+                .is_none_or(|&a| app_mrr[a] != monthly[s])
+        })
+        .count();
+    Ok(vec![
+        Check::zero(t, "every subscription has items", without),
+        Check::zero(
+            t,
+            "monthly value of the items equals the app subscription's MRR",
+            mismatch,
+        ),
+    ])
+}
+
+pub fn invoice_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "stripe_invoices";
+    let sub_index = index_text(ds, "stripe_subscriptions", "id")?;
+    let anchor = ds.instants("stripe_subscriptions", "billing_cycle_anchor")?;
+    let ended = ds.timestamps("stripe_subscriptions", "ended_at")?;
+    let interval = ds.texts("stripe_subscriptions", "recurring_interval")?;
+    let sub = ds.strings(t, "subscription_id")?;
+    let created = ds.instants(t, "created")?;
+    let period_start = ds.instants(t, "period_start")?;
+    let status = ds.texts(t, "status")?;
+    let (due, paid, remaining) = (
+        ds.i64s(t, "amount_due")?,
+        ds.i64s(t, "amount_paid")?,
+        ds.i64s(t, "amount_remaining")?,
+    );
+    let billing_start = created.iter().copied().min().unwrap_or(i64::MAX);
+    let mut invoiced: HashSet<(usize, i64)> = HashSet::new();
+    let (mut in_trial, mut duplicate, mut bad_amounts) = (0, 0, 0);
+    for i in 0..created.len() {
+        bad_amounts += usize::from(
+            due[i] != paid[i] + remaining[i] && status[i] != "void"
+                || (status[i] == "paid") != (paid[i] == due[i] && due[i] > 0),
+        );
+        let Some(s) = sub[i].as_ref().and_then(|s| sub_index.get(s)) else {
+            continue;
+        };
+        in_trial += usize::from(period_start[i] < anchor[*s]);
+        duplicate += usize::from(!invoiced.insert((*s, period_start[i])));
+    }
+    // Every billing period that starts after the billing start has exactly one invoice.
+    let mut missing = 0;
+    let mut expected = 0;
+    for s in 0..anchor.len() {
+        let stop = ended[s].unwrap_or(ds.end_ts);
+        let step = if interval[s] == "year" { 12 } else { 1 };
+        let mut k = 0;
+        loop {
+            let p = time::add_months(anchor[s], k * step);
+            if p >= stop {
+                break;
+            }
+            if p >= billing_start {
+                expected += 1;
+                missing += usize::from(!invoiced.contains(&(s, p)));
+            }
+            k += 1;
+        }
+    }
+    let extra = invoiced.len().saturating_sub(expected - missing);
+    let paid_share =
+        status.iter().filter(|s| *s == "paid").count() as f64 / status.len().max(1) as f64;
+    let tol = 0.02 + 3.0 * (0.05 * 0.95 / status.len().max(1) as f64).sqrt();
+    Ok(vec![
+        Check::zero(
+            t,
+            "every billing period after the billing start has an invoice",
+            missing,
+        ),
+        Check::zero(
+            t,
+            "no invoice outside a billing period or duplicated",
+            extra + duplicate,
+        ),
+        Check::zero(t, "no invoice during a trial", in_trial),
+        Check::zero(
+            t,
+            "amount_due = paid + remaining; paid means fully paid",
+            bad_amounts,
+        ),
+        Check::new(
+            t,
+            "~95 % of invoices paid",
+            format!("0.95±{tol:.3}"),
+            format!("{paid_share:.3}"),
+            (paid_share - 0.95).abs() <= tol,
+        ),
+    ])
+}
+
+pub fn charge_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "stripe_charges";
+    let invoices = index_text(ds, "stripe_invoices", "id")?;
+    let paid = ds.i64s("stripe_invoices", "amount_paid")?;
+    let created_inv = ds.instants("stripe_invoices", "created")?;
+    let invoice = ds.texts(t, "invoice_id")?;
+    let amount = ds.i64s(t, "amount")?;
+    let status = ds.texts(t, "status")?;
+    let code = ds.strings(t, "failure_code")?;
+    let created = ds.instants(t, "created")?;
+    let mut succeeded = vec![0i64; paid.len()];
+    let (mut bad_failure, mut early) = (0, 0);
+    for i in 0..invoice.len() {
+        let Some(&v) = invoices.get(&invoice[i]) else {
+            continue;
+        };
+        if status[i] == "succeeded" {
+            succeeded[v] += amount[i];
+        }
+        bad_failure += usize::from((status[i] == "failed") != code[i].is_some());
+        early += usize::from(created[i] < created_inv[v] || created[i] >= ds.end_ts);
+    }
+    // Out-of-band payments are paid without a card charge.
+    let oob = ds.texts("stripe_invoices", "collection_method")?;
+    let mismatch = (0..paid.len())
+        .filter(|&v| {
+            oob[v] == "charge_automatically" && succeeded[v] != paid[v]
+                || oob[v] == "send_invoice" && succeeded[v] != 0
+        })
+        .count();
+    Ok(vec![
+        Check::zero(
+            t,
+            "succeeded charges total the invoice's amount_paid",
+            mismatch,
+        ),
+        Check::zero(
+            t,
+            "failed charges carry a failure code, succeeded ones none",
+            bad_failure,
+        ),
+        Check::zero(
+            t,
+            "charged after the invoice was created, before the as-of date",
+            early,
+        ),
+    ])
+}
+
+pub fn event_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "stripe_events";
+    let mut objects: HashMap<&str, HashMap<String, i64>> = HashMap::new();
+    for (kind, table, created) in [
+        ("customer", "stripe_customers", "created"),
+        ("subscription", "stripe_subscriptions", "created"),
+        ("invoice", "stripe_invoices", "created"),
+        ("charge", "stripe_charges", "created"),
+    ] {
+        let ids = ds.texts(table, "id")?;
+        let times = ds.instants(table, created)?;
+        objects.insert(kind, ids.into_iter().zip(times).collect());
+    }
+    let paid_at: HashMap<String, Option<i64>> = ds
+        .texts("stripe_invoices", "id")?
+        .into_iter()
+        .zip(ds.timestamps("stripe_invoices", "paid_at")?)
+        .collect();
+    let kind = ds.texts(t, "type")?;
+    let created = ds.instants(t, "created")?;
+    let object_type = ds.texts(t, "object_type")?;
+    let object_id = ds.texts(t, "object_id")?;
+    let (mut dangling, mut before_object, mut wrong_time) = (0, 0, 0);
+    let mut out_of_order = 0;
+    let mut last_per_customer: HashMap<String, i64> = HashMap::new();
+    let customer = ds.texts(t, "customer_id")?;
+    for i in 0..kind.len() {
+        match objects
+            .get(object_type[i].as_str())
+            .and_then(|m| m.get(&object_id[i]))
+        {
+            None => dangling += 1,
+            Some(&born) => {
+                // Notices announce an upcoming invoice before it exists; all else follows creation.
+                before_object += usize::from(created[i] < born && kind[i] != "invoice.upcoming");
+                let exact = match kind[i].as_str() {
+                    "charge.failed"
+                    | "charge.succeeded"
+                    | "customer.created"
+                    | "customer.subscription.created"
+                    | "invoice.created"
+                    | "invoice.finalized" => Some(born),
+                    "invoice.paid" | "invoice.payment_succeeded" => {
+                        paid_at.get(&object_id[i]).copied().flatten()
+                    }
+                    _ => None,
+                };
+                wrong_time += usize::from(exact.is_some_and(|e| e != created[i]));
+            }
+        }
+        let last = last_per_customer
+            .entry(customer[i].clone())
+            .or_insert(i64::MIN);
+        out_of_order += usize::from(created[i] < *last);
+        *last = created[i];
+        wrong_time += usize::from(created[i] >= ds.end_ts);
+    }
+    Ok(vec![
+        Check::zero(t, "every event's object exists", dangling),
+        Check::zero(t, "events are chronological per customer", out_of_order),
+        Check::zero(t, "no event before its object was created", before_object),
+        Check::zero(
+            t,
+            "created equals the change it records, before the as-of date",
+            wrong_time,
+        ),
+    ])
+}

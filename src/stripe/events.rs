@@ -1,0 +1,322 @@
+//! `stripe_events`: the chronological audit trail of every change above — customers,
+//! subscriptions, invoices, charges — with the object as JSON, plus upcoming-invoice and
+//! customer-update notices. Each event's `created` is the instant of the change it records.
+
+use std::sync::LazyLock;
+
+use arrow::record_batch::RecordBatch;
+
+use super::invoices::{closed_at, invoice_id};
+use super::{Outcome, StripePlan, customer_id, stripe_id, subscription_id, trial_will_end};
+use crate::arrays::*;
+use crate::error::Result;
+use crate::rng::Rand;
+use crate::schema::{ColType::*, TableSchema, col};
+use crate::table::{Table, account_shards};
+use crate::time::MICROS_PER_DAY;
+use crate::world::World;
+
+pub struct EventsTable;
+
+pub const EVENT_TYPES: [&str; 16] = [
+    "customer.created",
+    "customer.updated",
+    "customer.subscription.created",
+    "customer.subscription.trial_will_end",
+    "customer.subscription.deleted",
+    "invoice.upcoming",
+    "invoice.created",
+    "invoice.finalized",
+    "invoice.payment_failed",
+    "invoice.paid",
+    "invoice.payment_succeeded",
+    "invoice.voided",
+    "invoice.marked_uncollectible",
+    "charge.failed",
+    "charge.succeeded",
+    "price.created",
+];
+pub const API_VERSION: &str = "2024-06-20";
+
+static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
+    TableSchema::new(
+        "stripe_events",
+        "Stripe events: the audit trail of every object change.",
+        "id",
+        vec![
+            col("id", Text, "Stripe event id (evt_…)."),
+            col("type", Text, "Event type.").accepted(&EVENT_TYPES),
+            col("created", Timestamp, "When the change happened."),
+            col("object_type", Text, "Type of data.object.").accepted(&[
+                "customer",
+                "subscription",
+                "invoice",
+                "charge",
+            ]),
+            col("object_id", Text, "Id of data.object."),
+            col("customer_id", Text, "Customer the object belongs to."),
+            col(
+                "api_version",
+                Text,
+                "API version the event was rendered with.",
+            ),
+            col(
+                "request_id",
+                Text,
+                "request.id of the API call; null when automatic.",
+            )
+            .nullable(),
+            col(
+                "data",
+                Json,
+                "data.object: the object as it was after the change.",
+            ),
+            col("livemode", Bool, "Live mode event."),
+        ],
+        &[("customer_id", "stripe_customers", "id")],
+    )
+});
+
+struct Event {
+    created: i64,
+    kind: u8,
+    object_type: &'static str,
+    object_id: String,
+    data: String,
+    api_call: bool,
+}
+
+fn ev(
+    created: i64,
+    kind: u8,
+    object_type: &'static str,
+    object_id: &str,
+    data: String,
+    api_call: bool,
+) -> Event {
+    Event {
+        created,
+        kind,
+        object_type,
+        object_id: object_id.to_string(),
+        data,
+        api_call,
+    }
+}
+
+/// Every event of one account, in time order.
+fn account_events(world: &World, plan: &StripePlan, ai: usize) -> Vec<Event> {
+    let seed = world.cfg.seed;
+    let end = world.cfg.end_ts();
+    let a = &world.accounts[ai];
+    let cus = customer_id(seed, a.id);
+    let mut rng = Rand::new(seed, "stripe_events", a.id as u64);
+    let mut out = Vec::new();
+    let customer = |status: &str| {
+        format!(
+            r#"{{"object":{{"id":"{cus}","object":"customer","email":"billing@{}","status":"{status}"}}}}"#,
+            a.domain
+        )
+    };
+    out.push(ev(a.created_at, 0, "customer", &cus, customer("new"), true));
+    for si in a.subscriptions.clone() {
+        let s = &world.subscriptions[si as usize];
+        let id = subscription_id(seed, s.id);
+        let sub = |status: &str| {
+            format!(
+                r#"{{"object":{{"id":"{id}","object":"subscription","customer":"{cus}","status":"{status}"}}}}"#
+            )
+        };
+        let first = if s.trial_end.is_some() {
+            "trialing"
+        } else {
+            "active"
+        };
+        out.push(ev(s.started_at, 2, "subscription", &id, sub(first), true));
+        if let Some(t) = trial_will_end(s, end) {
+            out.push(ev(t, 3, "subscription", &id, sub("trialing"), false));
+        }
+        if let Some(t) = s.ended_at {
+            out.push(ev(
+                t,
+                4,
+                "subscription",
+                &id,
+                sub("canceled"),
+                s.end_reason != Some(3),
+            ));
+        }
+    }
+    let mut charge = plan.charge_offsets[ai];
+    let invoices = plan.invoices_of(ai);
+    for (k, inv) in invoices.iter().enumerate() {
+        let id = invoice_id(seed, a.id, k);
+        let body = |status: &str, paid: i64| {
+            format!(
+                r#"{{"object":{{"id":"{id}","object":"invoice","customer":"{cus}","status":"{status}","amount_due":{},"amount_paid":{paid}}}}}"#,
+                inv.amount
+            )
+        };
+        out.push(ev(inv.created, 6, "invoice", &id, body("draft", 0), false));
+        out.push(ev(inv.created, 7, "invoice", &id, body("open", 0), false));
+        for attempt in 0..inv.charges() {
+            charge += 1;
+            let ch = stripe_id("ch_", seed, "charge", charge);
+            let t = inv.attempt_time(attempt);
+            let failed = attempt < u64::from(inv.failed);
+            let status = if failed { "failed" } else { "succeeded" };
+            let body = format!(
+                r#"{{"object":{{"id":"{ch}","object":"charge","invoice":"{id}","amount":{},"status":"{status}"}}}}"#,
+                inv.amount
+            );
+            out.push(ev(
+                t,
+                if failed { 13 } else { 14 },
+                "charge",
+                &ch,
+                body,
+                false,
+            ));
+            if failed {
+                out.push(ev(
+                    t,
+                    8,
+                    "invoice",
+                    &id,
+                    body_status(&id, &cus, inv.amount, "open"),
+                    false,
+                ));
+            }
+        }
+        if let Some(t) = inv.paid_at() {
+            out.push(ev(
+                t,
+                9,
+                "invoice",
+                &id,
+                body("paid", inv.amount),
+                inv.outcome == Outcome::OutOfBand,
+            ));
+            out.push(ev(t, 10, "invoice", &id, body("paid", inv.amount), false));
+        }
+        match inv.outcome {
+            Outcome::Void => out.push(ev(
+                closed_at(inv),
+                11,
+                "invoice",
+                &id,
+                body("void", 0),
+                true,
+            )),
+            Outcome::Uncollectible => out.push(ev(
+                closed_at(inv),
+                12,
+                "invoice",
+                &id,
+                body("uncollectible", 0),
+                false,
+            )),
+            _ => {}
+        }
+    }
+    // Notices: upcoming-invoice reminders a week before renewals, then customer updates.
+    let mut notices = plan.notices[ai];
+    for (k, inv) in invoices.iter().enumerate() {
+        let t = inv.created - 7 * MICROS_PER_DAY;
+        if notices == 0 || inv.reason != 1 || t < plan.billing_start || t < a.created_at {
+            continue;
+        }
+        let id = invoice_id(seed, a.id, k);
+        out.push(ev(
+            t,
+            5,
+            "invoice",
+            &id,
+            body_status(&id, &cus, inv.amount, "draft"),
+            false,
+        ));
+        notices -= 1;
+    }
+    let life_end = a.life_end(&world.cfg);
+    for _ in 0..notices {
+        let t = rng.range(a.created_at, life_end - 1);
+        out.push(ev(t, 1, "customer", &cus, customer("updated"), true));
+    }
+    out.sort_by_key(|e| e.created);
+    out
+}
+
+fn body_status(id: &str, cus: &str, amount: i64, status: &str) -> String {
+    format!(
+        r#"{{"object":{{"id":"{id}","object":"invoice","customer":"{cus}","status":"{status}","amount_due":{amount},"amount_paid":0}}}}"#
+    )
+}
+
+impl Table for EventsTable {
+    fn schema(&self) -> &'static TableSchema {
+        &SCHEMA
+    }
+
+    fn shard_rows(&self, world: &World) -> Vec<u64> {
+        let plan = StripePlan::of(world);
+        account_shards(world)
+            .into_iter()
+            .map(|r| r.map(|a| plan.events[a]).sum())
+            .collect()
+    }
+
+    fn generate(
+        &self,
+        world: &World,
+        shard: usize,
+        emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        let plan = StripePlan::of(world);
+        let seed = world.cfg.seed;
+        let mut rows: Vec<(String, String, Event)> = Vec::new();
+        let flush = |rows: &mut Vec<(String, String, Event)>,
+                     emit: &mut dyn FnMut(RecordBatch) -> Result<()>|
+         -> Result<()> {
+            let b = batch(
+                &SCHEMA,
+                vec![
+                    texts(rows.iter().map(|r| &r.0)),
+                    texts(rows.iter().map(|r| EVENT_TYPES[r.2.kind as usize])),
+                    timestamps(rows.iter().map(|r| r.2.created)),
+                    texts(rows.iter().map(|r| r.2.object_type)),
+                    texts(rows.iter().map(|r| &r.2.object_id)),
+                    texts(rows.iter().map(|r| &r.1)),
+                    texts(rows.iter().map(|_| API_VERSION)),
+                    texts_opt(
+                        rows.iter()
+                            .map(|r| r.2.api_call.then(|| format!("req_{}", &r.0[4..18]))),
+                    ),
+                    texts(rows.iter().map(|r| &r.2.data)),
+                    bools(rows.iter().map(|_| true)),
+                ],
+            )?;
+            rows.clear();
+            emit(b)
+        };
+        for ai in account_shards(world)[shard].clone() {
+            let cus = customer_id(seed, world.accounts[ai].id);
+            let events = account_events(world, plan, ai);
+            debug_assert_eq!(events.len() as u64, plan.events[ai]);
+            for (i, e) in events.into_iter().enumerate() {
+                let id = stripe_id("evt_", seed, "event", plan.event_offsets[ai] + i as u64 + 1);
+                rows.push((id, cus.clone(), e));
+                if rows.len() == crate::table::BATCH_ROWS {
+                    flush(&mut rows, emit)?;
+                }
+            }
+        }
+        if !rows.is_empty() {
+            flush(&mut rows, emit)?;
+        }
+        Ok(())
+    }
+
+    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
+        super::checks::event_checks(ds)
+    }
+}
