@@ -17,6 +17,10 @@ use crate::table::{self, Table};
 use crate::time;
 use crate::world::{Config, World};
 
+/// The smallest custom profile: below it some tables' exact counts have no entity to live on
+/// (e.g. sessions when no user is active).
+pub const MIN_ACCOUNTS: u64 = 10;
+
 #[derive(Clone, Debug)]
 pub struct Options {
     pub cfg: Config,
@@ -153,8 +157,10 @@ pub fn run(opts: &Options) -> Result<Summary> {
             "--shard {k}/{n} is out of range: K must be in 0..N (e.g. --shard 0/2 and --shard 1/2)"
         )));
     }
-    if opts.cfg.profile.accounts() == 0 {
-        return Err(Error::Invalid("--accounts must be at least 1".into()));
+    if opts.cfg.profile.accounts() < MIN_ACCOUNTS {
+        return Err(Error::Invalid(format!(
+            "--accounts must be at least {MIN_ACCOUNTS}: smaller datasets cannot hold every table's exact count"
+        )));
     }
     let tables = select_tables(opts.tables.as_deref())?;
     prepare_out(opts, &tables)?;

@@ -207,7 +207,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 fn cmd_generate(a: GenerateArgs) -> Result<ExitCode> {
     let profile = match a.accounts {
-        Some(0) => bail!("--accounts must be at least 1"),
+        Some(n) if n < generate::MIN_ACCOUNTS => bail!(
+            "--accounts {n} is too small: use at least {} (smaller datasets cannot hold every table's exact count)",
+            generate::MIN_ACCOUNTS
+        ),
         Some(n) if n > 10_000_000 => {
             bail!("--accounts {n} is larger than the supported 10,000,000")
         }

@@ -46,6 +46,31 @@ impl Check {
         }
     }
 
+    /// A statistical check that the sample is too small to judge: shown, passed, marked n/a.
+    pub fn too_few(
+        table: &str,
+        name: impl Into<String>,
+        target: impl Into<String>,
+        sample: impl std::fmt::Display,
+    ) -> Check {
+        Check::new(
+            table,
+            name,
+            target,
+            format!("n/a: sample too small ({sample})"),
+            true,
+        )
+    }
+
+    /// This check, or an n/a pass when the sample is too small to judge.
+    pub fn unless_too_few(self, enough: bool, sample: impl std::fmt::Display) -> Check {
+        if enough {
+            self
+        } else {
+            Check::too_few(&self.table, self.name, self.target, sample)
+        }
+    }
+
     /// A check whose target is "no violations".
     pub fn zero(table: &str, name: impl Into<String>, violations: usize) -> Check {
         Check::new(

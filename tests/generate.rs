@@ -156,7 +156,7 @@ fn bad_input_fails_clearly_and_writes_no_manifest() {
     );
     assert_rejected(
         &["generate", "--accounts", "0", "--out", o],
-        "at least 1",
+        "too small: use at least 10",
         &out,
     );
     assert_rejected(

@@ -151,7 +151,7 @@ fn csv_shards_load_with_copy_csv() {
 #[test]
 fn bad_input_gives_clear_errors_without_the_password() {
     let dir = tempdir().unwrap();
-    generate(dir.path(), Some(5), Format::Parquet);
+    generate(dir.path(), Some(10), Format::Parquet);
     let url = database_url();
     // Refused login.
     let wrong = url.replacen(":datagen@", ":not-the-password@", 1);
@@ -195,7 +195,7 @@ fn bad_input_gives_clear_errors_without_the_password() {
     assert_loaded(dir.path(), "t_bad");
     // A missing shard.
     let gone = tempdir().unwrap();
-    generate(gone.path(), Some(5), Format::Parquet);
+    generate(gone.path(), Some(10), Format::Parquet);
     std::fs::remove_file(gone.path().join("app_users/part-00000.parquet")).unwrap();
     let o = load(gone.path(), "t_missing", &[]);
     assert!(

@@ -105,6 +105,15 @@ pub fn session_checks(ds: &Dataset) -> Result<Vec<Check>> {
         v.iter().sum::<u64>() as f64 / v.len().max(1) as f64
     };
     let (d, w, m) = (mean("daily"), mean("weekly"), mean("monthly"));
+    let smallest = ["daily", "weekly", "monthly"]
+        .iter()
+        .map(|f| {
+            (0..count.len())
+                .filter(|&u| eligible(u) && u_freq[u] == *f)
+                .count()
+        })
+        .min()
+        .unwrap_or(0);
     Ok(vec![
         Check::zero(
             t,
@@ -142,7 +151,8 @@ pub fn session_checks(ds: &Dataset) -> Result<Vec<Check>> {
             "daily > weekly > monthly",
             format!("{d:.1} / {w:.1} / {m:.1}"),
             d > w && w > m,
-        ),
+        )
+        .unless_too_few(smallest >= 10, format!("{smallest} users in a group")),
     ])
 }
 
@@ -293,6 +303,10 @@ pub fn feature_usage_checks(ds: &Dataset) -> Result<Vec<Check>> {
             "share in the last 30 days > first 30 days",
             format!("{:.2} % → {:.2} %", early * 100.0, late * 100.0),
             late > early,
+        )
+        .unless_too_few(
+            early_all >= 50.0 && late_all >= 50.0,
+            format!("{early_all} / {late_all} uses"),
         ),
     ])
 }

@@ -177,9 +177,19 @@ impl AccountsTable {
         ));
         let growth = (per_year[4] / per_year[0].max(1.0)).powf(0.25);
         let tol = if created.len() >= 5_000 { 0.08 } else { 0.45 };
+        let name = "new accounts grow ~40 % a year";
+        if created.len() < 200 {
+            checks.push(Check::too_few(
+                t,
+                name,
+                "1.40",
+                format!("{} accounts", created.len()),
+            ));
+            return Ok(checks);
+        }
         checks.push(Check::new(
             t,
-            "new accounts grow ~40 % a year",
+            name,
             format!("{:.2}±{tol:.2}", YEARLY_GROWTH),
             format!("{growth:.2} (per year {per_year:?})"),
             (growth - YEARLY_GROWTH).abs() <= tol,

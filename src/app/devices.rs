@@ -167,6 +167,20 @@ impl Table for DevicesTable {
             v.iter().sum::<f64>() / v.len().max(1) as f64
         };
         let m: Vec<f64> = TIERS.iter().map(|t| mean(t)).collect();
+        let smallest = TIERS
+            .iter()
+            .map(|t| a_tier.iter().filter(|x| x == t).count())
+            .min()
+            .unwrap_or(0);
+        if smallest < 30 {
+            checks.push(Check::too_few(
+                t,
+                "devices per account rise with tier",
+                "basic < pro < enterprise",
+                format!("{smallest} accounts in a tier"),
+            ));
+            return Ok(checks);
+        }
         checks.push(Check::new(
             t,
             "devices per account rise with tier",

@@ -192,14 +192,16 @@ impl Table for SubscriptionsTable {
                 format!("{:.3}±{churn_tol:.3}", ANNUAL_CHURN),
                 format!("{churn:.3} ({churns} churns / {paid_years:.0} paid years)"),
                 (churn - ANNUAL_CHURN).abs() <= churn_tol,
-            ),
+            )
+            .unless_too_few(paid_years >= 20.0, format!("{paid_years:.1} paid years")),
             Check::new(
                 t,
                 "trial-to-paid conversion ~70 %",
                 format!("{:.2}±{conv_tol:.2}", TRIAL_CONVERSION),
                 format!("{conversion:.3} ({converted}/{trials})"),
                 (conversion - TRIAL_CONVERSION).abs() <= conv_tol,
-            ),
+            )
+            .unless_too_few(trials >= 10, format!("{trials} trials")),
         ])
     }
 }

@@ -143,6 +143,7 @@ pub fn tap_event_checks(ds: &Dataset) -> Result<Vec<Check>> {
         ev as f64 / n.max(1) as f64
     };
     let weekend_lift = avg(&[4, 5, 6]) / avg(&[0, 1, 2, 3]).max(1e-9);
+    let total: u64 = by_hour.iter().sum();
     Ok(vec![
         Check::zero(
             t,
@@ -168,14 +169,16 @@ pub fn tap_event_checks(ds: &Dataset) -> Result<Vec<Check>> {
             "hours ⊂ {18,19,20,21,22}",
             format!("{top:?}"),
             top.iter().all(|h| (18..=22).contains(h)),
-        ),
+        )
+        .unless_too_few(total >= 50_000, format!("{total} pours")),
         Check::new(
             t,
             "Friday–Sunday busier than Monday–Thursday",
             "lift 1.25–1.65",
             format!("{weekend_lift:.2}"),
             (1.25..=1.65).contains(&weekend_lift),
-        ),
+        )
+        .unless_too_few(total >= 50_000, format!("{total} pours")),
     ])
 }
 
@@ -269,12 +272,18 @@ pub fn device_health_checks(ds: &Dataset) -> Result<Vec<Check>> {
         ));
     }
     let lift = (degraded_errors / degraded_days.max(1.0)) / (errors / days.max(1.0)).max(1e-9);
-    checks.push(Check::new(
-        t,
-        "errors rise before maintenance",
-        "≥ 3× the average error rate",
-        format!("{lift:.1}×"),
-        degraded_days == 0.0 || lift >= 3.0,
-    ));
+    checks.push(
+        Check::new(
+            t,
+            "errors rise before maintenance",
+            "≥ 3× the average error rate",
+            format!("{lift:.1}×"),
+            lift >= 3.0,
+        )
+        .unless_too_few(
+            degraded_days >= 20.0,
+            format!("{degraded_days} degraded device-days"),
+        ),
+    );
     Ok(checks)
 }

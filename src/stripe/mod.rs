@@ -214,8 +214,36 @@ impl StripePlan {
             }
             all[first..].sort_by_key(|i| i.created);
         }
-        // The billing start keeps exactly the newest `target` invoices.
+        // The billing start keeps exactly the newest `target` invoices. Small custom profiles
+        // may have too few periods: onboarding and training services billed by hand fill in.
         let target = count("stripe_invoices") as usize;
+        if all.len() < target {
+            let lives: Vec<f64> = world
+                .accounts
+                .iter()
+                .map(|a| (a.life_end(cfg) - a.created_at) as f64)
+                .collect();
+            let extra = apportion((target - all.len()) as u64, &lives);
+            for (ai, n) in extra.into_iter().enumerate() {
+                let a = &world.accounts[ai];
+                for _ in 0..n {
+                    let created = rng.range(a.created_at, a.life_end(cfg) - 1);
+                    all.push(Invoice {
+                        account: ai as u32,
+                        subscription: None,
+                        device: None,
+                        created,
+                        period_start: created,
+                        period_end: created,
+                        amount: rng.range(250, 1_500) * 100,
+                        reason: 3,
+                        outcome: Outcome::Card,
+                        failed: 0,
+                    });
+                }
+            }
+            all.sort_by_key(|i| (i.account, i.created));
+        }
         let mut times: Vec<i64> = all.iter().map(|i| i.created).collect();
         times.sort_unstable();
         let billing_start = if target >= times.len() {
@@ -281,23 +309,45 @@ impl StripePlan {
         for k in (1..order.len()).rev() {
             order.swap(k, rng.below(k as u64 + 1) as usize);
         }
-        for &i in &order {
-            if charges == target_charges {
-                break;
-            }
-            let inv = &mut kept[i];
-            if charges > target_charges
-                && inv.outcome == Outcome::Card
-                && inv.created + 9 * MICROS_PER_DAY < end
-            {
-                inv.outcome = Outcome::OutOfBand;
-                charges -= 1;
-            } else if charges < target_charges
-                && inv.outcome == Outcome::OutOfBand
-                && inv.attempt_time(0) < end
-            {
-                inv.outcome = Outcome::Card;
-                charges += 1;
+        // Move card payments to bank transfer (or back), then add or remove retries, until the
+        // count is exact; every move keeps all attempts before the as-of date.
+        let mut progress = true;
+        while charges != target_charges && progress {
+            progress = false;
+            for &i in &order {
+                if charges == target_charges {
+                    break;
+                }
+                let inv = &mut kept[i];
+                let before = inv.charges();
+                if charges > target_charges {
+                    match inv.outcome {
+                        Outcome::Card if inv.created + 9 * MICROS_PER_DAY < end => {
+                            inv.outcome = Outcome::OutOfBand
+                        }
+                        Outcome::Retried if inv.failed > 1 => inv.failed -= 1,
+                        Outcome::Retried => {
+                            inv.failed = 0;
+                            inv.outcome = Outcome::Card;
+                        }
+                        _ => continue,
+                    }
+                } else {
+                    match inv.outcome {
+                        Outcome::OutOfBand if inv.attempt_time(0) < end => {
+                            inv.outcome = Outcome::Card
+                        }
+                        Outcome::Card | Outcome::Retried
+                            if inv.attempt_time(u64::from(inv.failed) + 1) < end =>
+                        {
+                            inv.failed += 1;
+                            inv.outcome = Outcome::Retried;
+                        }
+                        _ => continue,
+                    }
+                }
+                charges = charges + inv.charges() - before;
+                progress = true;
             }
         }
         assert_eq!(
