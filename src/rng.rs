@@ -71,8 +71,8 @@ impl Rand {
     }
 
     #[inline]
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
     }
 
     /// Index drawn with the given (not necessarily normalised) weights.

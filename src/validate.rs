@@ -220,6 +220,14 @@ impl Dataset {
             .to_vec())
     }
 
+    /// Date columns as day numbers.
+    pub fn i32s_date(&self, table: &str, column: &str) -> Result<Vec<i32>> {
+        let a = self.column(table, column)?;
+        Ok(a.as_primitive::<arrow::datatypes::Date32Type>()
+            .values()
+            .to_vec())
+    }
+
     /// Required strings (nulls read as empty).
     pub fn texts(&self, table: &str, column: &str) -> Result<Vec<String>> {
         let a = self.column(table, column)?;

@@ -75,7 +75,7 @@ pub fn validate_fails_with(dir: &Path, check: &str) {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
         !o.status.success(),
-        "validate should fail on the broken copy"
+        "validate should fail on the broken copy for: {check}"
     );
     let line = out
         .lines()
@@ -446,5 +446,137 @@ fn qa_stripe_set_is_exact_and_valid() {
             .find(|l| l.starts_with(&format!("{t}: exact row count")))
             .unwrap();
         assert!(line.contains(&format!("| {n} |")), "{line}");
+    }
+}
+
+/// Each HubSpot, marketing and analytics rule fails on a copy broken in the way it guards against.
+#[test]
+fn crm_and_marketing_checks_fail_on_broken_copies() {
+    let base = tempdir().unwrap();
+    generate(base.path(), &["--accounts", "60"]);
+    type Break = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Break)> = vec![
+        (
+            "hubspot_companies: every account is exactly one customer company",
+            Box::new(|d: &Path| tamper(d, "hubspot_companies", |b| set_i64(b, "account_id", 0, 2))),
+        ),
+        (
+            "hubspot_contacts: e-mail on the company's domain",
+            Box::new(|d: &Path| {
+                tamper(d, "hubspot_contacts", |b| {
+                    set_text(b, "property_email", 0, "someone@elsewhere.example")
+                })
+            }),
+        ),
+        (
+            "hubspot_deals: pipeline integrity: stage, probability and close date agree",
+            Box::new(|d: &Path| {
+                tamper(d, "hubspot_deals", |b| {
+                    let idx = b
+                        .schema()
+                        .index_of("property_hs_deal_stage_probability")
+                        .unwrap();
+                    let old = b
+                        .column(idx)
+                        .as_any()
+                        .downcast_ref::<arrow::array::Float64Array>()
+                        .unwrap()
+                        .clone();
+                    let new = arrow::array::Float64Array::from_iter_values(
+                        (0..old.len()).map(|i| if i == 0 { 0.33 } else { old.value(i) }),
+                    );
+                    set_column(b, "property_hs_deal_stage_probability", Arc::new(new))
+                })
+            }),
+        ),
+        (
+            "hubspot_engagements: engagements inside their deal's life",
+            Box::new(|d: &Path| {
+                tamper(d, "hubspot_engagements", |b| {
+                    shift(b, "timestamp", 0, -3_000 * DAY)
+                })
+            }),
+        ),
+        (
+            "hubspot_tickets: lifecycle: created < first reply < closed, stage agrees",
+            Box::new(|d: &Path| {
+                tamper(d, "hubspot_tickets", |b| {
+                    shift(b, "property_createdate", 0, 3_000 * DAY)
+                })
+            }),
+        ),
+        (
+            "marketing_campaign_performance: no row outside the campaign's dates",
+            Box::new(|d: &Path| {
+                tamper(d, "marketing_campaign_performance", |b| {
+                    let idx = b.schema().index_of("date").unwrap();
+                    let old = b
+                        .column(idx)
+                        .as_any()
+                        .downcast_ref::<arrow::array::Date32Array>()
+                        .unwrap()
+                        .clone();
+                    let new = arrow::array::Date32Array::from_iter_values(
+                        (0..old.len()).map(|i| old.value(i) - i32::from(i == 0) * 5_000),
+                    );
+                    set_column(b, "date", Arc::new(new))
+                })
+            }),
+        ),
+        (
+            "marketing_attribution_touchpoints: attribution weights of each conversion sum to exactly 1",
+            Box::new(|d: &Path| {
+                tamper(d, "marketing_attribution_touchpoints", |b| {
+                    let idx = b.schema().index_of("attribution_weight").unwrap();
+                    let old = b
+                        .column(idx)
+                        .as_any()
+                        .downcast_ref::<arrow::array::Float64Array>()
+                        .unwrap()
+                        .clone();
+                    let new = arrow::array::Float64Array::from_iter_values(
+                        (0..old.len()).map(|i| old.value(i) + if i == 0 { 0.01 } else { 0.0 }),
+                    );
+                    set_column(b, "attribution_weight", Arc::new(new))
+                })
+            }),
+        ),
+        (
+            "marketing_mqls: MQL criteria: score at MQL ≥ 50 and risen since creation",
+            Box::new(|d: &Path| {
+                tamper(d, "marketing_mqls", |b| {
+                    let idx = b.schema().index_of("lead_score_at_mql").unwrap();
+                    let old = b
+                        .column(idx)
+                        .as_any()
+                        .downcast_ref::<arrow::array::Int32Array>()
+                        .unwrap()
+                        .clone();
+                    let new = arrow::array::Int32Array::from_iter_values(
+                        (0..old.len()).map(|i| if i == 0 { 12 } else { old.value(i) }),
+                    );
+                    set_column(b, "lead_score_at_mql", Arc::new(new))
+                })
+            }),
+        ),
+        (
+            "ga_sessions: engaged / bounced follow GA4's definition",
+            Box::new(|d: &Path| {
+                tamper(d, "ga_sessions", |b| {
+                    let n = b.num_rows();
+                    set_column(
+                        b,
+                        "engaged",
+                        Arc::new(arrow::array::BooleanArray::from(vec![true; n])),
+                    )
+                })
+            }),
+        ),
+    ];
+    for (check, break_it) in cases {
+        let copy = tempdir().unwrap();
+        copy_into(base.path(), copy.path());
+        break_it(copy.path());
+        validate_fails_with(copy.path(), check);
     }
 }

@@ -116,7 +116,7 @@ impl Table for ChargesTable {
             // Each customer has a card on file; one in twenty is issued abroad.
             let brand = rng.weighted(&BRAND_WEIGHTS);
             let country = if rng.chance(0.05) {
-                *rng.pick(&["CA", "GB", "MX", "DE"])
+                rng.pick(&["CA", "GB", "MX", "DE"])
             } else {
                 "US"
             };

@@ -180,6 +180,10 @@ pub struct World {
     pub activity_plan: std::sync::OnceLock<crate::activity::ActivityPlan>,
     /// Invoices, charges and events of the Stripe tables, computed on first use.
     pub stripe_plan: std::sync::OnceLock<crate::stripe::StripePlan>,
+    /// Companies, contacts and deals of the HubSpot tables, computed on first use.
+    pub crm_plan: std::sync::OnceLock<crate::hubspot::CrmPlan>,
+    /// Campaigns, MQLs and conversions of the marketing tables, computed on first use.
+    pub marketing_plan: std::sync::OnceLock<crate::marketing::MarketingPlan>,
 }
 
 /// Per-account facts decided before the children are drawn.
@@ -296,6 +300,8 @@ impl World {
             tap_plan: std::sync::OnceLock::new(),
             activity_plan: std::sync::OnceLock::new(),
             stripe_plan: std::sync::OnceLock::new(),
+            crm_plan: std::sync::OnceLock::new(),
+            marketing_plan: std::sync::OnceLock::new(),
         };
         let mut domains = HashSet::new();
         let city_weights = geo::weights();
@@ -688,8 +694,8 @@ fn push_users(w: &mut World, rng: &mut Rand, account: u32, count: u8) {
     let life = life_end - a.created_at;
     let mut emails = HashSet::new();
     for j in 0..count {
-        let first_name = *rng.pick(names::FIRST_NAMES);
-        let last_name = *rng.pick(names::LAST_NAMES);
+        let first_name = rng.pick(names::FIRST_NAMES);
+        let last_name = rng.pick(names::LAST_NAMES);
         let local = format!("{}.{}", names::slug(first_name), names::slug(last_name));
         let mut email = format!("{local}@{}", a.domain);
         let mut k = 2;

@@ -1,0 +1,304 @@
+//! Rules of the HubSpot tables read back from disk, one per TEST line of plan steps 17–21.
+
+use std::collections::HashMap;
+
+use arrow::array::Array;
+
+use crate::error::Result;
+use crate::time::MICROS_PER_DAY;
+use crate::validate::{Check, Dataset};
+
+pub fn company_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "hubspot_companies";
+    let accounts = ds.index("app_accounts", "account_id")?;
+    let a_industry = ds.texts("app_accounts", "industry")?;
+    let a_domain = ds.texts("app_accounts", "domain")?;
+    let account = ds.column(t, "account_id")?;
+    let account = arrow::array::AsArray::as_primitive::<arrow::datatypes::Int64Type>(&account);
+    let industry = ds.texts(t, "property_industry")?;
+    let domain = ds.texts(t, "property_domain")?;
+    let stage = ds.texts(t, "property_lifecyclestage")?;
+    let mut per_account = vec![0u32; a_domain.len()];
+    let (mut mismatched, mut prospects) = (0, 0);
+    for i in 0..industry.len() {
+        match account
+            .is_valid(i)
+            .then(|| account.value(i))
+            .and_then(|k| accounts.get(&k))
+        {
+            Some(&a) => {
+                per_account[a] += 1;
+                mismatched += usize::from(
+                    industry[i] != a_industry[a]
+                        || domain[i] != a_domain[a]
+                        || stage[i] != "customer",
+                );
+            }
+            None => {
+                prospects += 1;
+                mismatched += usize::from(stage[i] == "customer");
+            }
+        }
+    }
+    let uncovered = per_account.iter().filter(|&&n| n != 1).count();
+    Ok(vec![
+        Check::zero(
+            t,
+            "every account is exactly one customer company",
+            uncovered,
+        ),
+        Check::zero(
+            t,
+            "customers match their account's industry and domain",
+            mismatched,
+        ),
+        Check::new(
+            t,
+            "prospects besides customers",
+            "> 0",
+            prospects.to_string(),
+            prospects > 0 || industry.len() == a_domain.len(),
+        ),
+    ])
+}
+
+pub fn contact_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "hubspot_contacts";
+    let companies = ds.index("hubspot_companies", "id")?;
+    let c_domain = ds.texts("hubspot_companies", "property_domain")?;
+    let c_created = ds.instants("hubspot_companies", "property_createdate")?;
+    let company = ds.i64s(t, "company_id")?;
+    let email = ds.texts(t, "property_email")?;
+    let created = ds.instants(t, "property_createdate")?;
+    let score = ds.i32s(t, "property_hubspotscore")?;
+    let mut per_company = vec![0u32; c_domain.len()];
+    let (mut bad_email, mut early, mut bad_score) = (0, 0, 0);
+    for i in 0..company.len() {
+        let Some(&c) = companies.get(&company[i]) else {
+            continue;
+        };
+        per_company[c] += 1;
+        bad_email +=
+            usize::from(email[i].rsplit_once('@').map(|x| x.1) != Some(c_domain[c].as_str()));
+        early += usize::from(created[i] < c_created[c]);
+        bad_score += usize::from(!(0..=100).contains(&score[i]));
+    }
+    Ok(vec![
+        Check::zero(
+            t,
+            "every company has contacts",
+            per_company.iter().filter(|&&n| n == 0).count(),
+        ),
+        Check::zero(t, "e-mail on the company's domain", bad_email),
+        Check::zero(t, "created after the company", early),
+        Check::zero(t, "lead score within 0–100", bad_score),
+    ])
+}
+
+pub fn deal_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "hubspot_deals";
+    let companies = ds.index("hubspot_companies", "id")?;
+    let c_account = ds.column("hubspot_companies", "account_id")?;
+    let c_account =
+        arrow::array::AsArray::as_primitive::<arrow::datatypes::Int64Type>(&c_account).clone();
+    let c_employees = ds.i32s("hubspot_companies", "property_numberofemployees")?;
+    let accounts = ds.index("app_accounts", "account_id")?;
+    let a_created = ds.instants("app_accounts", "created_at")?;
+    let company = ds.i64s(t, "company_id")?;
+    let stage = ds.texts(t, "property_dealstage")?;
+    let prob = ds.column(t, "property_hs_deal_stage_probability")?;
+    let prob = arrow::array::AsArray::as_primitive::<arrow::datatypes::Float64Type>(&prob)
+        .values()
+        .to_vec();
+    let created = ds.instants(t, "property_createdate")?;
+    let closed = ds.timestamps(t, "property_closedate")?;
+    let amount = ds.cents(t, "property_amount")?;
+    let (mut broken, mut won_off, mut won, mut lost) = (0, 0, 0usize, 0usize);
+    let (mut big, mut small) = ((0f64, 0f64), (0f64, 0f64));
+    for i in 0..stage.len() {
+        let p = crate::hubspot::STAGES
+            .iter()
+            .find(|s| s.0 == stage[i])
+            .map(|s| s.1);
+        let is_closed = stage[i].starts_with("closed");
+        broken += usize::from(
+            p != Some(prob[i])
+                || is_closed != closed[i].is_some()
+                || closed[i].is_some_and(|c| c < created[i] || c >= ds.end_ts),
+        );
+        let Some(&c) = companies.get(&company[i]) else {
+            continue;
+        };
+        if stage[i] == "closedwon" {
+            won += 1;
+            // A customer's winning deal closes within a week before its account is created.
+            let account = c_account
+                .is_valid(c)
+                .then(|| c_account.value(c))
+                .and_then(|k| accounts.get(&k));
+            won_off += usize::from(account.is_none_or(|&a| {
+                closed[i]
+                    .is_none_or(|cl| cl > a_created[a] || a_created[a] - cl > 7 * MICROS_PER_DAY)
+            }));
+        } else if stage[i] == "closedlost" {
+            lost += 1;
+        }
+        let bucket = if c_employees[c] > 100 {
+            &mut big
+        } else {
+            &mut small
+        };
+        bucket.0 += amount[i] as f64;
+        bucket.1 += 1.0;
+    }
+    let win_rate = won as f64 / (won + lost).max(1) as f64;
+    let tol = 0.03 + 2.0 * (0.25 * 0.75 / (won + lost).max(1) as f64).sqrt();
+    let (big_avg, small_avg) = (big.0 / big.1.max(1.0), small.0 / small.1.max(1.0));
+    Ok(vec![
+        Check::zero(
+            t,
+            "pipeline integrity: stage, probability and close date agree",
+            broken,
+        ),
+        Check::zero(
+            t,
+            "won deals are customers closing within 7 days before sign-up",
+            won_off,
+        ),
+        Check::new(
+            t,
+            "~25 % of closed deals won",
+            format!("0.25±{tol:.3}"),
+            format!("{win_rate:.3} ({won}/{})", won + lost),
+            (win_rate - 0.25).abs() <= tol,
+        ),
+        Check::new(
+            t,
+            "deal value rises with company size",
+            "avg amount (>100 employees) > (≤100)",
+            format!("{:.0} > {:.0}", big_avg / 100.0, small_avg / 100.0),
+            big_avg > small_avg,
+        )
+        .unless_too_few(
+            big.1 >= 10.0 && small.1 >= 10.0,
+            format!("{} / {} deals", big.1, small.1),
+        ),
+    ])
+}
+
+pub fn engagement_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "hubspot_engagements";
+    let deals = ds.index("hubspot_deals", "id")?;
+    let d_company = ds.i64s("hubspot_deals", "company_id")?;
+    let d_created = ds.instants("hubspot_deals", "property_createdate")?;
+    let d_closed = ds.timestamps("hubspot_deals", "property_closedate")?;
+    let d_stage = ds.texts("hubspot_deals", "property_dealstage")?;
+    let contacts = ds.index("hubspot_contacts", "id")?;
+    let ct_company = ds.i64s("hubspot_contacts", "company_id")?;
+    let deal = ds.i64s(t, "deal_id")?;
+    let contact = ds.i64s(t, "contact_id")?;
+    let company = ds.i64s(t, "company_id")?;
+    let at = ds.instants(t, "timestamp")?;
+    let (mut outside, mut wrong_company) = (0, 0);
+    let mut per_deal = vec![0u32; d_created.len()];
+    for i in 0..deal.len() {
+        let Some(&d) = deals.get(&deal[i]) else {
+            continue;
+        };
+        per_deal[d] += 1;
+        outside += usize::from(at[i] < d_created[d] || at[i] > d_closed[d].unwrap_or(ds.end_ts));
+        wrong_company += usize::from(
+            company[i] != d_company[d]
+                || contacts
+                    .get(&contact[i])
+                    .is_none_or(|&c| ct_company[c] != company[i]),
+        );
+    }
+    let mean = |s: &str| {
+        let v: Vec<u32> = (0..per_deal.len())
+            .filter(|&d| d_stage[d] == s)
+            .map(|d| per_deal[d])
+            .collect();
+        (
+            v.iter().sum::<u32>() as f64 / v.len().max(1) as f64,
+            v.len(),
+        )
+    };
+    let ((won, nw), (lost, nl)) = (mean("closedwon"), mean("closedlost"));
+    Ok(vec![
+        Check::zero(t, "engagements inside their deal's life", outside),
+        Check::zero(t, "contact and company are the deal's", wrong_company),
+        Check::new(
+            t,
+            "more engagements on won deals than lost",
+            "won > lost",
+            format!("{won:.1} > {lost:.1}"),
+            won > lost,
+        )
+        .unless_too_few(nw >= 10 && nl >= 10, format!("{nw} won / {nl} lost deals")),
+    ])
+}
+
+pub fn ticket_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "hubspot_tickets";
+    let companies = ds.index("hubspot_companies", "id")?;
+    let c_account = ds.column("hubspot_companies", "account_id")?;
+    let c_account =
+        arrow::array::AsArray::as_primitive::<arrow::datatypes::Int64Type>(&c_account).clone();
+    let company = ds.i64s(t, "company_id")?;
+    let created = ds.instants(t, "property_createdate")?;
+    let reply = ds.timestamps(t, "property_first_agent_reply_date")?;
+    let closed = ds.timestamps(t, "property_closed_date")?;
+    let stage = ds.texts(t, "property_hs_pipeline_stage")?;
+    let (mut bad_order, mut not_customer) = (0, 0);
+    let mut per_account: HashMap<i64, u64> = HashMap::new();
+    for i in 0..company.len() {
+        let ordered = reply[i].is_none_or(|r| r > created[i] && r < ds.end_ts)
+            && closed[i].is_none_or(|c| reply[i].is_some_and(|r| c > r) && c < ds.end_ts)
+            && (stage[i] == "4") == closed[i].is_some();
+        bad_order += usize::from(!ordered);
+        match companies
+            .get(&company[i])
+            .filter(|&&c| c_account.is_valid(c))
+        {
+            Some(&c) => *per_account.entry(c_account.value(c)).or_default() += 1,
+            None => not_customer += 1,
+        }
+    }
+    // Poor device uptime brings more tickets: accounts with offline or maintenance devices.
+    let d_account = ds.i64s("app_devices", "account_id")?;
+    let d_status = ds.texts("app_devices", "status")?;
+    let mut poor: HashMap<i64, bool> = HashMap::new();
+    for (a, s) in d_account.iter().zip(&d_status) {
+        *poor.entry(*a).or_default() |= s != "online";
+    }
+    let a_ids = ds.i64s("app_accounts", "account_id")?;
+    let avg = |want: bool| {
+        let v: Vec<u64> = a_ids
+            .iter()
+            .filter(|a| poor.get(a).copied().unwrap_or(false) == want)
+            .map(|a| per_account.get(a).copied().unwrap_or(0))
+            .collect();
+        (
+            v.iter().sum::<u64>() as f64 / v.len().max(1) as f64,
+            v.len(),
+        )
+    };
+    let ((with_poor, n1), (without, n2)) = (avg(true), avg(false));
+    Ok(vec![
+        Check::zero(
+            t,
+            "lifecycle: created < first reply < closed, stage agrees",
+            bad_order,
+        ),
+        Check::zero(t, "tickets belong to customer companies", not_customer),
+        Check::new(
+            t,
+            "more tickets where devices have poor uptime",
+            "with offline/maintenance devices > without",
+            format!("{with_poor:.2} > {without:.2}"),
+            with_poor > without,
+        )
+        .unless_too_few(n1 >= 10 && n2 >= 10, format!("{n1} / {n2} accounts")),
+    ])
+}

@@ -1,0 +1,154 @@
+//! `hubspot_engagements`: calls, e-mails, meetings, notes and tasks logged by reps on deals,
+//! more for deals that went further, each inside its deal's life, in business hours.
+
+use std::sync::LazyLock;
+
+use arrow::record_batch::RecordBatch;
+
+use super::{CrmPlan, PORTAL_ID};
+use crate::arrays::*;
+use crate::error::Result;
+use crate::rng::Rand;
+use crate::schema::{ColType::*, TableSchema, col};
+use crate::table::Table;
+use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
+use crate::world::World;
+
+pub struct EngagementsTable;
+
+pub const TYPES: [&str; 5] = ["CALL", "EMAIL", "MEETING", "NOTE", "TASK"];
+
+static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
+    TableSchema::new(
+        "hubspot_engagements",
+        "HubSpot engagements logged on deals by sales reps.",
+        "id",
+        vec![
+            col("id", Int64, "HubSpot engagement id."),
+            col("portal_id", Int64, "HubSpot portal."),
+            col("is_deleted", Bool, "Soft-deleted in HubSpot."),
+            col("type", Text, "Engagement type.").accepted(&TYPES),
+            col("deal_id", Int64, "Deal the engagement is logged on."),
+            col("contact_id", Int64, "Contact engaged."),
+            col("company_id", Int64, "Company of the deal."),
+            col("hubspot_owner_id", Int64, "Rep who logged it."),
+            col("timestamp", Timestamp, "When it happened."),
+            col("duration_ms", Int64, "Length of calls and meetings.").nullable(),
+        ],
+        &[
+            ("deal_id", "hubspot_deals", "id"),
+            ("contact_id", "hubspot_contacts", "id"),
+            ("company_id", "hubspot_companies", "id"),
+        ],
+    )
+});
+
+struct Row {
+    id: i64,
+    kind: usize,
+    deal: i64,
+    contact: i64,
+    company: i64,
+    owner: i64,
+    at: i64,
+    duration: Option<i64>,
+}
+
+impl Table for EngagementsTable {
+    fn schema(&self) -> &'static TableSchema {
+        &SCHEMA
+    }
+
+    fn shard_rows(&self, world: &World) -> Vec<u64> {
+        let plan = CrmPlan::of(world);
+        plan.shards()
+            .into_iter()
+            .map(|r| {
+                plan.companies[r]
+                    .iter()
+                    .flat_map(|c| c.deals.clone())
+                    .map(|d| plan.engagements[d as usize])
+                    .sum()
+            })
+            .collect()
+    }
+
+    fn generate(
+        &self,
+        world: &World,
+        shard: usize,
+        emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        let plan = CrmPlan::of(world);
+        let end = world.cfg.end_ts();
+        let mut rows = Vec::new();
+        for c in &plan.companies[plan.shards()[shard].clone()] {
+            for di in c.deals.clone() {
+                let d = &plan.deals[di as usize];
+                let mut rng = Rand::new(world.cfg.seed, "hubspot_engagements", d.id as u64);
+                let stop = d.closed.unwrap_or(end - MICROS_PER_HOUR);
+                let n = plan.engagements[di as usize];
+                let mut times: Vec<i64> = (0..n)
+                    .map(|_| {
+                        // Business hours on the rep's day (15:00–23:00 UTC is 9–5 across US zones).
+                        let t = rng.range(d.created, stop.max(d.created + 1));
+                        let day = t.div_euclid(MICROS_PER_DAY) * MICROS_PER_DAY;
+                        (day + 15 * MICROS_PER_HOUR + rng.range(0, 8 * MICROS_PER_HOUR - 1))
+                            .clamp(d.created, stop)
+                    })
+                    .collect();
+                times.sort_unstable();
+                for (k, at) in times.into_iter().enumerate() {
+                    // Early stages are calls and e-mails; meetings come as the deal advances.
+                    let progress = k as f64 / n.max(1) as f64 * f64::from(d.reached + 1) / 5.0;
+                    let kind = rng.weighted(&[
+                        30.0 - 15.0 * progress,
+                        35.0,
+                        5.0 + 25.0 * progress,
+                        15.0,
+                        15.0,
+                    ]);
+                    let contacts = &c.contacts;
+                    let contact = contacts.start + rng.below(contacts.len() as u64) as u32;
+                    rows.push(Row {
+                        id: 800_000_000
+                            + (plan.engagement_offsets[di as usize] + k as u64 + 1) as i64,
+                        kind,
+                        deal: d.id,
+                        contact: plan.contacts[contact as usize].id,
+                        company: c.id,
+                        owner: d.owner,
+                        at,
+                        duration: match kind {
+                            0 => Some((rng.lognormal(6.0, 0.6) * 60_000.0) as i64),
+                            2 => Some(rng.range(2, 6) * 15 * 60_000),
+                            _ => None,
+                        },
+                    });
+                }
+            }
+        }
+        let build = |r: &[Row]| {
+            batch(
+                &SCHEMA,
+                vec![
+                    i64s(r.iter().map(|r| r.id)),
+                    i64s(r.iter().map(|_| PORTAL_ID)),
+                    bools(r.iter().map(|_| false)),
+                    texts(r.iter().map(|r| TYPES[r.kind])),
+                    i64s(r.iter().map(|r| r.deal)),
+                    i64s(r.iter().map(|r| r.contact)),
+                    i64s(r.iter().map(|r| r.company)),
+                    i64s(r.iter().map(|r| r.owner)),
+                    timestamps(r.iter().map(|r| r.at)),
+                    i64s_opt(r.iter().map(|r| r.duration)),
+                ],
+            )
+        };
+        emit_chunks(&rows, build, emit)
+    }
+
+    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
+        super::checks::engagement_checks(ds)
+    }
+}

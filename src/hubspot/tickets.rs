@@ -1,0 +1,198 @@
+//! `hubspot_tickets`: support tickets of customer companies — more where devices are offline or
+//! in maintenance — with priority, category and created → first reply → closed times.
+
+use std::sync::LazyLock;
+
+use arrow::record_batch::RecordBatch;
+
+use super::{CrmPlan, PORTAL_ID};
+use crate::arrays::*;
+use crate::error::Result;
+use crate::rng::Rand;
+use crate::schema::{ColType::*, TableSchema, col};
+use crate::table::Table;
+use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
+use crate::world::World;
+
+pub struct TicketsTable;
+
+pub const PRIORITIES: [&str; 4] = ["LOW", "MEDIUM", "HIGH", "URGENT"];
+pub const CATEGORIES: [&str; 6] = [
+    "device_connectivity",
+    "pour_accuracy",
+    "billing",
+    "onboarding",
+    "feature_request",
+    "bug",
+];
+/// Pipeline "0" stages: 1 New, 2 Waiting on contact, 3 Waiting on us, 4 Closed.
+pub const STAGES: [&str; 4] = ["1", "2", "3", "4"];
+
+static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
+    TableSchema::new(
+        "hubspot_tickets",
+        "HubSpot support tickets of customer companies.",
+        "id",
+        vec![
+            col("id", Int64, "HubSpot ticket id."),
+            col("portal_id", Int64, "HubSpot portal."),
+            col("is_deleted", Bool, "Soft-deleted in HubSpot."),
+            col("company_id", Int64, "Customer company."),
+            col("contact_id", Int64, "Contact who opened it."),
+            col("device_id", Int64, "Device concerned, for device tickets.").nullable(),
+            col("property_subject", Text, "Subject."),
+            col("property_category", Text, "Category.").accepted(&CATEGORIES),
+            col("property_hs_ticket_priority", Text, "Priority.").accepted(&PRIORITIES),
+            col("property_hs_pipeline", Text, "Pipeline.").accepted(&["0"]),
+            col(
+                "property_hs_pipeline_stage",
+                Text,
+                "Stage: 1 New, 2 Waiting on contact, 3 Waiting on us, 4 Closed.",
+            )
+            .accepted(&STAGES),
+            col(
+                "property_createdate",
+                Timestamp,
+                "When the ticket was opened.",
+            ),
+            col(
+                "property_first_agent_reply_date",
+                Timestamp,
+                "First agent reply.",
+            )
+            .nullable(),
+            col("property_closed_date", Timestamp, "When it was closed.").nullable(),
+        ],
+        &[
+            ("company_id", "hubspot_companies", "id"),
+            ("contact_id", "hubspot_contacts", "id"),
+            ("device_id", "app_devices", "device_id"),
+        ],
+    )
+});
+
+struct Row {
+    id: i64,
+    company: i64,
+    contact: i64,
+    device: Option<i64>,
+    category: usize,
+    priority: usize,
+    created: i64,
+    reply: Option<i64>,
+    closed: Option<i64>,
+}
+
+impl Table for TicketsTable {
+    fn schema(&self) -> &'static TableSchema {
+        &SCHEMA
+    }
+
+    fn shard_rows(&self, world: &World) -> Vec<u64> {
+        let plan = CrmPlan::of(world);
+        plan.shards()
+            .into_iter()
+            .map(|r| r.map(|c| plan.tickets[c]).sum())
+            .collect()
+    }
+
+    fn generate(
+        &self,
+        world: &World,
+        shard: usize,
+        emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        let plan = CrmPlan::of(world);
+        let end = world.cfg.end_ts();
+        let mut rows = Vec::new();
+        for ci in plan.shards()[shard].clone() {
+            let c = &plan.companies[ci];
+            let Some(ai) = c.account else { continue };
+            let a = &world.accounts[ai as usize];
+            let mut rng = Rand::new(world.cfg.seed, "hubspot_tickets", c.id as u64);
+            let devices: Vec<u32> = a
+                .locations
+                .clone()
+                .flat_map(|l| world.locations[l as usize].devices.clone())
+                .collect();
+            let poor: Vec<u32> = devices
+                .iter()
+                .copied()
+                .filter(|&d| world.devices[d as usize].status != 0)
+                .collect();
+            let life_end = a.life_end(&world.cfg);
+            for k in 0..plan.tickets[ci] {
+                let category = rng.weighted(&[
+                    if poor.is_empty() { 18.0 } else { 40.0 },
+                    14.0,
+                    12.0,
+                    10.0,
+                    10.0,
+                    14.0,
+                ]);
+                let device = (category <= 1).then(|| {
+                    let pool = if category == 0 && !poor.is_empty() {
+                        &poor
+                    } else {
+                        &devices
+                    };
+                    pool[rng.below(pool.len() as u64) as usize]
+                });
+                let earliest =
+                    device.map_or(a.created_at, |d| world.devices[d as usize].installed_at);
+                let created = rng.range(earliest, (life_end - MICROS_PER_HOUR).max(earliest));
+                let priority = rng.weighted(&[30.0, 40.0, 22.0, 8.0]);
+                let reply_h = rng.lognormal([18.0, 6.0, 2.0, 0.5][priority], 0.8);
+                let reply = created + (reply_h * MICROS_PER_HOUR as f64) as i64;
+                let close = reply
+                    + (rng.lognormal([4.0, 2.5, 1.5, 0.8][priority], 0.9) * MICROS_PER_DAY as f64)
+                        as i64;
+                let contact = c.contacts.start + rng.below(c.contacts.len() as u64) as u32;
+                rows.push(Row {
+                    id: 2_000_000 + (plan.ticket_offsets[ci] + k + 1) as i64,
+                    company: c.id,
+                    contact: plan.contacts[contact as usize].id,
+                    device: device.map(|d| world.devices[d as usize].id),
+                    category,
+                    priority,
+                    created,
+                    reply: (reply < end).then_some(reply),
+                    closed: (close < end).then_some(close),
+                });
+            }
+        }
+        let build = |r: &[Row]| {
+            batch(
+                &SCHEMA,
+                vec![
+                    i64s(r.iter().map(|r| r.id)),
+                    i64s(r.iter().map(|_| PORTAL_ID)),
+                    bools(r.iter().map(|_| false)),
+                    i64s(r.iter().map(|r| r.company)),
+                    i64s(r.iter().map(|r| r.contact)),
+                    i64s_opt(r.iter().map(|r| r.device)),
+                    texts(
+                        r.iter()
+                            .map(|r| format!("{} issue", CATEGORIES[r.category].replace('_', " "))),
+                    ),
+                    texts(r.iter().map(|r| CATEGORIES[r.category])),
+                    texts(r.iter().map(|r| PRIORITIES[r.priority])),
+                    texts(r.iter().map(|_| "0")),
+                    texts(r.iter().map(|r| match (r.reply, r.closed) {
+                        (_, Some(_)) => "4",
+                        (Some(_), None) => "2",
+                        (None, None) => "1",
+                    })),
+                    timestamps(r.iter().map(|r| r.created)),
+                    timestamps_opt(r.iter().map(|r| r.reply)),
+                    timestamps_opt(r.iter().map(|r| r.closed)),
+                ],
+            )
+        };
+        emit_chunks(&rows, build, emit)
+    }
+
+    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
+        super::checks::ticket_checks(ds)
+    }
+}

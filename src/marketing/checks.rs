@@ -1,0 +1,397 @@
+//! Rules of the marketing and analytics tables read back from disk, one per TEST line of plan
+//! steps 22–26, plus spend tracking new-account growth.
+
+use std::collections::{HashMap, HashSet};
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
+
+use super::{CHANNEL_KPIS, CHANNEL_SHARES, CHANNELS, MQL_SCORE};
+use crate::error::Result;
+use crate::time;
+use crate::validate::{Check, Dataset, share_check};
+
+pub fn campaign_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "marketing_campaigns";
+    let channel = ds.texts(t, "channel")?;
+    let first = ds.i32s_date(t, "start_date")?;
+    let last = ds.i32s_date(t, "end_date")?;
+    let as_of = time::day_of(ds.end_ts) - 1;
+    let bad = (0..first.len())
+        .filter(|&i| first[i] > last[i] || i64::from(last[i]) > as_of)
+        .count();
+    let refs: Vec<&str> = channel.iter().map(String::as_str).collect();
+    let shares: Vec<(&str, f64)> = CHANNELS.iter().copied().zip(CHANNEL_SHARES).collect();
+    Ok(vec![
+        share_check(t, "channel mix", &refs, &shares),
+        Check::zero(t, "start ≤ end ≤ as-of date", bad),
+    ])
+}
+
+pub fn performance_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "marketing_campaign_performance";
+    let campaigns = ds.index("marketing_campaigns", "campaign_id")?;
+    let channel = ds.texts("marketing_campaigns", "channel")?;
+    let first = ds.i32s_date("marketing_campaigns", "start_date")?;
+    let last = ds.i32s_date("marketing_campaigns", "end_date")?;
+    let campaign = ds.i64s(t, "campaign_id")?;
+    let date = ds.i32s_date(t, "date")?;
+    let impressions = ds.i64s(t, "impressions")?;
+    let clicks = ds.i64s(t, "clicks")?;
+    let spend = ds.cents(t, "spend")?;
+    let mut days: Vec<HashSet<i32>> = vec![HashSet::new(); first.len()];
+    let (mut outside, mut dup) = (0, 0);
+    let mut totals = [(0f64, 0f64, 0f64); 4];
+    let mut spend_by_year: HashMap<i64, f64> = HashMap::new();
+    for i in 0..campaign.len() {
+        let Some(&c) = campaigns.get(&campaign[i]) else {
+            continue;
+        };
+        outside += usize::from(date[i] < first[c] || date[i] > last[c]);
+        dup += usize::from(!days[c].insert(date[i]));
+        if let Some(ch) = CHANNELS.iter().position(|x| *x == channel[c]) {
+            totals[ch].0 += impressions[i] as f64;
+            totals[ch].1 += clicks[i] as f64;
+            totals[ch].2 += spend[i] as f64 / 100.0;
+        }
+        *spend_by_year
+            .entry(time::civil_from_days(i64::from(date[i])).0)
+            .or_default() += spend[i] as f64;
+    }
+    let gaps: usize = (0..first.len())
+        .map(|c| (last[c] - first[c] + 1) as usize - days[c].len())
+        .sum();
+    // KPIs within ±50 % of the channel's reference CTR and CPC.
+    let mut kpi = Vec::new();
+    let mut kpi_ok = true;
+    for (ch, (imp, clk, sp)) in totals.iter().enumerate() {
+        if *imp == 0.0 {
+            continue;
+        }
+        let (ctr, cpc) = (clk / imp, sp / clk.max(1.0));
+        let (rctr, rcpc, _) = CHANNEL_KPIS[ch];
+        kpi_ok &= (ctr / rctr - 1.0).abs() <= 0.5 && (cpc / rcpc - 1.0).abs() <= 0.5;
+        kpi.push(format!(
+            "{} CTR {:.2}% CPC ${cpc:.2}",
+            CHANNELS[ch],
+            ctr * 100.0
+        ));
+    }
+    // Spend per year follows new accounts per year.
+    let created = ds.instants("app_accounts", "created_at")?;
+    let mut accounts_by_year: HashMap<i64, f64> = HashMap::new();
+    for c in created {
+        *accounts_by_year
+            .entry(time::civil_from_days(time::day_of(c)).0)
+            .or_default() += 1.0;
+    }
+    let mut years: Vec<i64> = accounts_by_year
+        .keys()
+        .copied()
+        .filter(|y| spend_by_year.contains_key(y))
+        .collect();
+    years.sort_unstable();
+    let xs: Vec<f64> = years.iter().map(|y| spend_by_year[y]).collect();
+    let ys: Vec<f64> = years.iter().map(|y| accounts_by_year[y]).collect();
+    let r = pearson(&xs, &ys);
+    Ok(vec![
+        Check::zero(t, "one row per campaign per day it ran", gaps + dup),
+        Check::zero(t, "no row outside the campaign's dates", outside),
+        Check::new(
+            t,
+            "CTR and CPC within ±50 % of channel benchmarks",
+            "google 6.4%/$3.6, meta 0.9%/$1.8, linkedin 0.55%/$7.2, email 2.9%",
+            kpi.join("; "),
+            kpi_ok,
+        ),
+        Check::new(
+            t,
+            "yearly spend tracks new accounts per year",
+            "Pearson r ≥ 0.7",
+            format!("{r:.2} over {} years", years.len()),
+            r >= 0.7,
+        )
+        .unless_too_few(
+            years.len() >= 4 && ys.iter().sum::<f64>() >= 200.0,
+            format!("{} years", years.len()),
+        ),
+    ])
+}
+
+fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    if n < 2.0 {
+        return 0.0;
+    }
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let cov: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let vx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
+    let vy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
+    cov / (vx * vy).sqrt().max(1e-12)
+}
+
+pub fn touchpoint_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "marketing_attribution_touchpoints";
+    let campaigns = ds.index("marketing_campaigns", "campaign_id")?;
+    let c_channel = ds.texts("marketing_campaigns", "channel")?;
+    let mut sums: HashMap<String, (i64, i32, i32)> = HashMap::new();
+    let (mut after, mut wrong_channel) = (0, 0);
+    let cols = [
+        "conversion_id",
+        "touched_at",
+        "converted_at",
+        "channel",
+        "campaign_id",
+        "touch_count",
+        "attribution_weight",
+    ];
+    ds.scan(t, &cols, |b| {
+        let conv = b.column(0).as_string::<i32>();
+        let at = b
+            .column(1)
+            .as_primitive::<TimestampMicrosecondType>()
+            .values();
+        let converted = b
+            .column(2)
+            .as_primitive::<TimestampMicrosecondType>()
+            .values();
+        let channel = b.column(3).as_string::<i32>();
+        let campaign = b.column(4).as_primitive::<Int64Type>();
+        let count = b.column(5).as_primitive::<Int32Type>().values();
+        let weight = b.column(6).as_primitive::<Float64Type>().values();
+        for i in 0..b.num_rows() {
+            let e = sums.entry(conv.value(i).to_string()).or_default();
+            e.0 += (weight[i] * 1e6).round() as i64;
+            e.1 += 1;
+            e.2 = count[i];
+            after += usize::from(at[i] > converted[i]);
+            if campaign.is_valid(i) {
+                let ok = campaigns
+                    .get(&campaign.value(i))
+                    .is_some_and(|&c| c_channel[c] == channel.value(i));
+                wrong_channel += usize::from(!ok);
+            }
+        }
+        Ok(())
+    })?;
+    let not_one = sums.values().filter(|s| s.0 != 1_000_000).count();
+    let bad_count = sums.values().filter(|s| s.1 != s.2).count();
+    let mqls = ds.i64s("marketing_mqls", "mql_id")?;
+    let accounts = ds.i64s("app_accounts", "account_id")?;
+    let missing = mqls
+        .iter()
+        .map(|m| format!("mql-{m}"))
+        .chain(accounts.iter().map(|a| format!("account-{a}")))
+        .filter(|k| !sums.contains_key(k))
+        .count();
+    Ok(vec![
+        Check::zero(
+            t,
+            "attribution weights of each conversion sum to exactly 1",
+            not_one,
+        ),
+        Check::zero(t, "every MQL and sign-up has a journey", missing),
+        Check::zero(t, "touch_count equals the journey's touches", bad_count),
+        Check::zero(t, "touches precede their conversion", after),
+        Check::zero(
+            t,
+            "campaign's channel is the touch's channel",
+            wrong_channel,
+        ),
+    ])
+}
+
+pub fn mql_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "marketing_mqls";
+    let contacts = ds.index("hubspot_contacts", "id")?;
+    let ct_created = ds.instants("hubspot_contacts", "property_createdate")?;
+    let ct_company = ds.i64s("hubspot_contacts", "company_id")?;
+    let deals = ds.index("hubspot_deals", "id")?;
+    let d_created = ds.instants("hubspot_deals", "property_createdate")?;
+    let d_stage = ds.texts("hubspot_deals", "property_dealstage")?;
+    let d_company = ds.i64s("hubspot_deals", "company_id")?;
+    let companies = ds.index("hubspot_companies", "id")?;
+    let c_account = ds.column("hubspot_companies", "account_id")?;
+    let c_account = c_account.as_primitive::<Int64Type>().clone();
+    let contact = ds.i64s(t, "contact_id")?;
+    let company = ds.i64s(t, "company_id")?;
+    let at = ds.instants(t, "became_mql_at")?;
+    let s0 = ds.i32s(t, "lead_score_at_creation")?;
+    let s1 = ds.i32s(t, "lead_score_at_mql")?;
+    let status = ds.texts(t, "status")?;
+    let sql_at = ds.timestamps(t, "became_sql_at")?;
+    let deal = ds.column(t, "deal_id")?;
+    let deal = deal.as_primitive::<Int64Type>().clone();
+    let converted = ds.column(t, "converted_account_id")?;
+    let converted = converted.as_primitive::<Int64Type>().clone();
+    let (mut criteria, mut order, mut funnel) = (0, 0, 0);
+    let mut sqls = 0;
+    for i in 0..contact.len() {
+        criteria += usize::from(s1[i] < MQL_SCORE || s0[i] > s1[i]);
+        let ct = contacts.get(&contact[i]);
+        order += usize::from(
+            ct.is_none_or(|&c| at[i] < ct_created[c] || ct_company[c] != company[i])
+                || at[i] >= ds.end_ts,
+        );
+        if let Some(s) = sql_at[i] {
+            sqls += 1;
+            order += usize::from(s < at[i]);
+        }
+        // Funnel: a deal means an SQL first; won → customer with the company's account.
+        let d = deal
+            .is_valid(i)
+            .then(|| deal.value(i))
+            .and_then(|k| deals.get(&k));
+        let ok = match (status[i].as_str(), d) {
+            ("mql" | "disqualified", None) => sql_at[i].is_none() && !converted.is_valid(i),
+            ("sql", None) => sql_at[i].is_some(),
+            ("opportunity" | "closed_lost" | "customer", Some(&d)) => {
+                let stage_ok = match status[i].as_str() {
+                    "customer" => d_stage[d] == "closedwon",
+                    "closed_lost" => d_stage[d] == "closedlost",
+                    _ => !d_stage[d].starts_with("closed"),
+                };
+                let account_ok = if status[i] == "customer" {
+                    let acct = companies
+                        .get(&d_company[d])
+                        .and_then(|&c| c_account.is_valid(c).then(|| c_account.value(c)));
+                    converted.is_valid(i) && acct == Some(converted.value(i))
+                } else {
+                    !converted.is_valid(i)
+                };
+                stage_ok
+                    && account_ok
+                    && d_company[d] == company[i]
+                    && sql_at[i].is_some_and(|s| s <= d_created[d])
+            }
+            _ => false,
+        };
+        funnel += usize::from(!ok);
+    }
+    let rate = sqls as f64 / contact.len().max(1) as f64;
+    Ok(vec![
+        Check::zero(
+            t,
+            "MQL criteria: score at MQL ≥ 50 and risen since creation",
+            criteria,
+        ),
+        Check::zero(
+            t,
+            "qualified after the contact existed, SQL after MQL",
+            order,
+        ),
+        Check::zero(t, "funnel consistent with deals and accounts", funnel),
+        Check::new(
+            t,
+            "MQL → SQL rate within 13–22 %",
+            "0.13–0.22",
+            format!("{rate:.3}"),
+            (0.13..=0.22).contains(&rate),
+        )
+        .unless_too_few(contact.len() >= 50, format!("{} MQLs", contact.len())),
+    ])
+}
+
+pub fn ga_checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = "ga_sessions";
+    let (mut n, mut bounced, mut inconsistent, mut wrong_campaign) =
+        (0usize, 0usize, 0usize, 0usize);
+    let mut engaged_durations: Vec<i32> = Vec::new();
+    let mut per_weekday = [0u64; 7];
+    let mut per_year: HashMap<i64, u64> = HashMap::new();
+    let cols = [
+        "session_start",
+        "medium",
+        "channel_grouping",
+        "campaign_id",
+        "pageviews",
+        "duration_s",
+        "engaged",
+        "bounced",
+    ];
+    ds.scan(t, &cols, |b| {
+        let start = b
+            .column(0)
+            .as_primitive::<TimestampMicrosecondType>()
+            .values();
+        let medium = b.column(1).as_string::<i32>();
+        let grouping = b.column(2).as_string::<i32>();
+        let campaign = b.column(3).as_primitive::<Int64Type>();
+        let pv = b.column(4).as_primitive::<Int32Type>().values();
+        let dur = b.column(5).as_primitive::<Int32Type>().values();
+        let engaged = b.column(6).as_boolean();
+        let bounce = b.column(7).as_boolean();
+        for i in 0..b.num_rows() {
+            n += 1;
+            let e = engaged.value(i);
+            bounced += usize::from(bounce.value(i));
+            // GA4: engaged = over 10 s or 2+ page views; bounce is its complement.
+            inconsistent += usize::from(e != (dur[i] > 10 || pv[i] >= 2) || e == bounce.value(i));
+            let expected_medium = super::ga_sessions::GROUPINGS
+                .iter()
+                .any(|g| g.0 == grouping.value(i) && g.2 == medium.value(i));
+            let paid = matches!(medium.value(i), "cpc" | "paid" | "email");
+            wrong_campaign += usize::from(!expected_medium || paid != campaign.is_valid(i));
+            if e {
+                engaged_durations.push(dur[i]);
+            }
+            let day = time::day_of(start[i]);
+            per_weekday[time::weekday(day) as usize] += 1;
+            *per_year.entry(time::civil_from_days(day).0).or_default() += 1;
+        }
+        Ok(())
+    })?;
+    engaged_durations.sort_unstable();
+    let median = engaged_durations
+        .get(engaged_durations.len() / 2)
+        .copied()
+        .unwrap_or(0);
+    let bounce_rate = bounced as f64 / n.max(1) as f64;
+    let weekday = per_weekday[..5].iter().sum::<u64>() as f64 / 5.0;
+    let weekend = per_weekday[5..].iter().sum::<u64>() as f64 / 2.0;
+    let mut years: Vec<(&i64, &u64)> = per_year.iter().collect();
+    years.sort();
+    let growth = match (years.get(1), years.get(years.len().saturating_sub(2))) {
+        (Some(a), Some(b)) if years.len() >= 4 => {
+            (*b.1 as f64 / *a.1 as f64).powf(1.0 / (b.0 - a.0) as f64)
+        }
+        _ => 0.0,
+    };
+    Ok(vec![
+        Check::new(
+            t,
+            "bounce rate near the B2B SaaS benchmark",
+            "0.32–0.58 (≈ 0.44)",
+            format!("{bounce_rate:.3}"),
+            (0.32..=0.58).contains(&bounce_rate),
+        ),
+        Check::new(
+            t,
+            "engaged-session median duration near benchmark",
+            "90–280 s (≈ 165)",
+            format!("{median} s"),
+            (90..=280).contains(&median),
+        ),
+        Check::zero(t, "engaged / bounced follow GA4's definition", inconsistent),
+        Check::zero(
+            t,
+            "channel grouping matches medium; campaigns only on paid and e-mail traffic",
+            wrong_campaign,
+        ),
+        Check::new(
+            t,
+            "weekdays busier than weekends",
+            "weekday avg > weekend avg",
+            format!("{weekday:.0} > {weekend:.0}"),
+            weekday > weekend,
+        ),
+        Check::new(
+            t,
+            "traffic grows over time",
+            "yearly growth 1.2–1.6",
+            format!("{growth:.2}"),
+            (1.2..=1.6).contains(&growth),
+        )
+        .unless_too_few(n >= 10_000, format!("{n} sessions")),
+    ])
+}

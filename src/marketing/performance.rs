@@ -1,0 +1,138 @@
+//! `marketing_campaign_performance`: one row per campaign per day it ran — impressions, clicks,
+//! spend and conversions with channel-realistic CTR and CPC, paced to the daily budget, with
+//! weekly and seasonal swings.
+
+use std::sync::LazyLock;
+
+use arrow::record_batch::RecordBatch;
+
+use super::{CHANNEL_KPIS, MarketingPlan};
+use crate::arrays::*;
+use crate::error::Result;
+use crate::rng::Rand;
+use crate::schema::{ColType::*, TableSchema, col};
+use crate::table::Table;
+use crate::time;
+use crate::world::World;
+
+pub struct PerformanceTable;
+
+/// Campaigns per shard.
+const CAMPAIGNS_PER_SHARD: usize = 1_000;
+
+static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
+    TableSchema::new(
+        "marketing_campaign_performance",
+        "Daily delivery and results of each campaign.",
+        "performance_id",
+        vec![
+            col(
+                "performance_id",
+                Int64,
+                "Surrogate key of the campaign-day.",
+            ),
+            col("campaign_id", Int64, "Campaign."),
+            col("date", Date, "Day."),
+            col(
+                "impressions",
+                Int64,
+                "Ads shown (e-mails delivered for e-mail).",
+            ),
+            col("clicks", Int64, "Clicks."),
+            col("spend", Money, "Spend, USD."),
+            col("conversions", Int64, "Leads attributed by the platform."),
+        ],
+        &[("campaign_id", "marketing_campaigns", "campaign_id")],
+    )
+});
+
+/// B2B demand: weekdays busier; summer and late-December dips, January and September pushes.
+pub fn demand(day: i64) -> f64 {
+    let (_, m, d) = time::civil_from_days(day);
+    let week = [1.1, 1.15, 1.15, 1.1, 1.0, 0.6, 0.55][time::weekday(day) as usize];
+    let season = match (m, d) {
+        (12, 20..) => 0.7,
+        (1, _) | (9, _) => 1.15,
+        (7, _) | (8, _) => 0.9,
+        _ => 1.0,
+    };
+    week * season
+}
+
+fn shards(plan: &MarketingPlan) -> Vec<std::ops::Range<usize>> {
+    let n = plan.campaigns.len();
+    (0..n.div_ceil(CAMPAIGNS_PER_SHARD).max(1))
+        .map(|s| s * CAMPAIGNS_PER_SHARD..((s + 1) * CAMPAIGNS_PER_SHARD).min(n))
+        .collect()
+}
+
+impl Table for PerformanceTable {
+    fn schema(&self) -> &'static TableSchema {
+        &SCHEMA
+    }
+
+    fn shard_rows(&self, world: &World) -> Vec<u64> {
+        let plan = MarketingPlan::of(world);
+        shards(plan)
+            .into_iter()
+            .map(|r| plan.campaigns[r].iter().map(|c| c.days()).sum())
+            .collect()
+    }
+
+    fn generate(
+        &self,
+        world: &World,
+        shard: usize,
+        emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        let plan = MarketingPlan::of(world);
+        let mut rows: Vec<(i64, i64, i32, i64, i64, i64, i64)> = Vec::new();
+        for ci in shards(plan)[shard].clone() {
+            let c = &plan.campaigns[ci];
+            let mut rng = Rand::new(
+                world.cfg.seed,
+                "marketing_campaign_performance",
+                c.id as u64,
+            );
+            let (ctr, cpc, cvr) = CHANNEL_KPIS[c.channel as usize];
+            let (ctr, cpc) = (ctr * rng.uniform(0.8, 1.2), cpc * rng.uniform(0.8, 1.2));
+            for (k, day) in (c.first_day..=c.last_day).enumerate() {
+                // Pacing: the platform spends close to the budget, less on quiet days.
+                let spend = (c.daily_budget as f64 * demand(day).min(1.05) * rng.uniform(0.85, 1.0))
+                    .round() as i64;
+                let clicks = (spend as f64 / 100.0 / (cpc * rng.uniform(0.9, 1.1))).round() as i64;
+                let impressions =
+                    (clicks as f64 / (ctr * rng.uniform(0.9, 1.1))).round() as i64 + 1;
+                let conversions = rng.poisson(clicks as f64 * cvr) as i64;
+                rows.push((
+                    (plan.perf_offsets[ci] + k as u64 + 1) as i64,
+                    c.id,
+                    day as i32,
+                    impressions,
+                    clicks,
+                    spend,
+                    conversions,
+                ));
+            }
+        }
+        let build = |r: &[(i64, i64, i32, i64, i64, i64, i64)]| {
+            batch(
+                &SCHEMA,
+                vec![
+                    i64s(r.iter().map(|r| r.0)),
+                    i64s(r.iter().map(|r| r.1)),
+                    dates(r.iter().map(|r| r.2)),
+                    i64s(r.iter().map(|r| r.3)),
+                    i64s(r.iter().map(|r| r.4)),
+                    money(r.iter().map(|r| r.5)),
+                    i64s(r.iter().map(|r| r.6)),
+                ],
+            )
+        };
+        emit_chunks(&rows, build, emit)
+    }
+
+    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
+        super::checks::performance_checks(ds)
+    }
+}

@@ -1,0 +1,201 @@
+//! `marketing_attribution_touchpoints`: the multi-touch journey before each conversion (an MQL
+//! or an account sign-up) with the conversion's declared attribution model; the weights of each
+//! conversion sum to exactly 1 (in millionths).
+
+use std::sync::LazyLock;
+
+use arrow::record_batch::RecordBatch;
+
+use super::{CHANNELS, MODELS, MarketingPlan, TOUCH_CHANNELS, weights_micro};
+use crate::arrays::*;
+use crate::error::Result;
+use crate::hubspot::CrmPlan;
+use crate::rng::Rand;
+use crate::schema::{ColType::*, TableSchema, col};
+use crate::table::Table;
+use crate::time::MICROS_PER_DAY;
+use crate::world::World;
+
+pub struct TouchpointsTable;
+
+const CONVERSIONS_PER_SHARD: usize = 20_000;
+const TOUCH_SHARES: [f64; 7] = [30.0, 20.0, 15.0, 15.0, 10.0, 5.0, 5.0];
+
+static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
+    TableSchema::new(
+        "marketing_attribution_touchpoints",
+        "Marketing touches on the journey to each conversion, with attribution weights.",
+        "touchpoint_id",
+        vec![
+            col("touchpoint_id", Int64, "Surrogate key of the touch."),
+            col(
+                "conversion_id",
+                Text,
+                "Conversion the journey led to: mql-<id> or account-<id>.",
+            ),
+            col("conversion_type", Text, "What converted.").accepted(&["mql", "customer"]),
+            col("mql_id", Int64, "MQL conversion.").nullable(),
+            col("account_id", Int64, "Account sign-up conversion.").nullable(),
+            col("contact_id", Int64, "Person touched."),
+            col("touched_at", Timestamp, "When the touch happened."),
+            col("converted_at", Timestamp, "When the conversion happened."),
+            col("channel", Text, "Channel of the touch.").accepted(&TOUCH_CHANNELS),
+            col("campaign_id", Int64, "Campaign of a paid or e-mail touch.").nullable(),
+            col("touch_number", Int32, "Position in the journey, from 1."),
+            col("touch_count", Int32, "Touches in the journey."),
+            col("attribution_model", Text, "Model the weights follow.").accepted(&MODELS),
+            col(
+                "attribution_weight",
+                Float64,
+                "Credit of this touch; a conversion's weights sum to 1.",
+            ),
+        ],
+        &[
+            ("mql_id", "marketing_mqls", "mql_id"),
+            ("account_id", "app_accounts", "account_id"),
+            ("contact_id", "hubspot_contacts", "id"),
+            ("campaign_id", "marketing_campaigns", "campaign_id"),
+        ],
+    )
+});
+
+fn shards(n: usize) -> Vec<std::ops::Range<usize>> {
+    (0..n.div_ceil(CONVERSIONS_PER_SHARD).max(1))
+        .map(|s| s * CONVERSIONS_PER_SHARD..((s + 1) * CONVERSIONS_PER_SHARD).min(n))
+        .collect()
+}
+
+struct Row {
+    id: i64,
+    conversion: String,
+    mql: Option<i64>,
+    account: Option<i64>,
+    contact: i64,
+    at: i64,
+    converted: i64,
+    channel: u8,
+    campaign: Option<i64>,
+    number: i32,
+    count: i32,
+    model: u8,
+    weight: f64,
+}
+
+impl Table for TouchpointsTable {
+    fn schema(&self) -> &'static TableSchema {
+        &SCHEMA
+    }
+
+    fn shard_rows(&self, world: &World) -> Vec<u64> {
+        let plan = MarketingPlan::of(world);
+        shards(plan.conversions.len())
+            .into_iter()
+            .map(|r| plan.conversions[r].iter().map(|c| c.touches).sum())
+            .collect()
+    }
+
+    fn generate(
+        &self,
+        world: &World,
+        shard: usize,
+        emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        let plan = MarketingPlan::of(world);
+        let crm = CrmPlan::of(world);
+        let mut rows = Vec::new();
+        for ci in shards(plan.conversions.len())[shard].clone() {
+            let c = &plan.conversions[ci];
+            let mut rng = Rand::new(
+                world.cfg.seed,
+                "marketing_attribution_touchpoints",
+                ci as u64,
+            );
+            let n = c.touches as usize;
+            // Touches over the 90 days before the conversion; the last one converts.
+            let mut times: Vec<i64> = (0..n - 1)
+                .map(|_| c.at - rng.range(MICROS_PER_DAY / 24, 90 * MICROS_PER_DAY))
+                .collect();
+            times.sort_unstable();
+            times.push(c.at);
+            let days: Vec<f64> = times
+                .iter()
+                .map(|t| (c.at - t) as f64 / MICROS_PER_DAY as f64)
+                .collect();
+            let weights = weights_micro(c.model, &days);
+            let (conversion, mql, account) = match (c.mql, c.account) {
+                (Some(m), _) => {
+                    let id = plan.mqls[m as usize].id;
+                    (format!("mql-{id}"), Some(id), None)
+                }
+                (_, Some(a)) => {
+                    let id = world.accounts[a as usize].id;
+                    (format!("account-{id}"), None, Some(id))
+                }
+                _ => unreachable!("a conversion is an MQL or an account"),
+            };
+            for (k, (&at, &w)) in times.iter().zip(&weights).enumerate() {
+                let (channel, campaign) = match c.last {
+                    Some(last) if k + 1 == n => last,
+                    _ => {
+                        let ch = rng.weighted(&TOUCH_SHARES) as u8;
+                        let camp = if (ch as usize) < CHANNELS.len() {
+                            plan.active_campaign(ch, at, rng.u64())
+                        } else {
+                            None
+                        };
+                        // A paid channel with no campaign running that day was organic search.
+                        if (ch as usize) < CHANNELS.len() && camp.is_none() {
+                            (4, None)
+                        } else {
+                            (ch, camp)
+                        }
+                    }
+                };
+                rows.push(Row {
+                    id: (c.offset + k as u64 + 1) as i64,
+                    conversion: conversion.clone(),
+                    mql,
+                    account,
+                    contact: crm.contacts[c.contact as usize].id,
+                    at,
+                    converted: c.at,
+                    channel,
+                    campaign: campaign.map(|x| plan.campaigns[x as usize].id),
+                    number: k as i32 + 1,
+                    count: n as i32,
+                    model: c.model,
+                    weight: w as f64 / 1e6,
+                });
+            }
+        }
+        let build = |r: &[Row]| {
+            batch(
+                &SCHEMA,
+                vec![
+                    i64s(r.iter().map(|r| r.id)),
+                    texts(r.iter().map(|r| &r.conversion)),
+                    texts(
+                        r.iter()
+                            .map(|r| if r.mql.is_some() { "mql" } else { "customer" }),
+                    ),
+                    i64s_opt(r.iter().map(|r| r.mql)),
+                    i64s_opt(r.iter().map(|r| r.account)),
+                    i64s(r.iter().map(|r| r.contact)),
+                    timestamps(r.iter().map(|r| r.at)),
+                    timestamps(r.iter().map(|r| r.converted)),
+                    texts(r.iter().map(|r| TOUCH_CHANNELS[r.channel as usize])),
+                    i64s_opt(r.iter().map(|r| r.campaign)),
+                    i32s(r.iter().map(|r| r.number)),
+                    i32s(r.iter().map(|r| r.count)),
+                    texts(r.iter().map(|r| MODELS[r.model as usize])),
+                    f64s(r.iter().map(|r| r.weight)),
+                ],
+            )
+        };
+        emit_chunks(&rows, build, emit)
+    }
+
+    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
+        super::checks::touchpoint_checks(ds)
+    }
+}
