@@ -79,12 +79,16 @@ pub fn find(name: &str) -> Option<&'static dyn Table> {
     all().into_iter().find(|t| t.name() == name)
 }
 
+/// Cuts `0..n` into consecutive ranges of `per` items (the last may be shorter; at least one).
+pub fn ranges(n: usize, per: usize) -> Vec<std::ops::Range<usize>> {
+    (0..n.div_ceil(per).max(1))
+        .map(|s| s * per..((s + 1) * per).min(n))
+        .collect()
+}
+
 /// Account index ranges of the account-range shards.
 pub fn account_shards(world: &World) -> Vec<std::ops::Range<usize>> {
-    let n = world.accounts.len();
-    (0..n.div_ceil(ACCOUNTS_PER_SHARD))
-        .map(|s| s * ACCOUNTS_PER_SHARD..((s + 1) * ACCOUNTS_PER_SHARD).min(n))
-        .collect()
+    ranges(world.accounts.len(), ACCOUNTS_PER_SHARD)
 }
 
 /// Rows per account-range shard, given the rows each account contributes.

@@ -130,10 +130,7 @@ impl CrmPlan {
     }
 
     pub fn shards(&self) -> Vec<std::ops::Range<usize>> {
-        let n = self.companies.len();
-        (0..n.div_ceil(COMPANIES_PER_SHARD))
-            .map(|s| s * COMPANIES_PER_SHARD..((s + 1) * COMPANIES_PER_SHARD).min(n))
-            .collect()
+        crate::table::ranges(self.companies.len(), COMPANIES_PER_SHARD)
     }
 
     fn build(world: &World) -> CrmPlan {

@@ -65,9 +65,7 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
 });
 
 fn shards(n: usize) -> Vec<std::ops::Range<usize>> {
-    (0..n.div_ceil(PER_SHARD).max(1))
-        .map(|s| s * PER_SHARD..((s + 1) * PER_SHARD).min(n))
-        .collect()
+    crate::table::ranges(n, PER_SHARD)
 }
 
 impl Table for MqlsTable {

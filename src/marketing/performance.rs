@@ -60,10 +60,7 @@ pub fn demand(day: i64) -> f64 {
 }
 
 fn shards(plan: &MarketingPlan) -> Vec<std::ops::Range<usize>> {
-    let n = plan.campaigns.len();
-    (0..n.div_ceil(CAMPAIGNS_PER_SHARD).max(1))
-        .map(|s| s * CAMPAIGNS_PER_SHARD..((s + 1) * CAMPAIGNS_PER_SHARD).min(n))
-        .collect()
+    crate::table::ranges(plan.campaigns.len(), CAMPAIGNS_PER_SHARD)
 }
 
 impl Table for PerformanceTable {

@@ -60,9 +60,7 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
 });
 
 fn shards(n: usize) -> Vec<std::ops::Range<usize>> {
-    (0..n.div_ceil(CONVERSIONS_PER_SHARD).max(1))
-        .map(|s| s * CONVERSIONS_PER_SHARD..((s + 1) * CONVERSIONS_PER_SHARD).min(n))
-        .collect()
+    crate::table::ranges(n, CONVERSIONS_PER_SHARD)
 }
 
 struct Row {
