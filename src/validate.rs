@@ -17,6 +17,7 @@ use crate::error::{Error, IoContext, Result};
 use crate::manifest::{Manifest, TableEntry};
 use crate::output::sha256_file;
 use crate::profile::Profile;
+use crate::schema::ColType;
 use crate::table;
 use crate::time;
 
@@ -342,8 +343,21 @@ fn generic_checks(ds: &Dataset, entry: &TableEntry, checks: &mut Vec<Check>) -> 
     if !ok {
         return Ok(());
     }
-    let keys = ds.column(t, &entry.primary_key)?;
-    let rows = keys.len() as u64;
+    // Primary key: present and unique; the key pass also counts the rows.
+    let pk_ty = entry
+        .columns
+        .iter()
+        .find(|c| c.name == entry.primary_key)
+        .map(|c| c.ty);
+    let mut keys = KeySet::for_column(ds, t, &entry.primary_key, pk_ty)?;
+    let (mut rows, mut violations) = (0u64, 0usize);
+    ds.scan(t, &[entry.primary_key.as_str()], |b| {
+        let a = b.column(0);
+        rows += a.len() as u64;
+        violations += a.null_count();
+        violations += keys.insert_all(a.as_ref());
+        Ok(())
+    })?;
     let expected = ds.profile.count(t).unwrap_or(entry.rows);
     checks.push(Check::new(
         t,
@@ -352,70 +366,61 @@ fn generic_checks(ds: &Dataset, entry: &TableEntry, checks: &mut Vec<Check>) -> 
         rows.to_string(),
         rows == expected && entry.rows == expected,
     ));
-    // Primary key: present and unique.
-    let pk: Vec<String> = (0..keys.len())
-        .map(|i| arrow::util::display::array_value_to_string(&keys, i).unwrap_or_default())
-        .collect();
-    let unique: HashSet<&String> = pk.iter().collect();
     checks.push(Check::zero(
         t,
         format!("primary key {} unique and not null", entry.primary_key),
-        keys.null_count() + (pk.len() - unique.len()),
+        violations,
     ));
     // Nulls only where declared, accepted values only.
     for c in &entry.columns {
-        if !c.nullable || !c.accepted_values.is_empty() {
-            let a = ds.column(t, &c.name)?;
-            if !c.nullable && a.null_count() > 0 {
-                checks.push(Check::zero(
-                    t,
-                    format!("{} not null", c.name),
-                    a.null_count(),
-                ));
-            }
+        if c.nullable && c.accepted_values.is_empty() {
+            continue;
+        }
+        let (mut nulls, mut bad) = (0usize, 0usize);
+        ds.scan(t, &[c.name.as_str()], |b| {
+            let a = b.column(0);
+            nulls += a.null_count();
             if !c.accepted_values.is_empty() {
-                let bad = a
+                bad += a
                     .as_string::<i32>()
                     .iter()
                     .flatten()
                     .filter(|v| !c.accepted_values.iter().any(|x| x == v))
                     .count();
-                checks.push(Check::zero(t, format!("{} accepted values", c.name), bad));
             }
+            Ok(())
+        })?;
+        if !c.nullable && nulls > 0 {
+            checks.push(Check::zero(t, format!("{} not null", c.name), nulls));
+        }
+        if !c.accepted_values.is_empty() {
+            checks.push(Check::zero(t, format!("{} accepted values", c.name), bad));
         }
     }
-    // References resolve.
+    // References resolve: the parent keys in a set, the children streamed.
     for fk in &entry.foreign_keys {
         let Some(parent) = ds.manifest.table(&fk.references_table) else {
             continue;
         };
-        let _ = parent;
-        let parents = ds.column(&fk.references_table, &fk.references_column)?;
-        let children = ds.column(t, &fk.column)?;
-        let orphans = match children.data_type() {
-            arrow::datatypes::DataType::Utf8 => {
-                let keys: HashSet<&str> = parents.as_string::<i32>().iter().flatten().collect();
-                children
-                    .as_string::<i32>()
-                    .iter()
-                    .flatten()
-                    .filter(|v| !keys.contains(v))
-                    .count()
-            }
-            _ => {
-                let keys: HashSet<i64> = parents
-                    .as_primitive::<Int64Type>()
-                    .iter()
-                    .flatten()
-                    .collect();
-                children
-                    .as_primitive::<Int64Type>()
-                    .iter()
-                    .flatten()
-                    .filter(|v| !keys.contains(v))
-                    .count()
-            }
-        };
+        let ty = parent
+            .columns
+            .iter()
+            .find(|c| c.name == fk.references_column)
+            .map(|c| c.ty);
+        let mut parents = KeySet::for_column(ds, &fk.references_table, &fk.references_column, ty)?;
+        ds.scan(
+            &fk.references_table,
+            &[fk.references_column.as_str()],
+            |b| {
+                parents.insert_all(b.column(0).as_ref());
+                Ok(())
+            },
+        )?;
+        let mut orphans = 0;
+        ds.scan(t, &[fk.column.as_str()], |b| {
+            orphans += parents.missing(b.column(0).as_ref());
+            Ok(())
+        })?;
         checks.push(Check::zero(
             t,
             format!(
@@ -426,6 +431,95 @@ fn generic_checks(ds: &Dataset, entry: &TableEntry, checks: &mut Vec<Check>) -> 
         ));
     }
     Ok(())
+}
+
+/// A set of key values sized for the column: a bitmap over dense integer ranges (ids are
+/// mostly 1..N), a hash set otherwise. Keeps validation memory small at production size.
+enum KeySet {
+    Dense { min: i64, bits: Vec<u64> },
+    Ints(HashSet<i64>),
+    Texts(HashSet<String>),
+}
+
+impl KeySet {
+    fn for_column(ds: &Dataset, table: &str, column: &str, ty: Option<ColType>) -> Result<KeySet> {
+        if ty != Some(ColType::Int64) {
+            return Ok(KeySet::Texts(HashSet::new()));
+        }
+        let (mut min, mut max, mut n) = (i64::MAX, i64::MIN, 0u64);
+        ds.scan(table, &[column], |b| {
+            for v in b.column(0).as_primitive::<Int64Type>().iter().flatten() {
+                min = min.min(v);
+                max = max.max(v);
+                n += 1;
+            }
+            Ok(())
+        })?;
+        let span = (max as i128 - min as i128 + 1).max(0) as u128;
+        Ok(if n > 0 && span <= 8 * u128::from(n) {
+            KeySet::Dense {
+                min,
+                bits: vec![0; span.div_ceil(64) as usize],
+            }
+        } else {
+            KeySet::Ints(HashSet::new())
+        })
+    }
+
+    /// Inserts the non-null values of an array; returns how many were already present.
+    fn insert_all(&mut self, a: &dyn Array) -> usize {
+        let mut dup = 0;
+        match self {
+            KeySet::Dense { min, bits } => {
+                for v in a.as_primitive::<Int64Type>().iter().flatten() {
+                    let i = (v - *min) as usize;
+                    let (w, m) = (i / 64, 1u64 << (i % 64));
+                    dup += usize::from(bits[w] & m != 0);
+                    bits[w] |= m;
+                }
+            }
+            KeySet::Ints(set) => {
+                for v in a.as_primitive::<Int64Type>().iter().flatten() {
+                    dup += usize::from(!set.insert(v));
+                }
+            }
+            KeySet::Texts(set) => {
+                for v in a.as_string::<i32>().iter().flatten() {
+                    dup += usize::from(!set.insert(v.to_string()));
+                }
+            }
+        }
+        dup
+    }
+
+    /// Non-null values of an array that are not in the set.
+    fn missing(&self, a: &dyn Array) -> usize {
+        match self {
+            KeySet::Dense { min, bits } => a
+                .as_primitive::<Int64Type>()
+                .iter()
+                .flatten()
+                .filter(|&v| {
+                    let i = v.wrapping_sub(*min);
+                    i < 0
+                        || (i as usize / 64) >= bits.len()
+                        || bits[i as usize / 64] & (1 << (i as usize % 64)) == 0
+                })
+                .count(),
+            KeySet::Ints(set) => a
+                .as_primitive::<Int64Type>()
+                .iter()
+                .flatten()
+                .filter(|v| !set.contains(v))
+                .count(),
+            KeySet::Texts(set) => a
+                .as_string::<i32>()
+                .iter()
+                .flatten()
+                .filter(|v| !set.contains(*v))
+                .count(),
+        }
+    }
 }
 
 /// Runs every check on the dataset in `dir`.

@@ -14,7 +14,7 @@ use crate::rng::Rand;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{BATCH_ROWS, Table};
 use crate::time::{self, MICROS_PER_DAY, MICROS_PER_HOUR};
-use crate::world::{Device, World};
+use crate::world::{Device, World, geo::CITIES};
 
 pub struct DeviceHealthTable;
 
@@ -115,10 +115,14 @@ impl Table for DeviceHealthTable {
             let (act, counts) = daily_counts(world, dev, plan.per_device[dev]);
             let line = Line::of(seed, d);
             let mut rng = Rand::new(seed, "iot_device_health", d.id as u64);
+            let standard = CITIES[world.locations[d.location as usize].city as usize].utc_offset;
+            let midnight = |day: i64| {
+                let approx = day * MICROS_PER_DAY - standard * MICROS_PER_HOUR;
+                day * MICROS_PER_DAY - utc_offset(world, d, approx) * MICROS_PER_HOUR
+            };
             for day in health_days(world, d) {
-                let off = utc_offset(world, d, day * MICROS_PER_DAY + 12 * MICROS_PER_HOUR)
-                    * MICROS_PER_HOUR;
-                let (start, end) = (day * MICROS_PER_DAY - off, (day + 1) * MICROS_PER_DAY - off);
+                // Local midnights in UTC, each with the offset in force at that midnight.
+                let (start, end) = (midnight(day), midnight(day + 1));
                 let pours = act
                     .filter(|a| (a.first_day..=a.last_day).contains(&day))
                     .map_or(0, |a| counts[(day - a.first_day) as usize]);

@@ -264,10 +264,11 @@ impl Table for TapEventsTable {
                 }];
                 for (k, &local) in times.iter().enumerate() {
                     // The device's final pour is its last report.
+                    // Clamped: on a daylight-time switch day the noon offset is an hour off at night.
                     let utc = if last_day && k + 1 == times.len() {
                         a.until
                     } else {
-                        local - off
+                        (local - off).clamp(a.from, a.until)
                     };
                     let deg = degradation(d, utc);
                     let size = POUR_ML[rng.weighted(sizes)];
