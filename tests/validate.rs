@@ -6,7 +6,8 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow::array::{Array, Int64Array, RecordBatch};
+use arrow::array::{Array, RecordBatch};
+use arrow::datatypes::TimestampMicrosecondType;
 use common::*;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -55,19 +56,34 @@ pub fn tamper_shard(
     std::fs::write(mpath, serde_json::to_string_pretty(&m).unwrap()).unwrap();
 }
 
-pub fn set_i64(batch: RecordBatch, column: &str, row: usize, value: i64) -> RecordBatch {
-    let idx = batch.schema().index_of(column).unwrap();
-    let old = batch
+/// Rewrites every value of a primitive column as `f(row, old)`, keeping its type (and time
+/// zone) and its nulls.
+pub fn edit<T: arrow::datatypes::ArrowPrimitiveType>(
+    b: RecordBatch,
+    column: &str,
+    f: impl Fn(usize, T::Native) -> T::Native,
+) -> RecordBatch {
+    let idx = b.schema().index_of(column).unwrap();
+    let old = b
         .column(idx)
         .as_any()
-        .downcast_ref::<Int64Array>()
-        .unwrap();
-    let new: Int64Array = (0..old.len())
-        .map(|i| Some(if i == row { value } else { old.value(i) }))
+        .downcast_ref::<arrow::array::PrimitiveArray<T>>()
+        .unwrap()
+        .clone();
+    let values: arrow::buffer::ScalarBuffer<T::Native> = old
+        .values()
+        .iter()
+        .enumerate()
+        .map(|(i, v)| f(i, *v))
         .collect();
-    let mut cols = batch.columns().to_vec();
-    cols[idx] = Arc::new(new);
-    RecordBatch::try_new(batch.schema(), cols).unwrap()
+    // Nulls stay null.
+    let new = arrow::array::PrimitiveArray::<T>::new(values, old.nulls().cloned())
+        .with_data_type(old.data_type().clone());
+    set_column(b, column, Arc::new(new))
+}
+
+pub fn set_i64(batch: RecordBatch, column: &str, row: usize, value: i64) -> RecordBatch {
+    edit::<arrow::datatypes::Int64Type>(batch, column, |i, v| if i == row { value } else { v })
 }
 
 pub fn validate_fails_with(dir: &Path, check: &str) {
@@ -112,18 +128,7 @@ fn device_installed_before_its_location_fails() {
     let dir = tempdir().unwrap();
     generate(dir.path(), &[]);
     tamper(dir.path(), "app_devices", |b| {
-        let idx = b.schema().index_of("installed_at").unwrap();
-        let mut cols = b.columns().to_vec();
-        let old = cols[idx]
-            .as_any()
-            .downcast_ref::<arrow::array::TimestampMicrosecondArray>()
-            .unwrap();
-        let new = arrow::array::TimestampMicrosecondArray::from_iter_values(
-            (0..old.len()).map(|i| if i == 0 { 0 } else { old.value(i) }),
-        )
-        .with_timezone("+00:00");
-        cols[idx] = Arc::new(new);
-        RecordBatch::try_new(b.schema(), cols).unwrap()
+        edit::<TimestampMicrosecondType>(b, "installed_at", |i, v| if i == 0 { 0 } else { v })
     });
     validate_fails_with(
         dir.path(),
@@ -143,23 +148,9 @@ fn pour_after_last_seen_fails_the_activity_checks() {
     let dir = tempdir().unwrap();
     generate(dir.path(), &["--accounts", "20"]);
     tamper(dir.path(), "iot_tap_events", |b| {
-        let idx = b.schema().index_of("poured_at").unwrap();
-        let old = b
-            .column(idx)
-            .as_any()
-            .downcast_ref::<arrow::array::TimestampMicrosecondArray>()
-            .unwrap()
-            .clone();
-        let late =
-            arrow::array::TimestampMicrosecondArray::from_iter_values((0..old.len()).map(|i| {
-                if i == 5 {
-                    old.value(i) + 400 * 86_400_000_000
-                } else {
-                    old.value(i)
-                }
-            }))
-            .with_timezone("+00:00");
-        set_column(b, "poured_at", Arc::new(late))
+        edit::<TimestampMicrosecondType>(b, "poured_at", |i, v| {
+            v + if i == 5 { 400 * 86_400_000_000 } else { 0 }
+        })
     });
     validate_fails_with(
         dir.path(),
@@ -172,17 +163,7 @@ fn health_pour_count_off_by_one_fails() {
     let dir = tempdir().unwrap();
     generate(dir.path(), &["--accounts", "20"]);
     tamper(dir.path(), "iot_device_health", |b| {
-        let idx = b.schema().index_of("pour_count").unwrap();
-        let old = b
-            .column(idx)
-            .as_any()
-            .downcast_ref::<arrow::array::Int32Array>()
-            .unwrap()
-            .clone();
-        let new: arrow::array::Int32Array = (0..old.len())
-            .map(|i| Some(old.value(i) + i32::from(i == 10)))
-            .collect();
-        set_column(b, "pour_count", Arc::new(new))
+        edit::<arrow::datatypes::Int32Type>(b, "pour_count", |i, v| v + i32::from(i == 10))
     });
     validate_fails_with(
         dir.path(),
@@ -205,23 +186,10 @@ fn flat_hourly_pattern_fails_the_peak_check() {
 }
 
 fn move_to_nine(b: RecordBatch) -> RecordBatch {
-    {
-        let idx = b.schema().index_of("poured_at").unwrap();
-        let old = b
-            .column(idx)
-            .as_any()
-            .downcast_ref::<arrow::array::TimestampMicrosecondArray>()
-            .unwrap()
-            .clone();
-        let day = 86_400_000_000i64;
-        let moved = arrow::array::TimestampMicrosecondArray::from_iter_values(
-            old.values()
-                .iter()
-                .map(|t| t.div_euclid(day) * day + 9 * 3_600_000_000),
-        )
-        .with_timezone("+00:00");
-        set_column(b, "poured_at", Arc::new(moved))
-    }
+    let day = 86_400_000_000i64;
+    edit::<TimestampMicrosecondType>(b, "poured_at", |_, t| {
+        t.div_euclid(day) * day + 9 * 3_600_000_000
+    })
 }
 
 #[test]
@@ -241,17 +209,7 @@ fn page_count_mismatch_fails_the_total_check() {
     let dir = tempdir().unwrap();
     generate(dir.path(), &["--accounts", "20"]);
     tamper(dir.path(), "app_user_sessions", |b| {
-        let idx = b.schema().index_of("page_count").unwrap();
-        let old = b
-            .column(idx)
-            .as_any()
-            .downcast_ref::<arrow::array::Int32Array>()
-            .unwrap()
-            .clone();
-        let new: arrow::array::Int32Array = (0..old.len())
-            .map(|i| Some(old.value(i) + i32::from(i == 7)))
-            .collect();
-        set_column(b, "page_count", Arc::new(new))
+        edit::<arrow::datatypes::Int32Type>(b, "page_count", |i, v| v + i32::from(i == 7))
     });
     validate_fails_with(
         dir.path(),
@@ -313,31 +271,11 @@ fn set_text(b: RecordBatch, column: &str, row: usize, value: &str) -> RecordBatc
 
 /// Adds `delta` to one value of an Int64 or timestamp column.
 fn shift(b: RecordBatch, column: &str, row: usize, delta: i64) -> RecordBatch {
-    let idx = b.schema().index_of(column).unwrap();
-    let col = b.column(idx).clone();
-    let new: arrow::array::ArrayRef = match col.data_type() {
-        arrow::datatypes::DataType::Int64 => {
-            let old = col.as_any().downcast_ref::<Int64Array>().unwrap();
-            Arc::new(
-                (0..old.len())
-                    .map(|i| Some(old.value(i) + if i == row { delta } else { 0 }))
-                    .collect::<Int64Array>(),
-            )
-        }
-        _ => {
-            let old = col
-                .as_any()
-                .downcast_ref::<arrow::array::TimestampMicrosecondArray>()
-                .unwrap();
-            Arc::new(
-                arrow::array::TimestampMicrosecondArray::from_iter_values(
-                    (0..old.len()).map(|i| old.value(i) + if i == row { delta } else { 0 }),
-                )
-                .with_timezone("+00:00"),
-            )
-        }
-    };
-    set_column(b, column, new)
+    let add = move |i: usize, v: i64| v + if i == row { delta } else { 0 };
+    match b.schema().field_with_name(column).unwrap().data_type() {
+        arrow::datatypes::DataType::Int64 => edit::<arrow::datatypes::Int64Type>(b, column, add),
+        _ => edit::<TimestampMicrosecondType>(b, column, add),
+    }
 }
 
 const DAY: i64 = 86_400_000_000;
@@ -373,17 +311,7 @@ fn stripe_checks_fail_on_broken_copies() {
             "stripe_subscription_items: monthly value of the items equals the app subscription's MRR",
             Box::new(|d: &Path| {
                 tamper(d, "stripe_subscription_items", |b| {
-                    let idx = b.schema().index_of("quantity").unwrap();
-                    let old = b
-                        .column(idx)
-                        .as_any()
-                        .downcast_ref::<arrow::array::Int32Array>()
-                        .unwrap()
-                        .clone();
-                    let new: arrow::array::Int32Array = (0..old.len())
-                        .map(|i| Some(old.value(i) + i32::from(i == 2)))
-                        .collect();
-                    set_column(b, "quantity", Arc::new(new))
+                    edit::<arrow::datatypes::Int32Type>(b, "quantity", |i, v| v + i32::from(i == 2))
                 })
             }),
         ),
@@ -472,20 +400,11 @@ fn crm_and_marketing_checks_fail_on_broken_copies() {
             "hubspot_deals: pipeline integrity: stage, probability and close date agree",
             Box::new(|d: &Path| {
                 tamper(d, "hubspot_deals", |b| {
-                    let idx = b
-                        .schema()
-                        .index_of("property_hs_deal_stage_probability")
-                        .unwrap();
-                    let old = b
-                        .column(idx)
-                        .as_any()
-                        .downcast_ref::<arrow::array::Float64Array>()
-                        .unwrap()
-                        .clone();
-                    let new = arrow::array::Float64Array::from_iter_values(
-                        (0..old.len()).map(|i| if i == 0 { 0.33 } else { old.value(i) }),
-                    );
-                    set_column(b, "property_hs_deal_stage_probability", Arc::new(new))
+                    edit::<arrow::datatypes::Float64Type>(
+                        b,
+                        "property_hs_deal_stage_probability",
+                        |i, v| if i == 0 { 0.33 } else { v },
+                    )
                 })
             }),
         ),
@@ -509,17 +428,9 @@ fn crm_and_marketing_checks_fail_on_broken_copies() {
             "marketing_campaign_performance: no row outside the campaign's dates",
             Box::new(|d: &Path| {
                 tamper(d, "marketing_campaign_performance", |b| {
-                    let idx = b.schema().index_of("date").unwrap();
-                    let old = b
-                        .column(idx)
-                        .as_any()
-                        .downcast_ref::<arrow::array::Date32Array>()
-                        .unwrap()
-                        .clone();
-                    let new = arrow::array::Date32Array::from_iter_values(
-                        (0..old.len()).map(|i| old.value(i) - i32::from(i == 0) * 5_000),
-                    );
-                    set_column(b, "date", Arc::new(new))
+                    edit::<arrow::datatypes::Date32Type>(b, "date", |i, v| {
+                        v - i32::from(i == 0) * 5_000
+                    })
                 })
             }),
         ),
@@ -527,17 +438,9 @@ fn crm_and_marketing_checks_fail_on_broken_copies() {
             "marketing_attribution_touchpoints: attribution weights of each conversion sum to exactly 1",
             Box::new(|d: &Path| {
                 tamper(d, "marketing_attribution_touchpoints", |b| {
-                    let idx = b.schema().index_of("attribution_weight").unwrap();
-                    let old = b
-                        .column(idx)
-                        .as_any()
-                        .downcast_ref::<arrow::array::Float64Array>()
-                        .unwrap()
-                        .clone();
-                    let new = arrow::array::Float64Array::from_iter_values(
-                        (0..old.len()).map(|i| old.value(i) + if i == 0 { 0.01 } else { 0.0 }),
-                    );
-                    set_column(b, "attribution_weight", Arc::new(new))
+                    edit::<arrow::datatypes::Float64Type>(b, "attribution_weight", |i, v| {
+                        v + if i == 0 { 0.01 } else { 0.0 }
+                    })
                 })
             }),
         ),
@@ -545,17 +448,9 @@ fn crm_and_marketing_checks_fail_on_broken_copies() {
             "marketing_mqls: MQL criteria: score at MQL ≥ 50 and risen since creation",
             Box::new(|d: &Path| {
                 tamper(d, "marketing_mqls", |b| {
-                    let idx = b.schema().index_of("lead_score_at_mql").unwrap();
-                    let old = b
-                        .column(idx)
-                        .as_any()
-                        .downcast_ref::<arrow::array::Int32Array>()
-                        .unwrap()
-                        .clone();
-                    let new = arrow::array::Int32Array::from_iter_values(
-                        (0..old.len()).map(|i| if i == 0 { 12 } else { old.value(i) }),
-                    );
-                    set_column(b, "lead_score_at_mql", Arc::new(new))
+                    edit::<arrow::datatypes::Int32Type>(b, "lead_score_at_mql", |i, v| {
+                        if i == 0 { 12 } else { v }
+                    })
                 })
             }),
         ),
