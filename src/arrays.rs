@@ -11,6 +11,10 @@ use arrow::record_batch::RecordBatch;
 use crate::error::{Error, Result};
 use crate::schema::TableSchema;
 
+/// Rows per record batch handed to a writer: large enough to amortise encoding, small enough to
+/// keep memory flat.
+pub const BATCH_ROWS: usize = 64 * 1024;
+
 pub fn i64s(v: impl IntoIterator<Item = i64>) -> ArrayRef {
     Arc::new(Int64Array::from_iter_values(v))
 }
@@ -70,13 +74,13 @@ pub fn batch(schema: &TableSchema, columns: Vec<ArrayRef>) -> Result<RecordBatch
         .map_err(|e| Error::Invalid(format!("building a batch of {}: {e}", schema.name)))
 }
 
-/// Emits `items` in batches of at most `table::BATCH_ROWS` rows.
+/// Emits `items` in batches of at most `BATCH_ROWS` rows.
 pub fn emit_chunks<T>(
     items: &[T],
     build: impl Fn(&[T]) -> Result<RecordBatch>,
     emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
 ) -> Result<()> {
-    for chunk in items.chunks(crate::table::BATCH_ROWS) {
+    for chunk in items.chunks(crate::arrays::BATCH_ROWS) {
         emit(build(chunk)?)?;
     }
     Ok(())

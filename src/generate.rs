@@ -12,8 +12,10 @@ use rayon::prelude::*;
 use crate::error::{Error, IoContext, Result};
 use crate::manifest::{self, Dataset, Manifest, TableEntry};
 use crate::output::{self, Compression, Format};
+use crate::plans::Plans;
+use crate::registry;
 use crate::rng::stable_hash;
-use crate::table::{self, Table};
+use crate::table::Table;
 use crate::time;
 use crate::world::{Config, World};
 
@@ -51,20 +53,9 @@ pub struct Summary {
 
 /// Resolves `--tables` into generators, in dependency order.
 pub fn select_tables(names: Option<&[String]>) -> Result<Vec<&'static dyn Table>> {
-    let all = table::all();
-    let Some(names) = names else { return Ok(all) };
-    for n in names {
-        if table::find(n).is_none() {
-            let known: Vec<&str> = all.iter().map(|t| t.name()).collect();
-            return Err(Error::Invalid(format!(
-                "unknown table '{n}'; known tables: {}",
-                known.join(", ")
-            )));
-        }
-    }
-    Ok(all
+    Ok(registry::select(names)?
         .into_iter()
-        .filter(|t| names.iter().any(|n| n == t.name()))
+        .map(|e| e.table)
         .collect())
 }
 
@@ -170,10 +161,14 @@ pub fn run(opts: &Options) -> Result<Summary> {
         .build()
         .map_err(|e| Error::Invalid(format!("cannot start worker threads: {e}")))?;
 
-    let world = World::build(&opts.cfg);
+    let world = World::build(&opts.cfg, &registry::counts(&opts.cfg.profile));
+    let plans = pool.install(|| Plans::build(&world));
     let world_seconds = started.elapsed().as_secs_f64();
 
-    let shard_rows: Vec<Vec<u64>> = tables.iter().map(|t| t.shard_rows(&world)).collect();
+    let shard_rows: Vec<Vec<u64>> = tables
+        .iter()
+        .map(|t| t.shard_rows(&world, &plans))
+        .collect();
     let mut tasks: Vec<Task> = Vec::new();
     for (ti, rows) in shard_rows.iter().enumerate() {
         for (shard, &r) in rows.iter().enumerate() {
@@ -233,7 +228,7 @@ pub fn run(opts: &Options) -> Result<Summary> {
                     opts.format,
                     opts.compression,
                     |emit| {
-                        t.generate(&world, task.shard, &mut |b| {
+                        t.generate(&world, &plans, task.shard, &mut |b| {
                             bar.inc(b.num_rows() as u64);
                             emit(b)
                         })
@@ -311,7 +306,7 @@ fn write_sources(dir: &Path, m: &Manifest) -> Result<()> {
     let schemas: Vec<&crate::schema::TableSchema> = m
         .tables
         .iter()
-        .filter_map(|t| table::find(&t.name).map(|t| t.schema()))
+        .filter_map(|t| registry::find(&t.name).map(|e| e.table.schema()))
         .collect();
     let path = dir.join("sources.yml");
     std::fs::write(&path, crate::dbt::sources_yml(&schemas)).at(&path)

@@ -8,9 +8,10 @@ use clap::{Parser, Subcommand};
 
 use datagen::generate::{self, Options};
 use datagen::output::{Compression, Format};
+use datagen::plans::Plans;
 use datagen::profile::{NAMED, Profile};
 use datagen::world::{Config, World};
-use datagen::{table, time, validate};
+use datagen::{registry, time, validate};
 
 #[derive(Parser)]
 #[command(
@@ -162,8 +163,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let staging = dir.join("models").join("staging");
             std::fs::create_dir_all(&staging)
                 .with_context(|| format!("creating {}", staging.display()))?;
-            let tables = table::all();
-            let schemas: Vec<_> = tables.iter().map(|t| t.schema()).collect();
+            let schemas: Vec<_> = registry::all().iter().map(|e| e.table.schema()).collect();
             std::fs::write(
                 staging.join("sources.yml"),
                 datagen::dbt::sources_yml(&schemas),
@@ -278,15 +278,19 @@ fn cmd_profiles(accounts: Option<u64>) -> Result<ExitCode> {
     let counts: Vec<Vec<u64>> = profiles
         .iter()
         .map(|p| {
-            let world = World::build(&Config {
-                profile: p.clone(),
-                seed: Config::DEFAULT_SEED,
-                as_of: time::parse_date(Config::DEFAULT_AS_OF).expect("default date"),
-                tap_window_days: 365,
-            });
-            table::all()
+            let world = World::build(
+                &Config {
+                    profile: p.clone(),
+                    seed: Config::DEFAULT_SEED,
+                    as_of: time::parse_date(Config::DEFAULT_AS_OF).expect("default date"),
+                    tap_window_days: 365,
+                },
+                &registry::counts(p),
+            );
+            let plans = Plans::build(&world);
+            registry::all()
                 .iter()
-                .map(|t| t.shard_rows(&world).iter().sum())
+                .map(|e| e.table.shard_rows(&world, &plans).iter().sum())
                 .collect()
         })
         .collect();
@@ -295,8 +299,8 @@ fn cmd_profiles(accounts: Option<u64>) -> Result<ExitCode> {
         print!(" {:>14}", p.to_string().split(' ').next().unwrap_or(""));
     }
     println!();
-    for (i, t) in table::all().iter().enumerate() {
-        print!("{:<34}", t.name());
+    for (i, e) in registry::all().iter().enumerate() {
+        print!("{:<34}", e.name());
         for c in &counts {
             print!(" {:>14}", c[i]);
         }

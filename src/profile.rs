@@ -14,40 +14,51 @@ pub enum Profile {
 
 pub const NAMED: [Profile; 3] = [Profile::Dev, Profile::Qa, Profile::Production];
 
-/// (table, dev, qa, production) as the specification fixes them.
-const COUNTS: &[(&str, u64, u64, u64)] = &[
-    ("app_accounts", 100, 10_000, 40_000),
-    ("app_locations", 150, 15_000, 60_000),
-    ("app_users", 300, 30_000, 120_000),
-    ("app_devices", 450, 45_000, 180_000),
-    ("app_subscriptions", 125, 12_500, 50_000),
-    ("stripe_customers", 100, 10_000, 40_000),
-    ("stripe_prices", 12, 12, 12),
-    ("stripe_subscriptions", 125, 12_500, 50_000),
-    ("stripe_subscription_items", 175, 17_500, 70_000),
-    ("stripe_invoices", 1_500, 150_000, 600_000),
-    ("stripe_charges", 1_425, 142_500, 570_000),
-    ("stripe_events", 10_000, 1_000_000, 4_000_000),
-    ("hubspot_companies", 125, 12_500, 50_000),
-    ("hubspot_contacts", 500, 50_000, 200_000),
-    ("hubspot_deals", 250, 25_000, 100_000),
-    ("hubspot_engagements", 2_500, 250_000, 1_000_000),
-    ("hubspot_tickets", 400, 40_000, 160_000),
-    ("marketing_campaigns", 25, 1_250, 5_000),
-    ("marketing_campaign_performance", 7_500, 375_000, 1_500_000),
-    (
-        "marketing_attribution_touchpoints",
-        15_000,
-        750_000,
-        3_000_000,
-    ),
-    ("marketing_mqls", 200, 20_000, 80_000),
-    ("ga_sessions", 30_000, 1_500_000, 6_000_000),
-    ("app_user_sessions", 50_000, 2_500_000, 10_000_000),
-    ("app_page_views", 250_000, 12_500_000, 50_000_000),
-    ("app_feature_usage", 150_000, 7_500_000, 30_000_000),
-    ("iot_tap_events", 500_000, 50_000_000, 200_000_000),
-];
+/// Accounts of the QA profile, the base every custom profile scales from.
+const QA_ACCOUNTS: u64 = 10_000;
+
+/// How many rows a table has in each profile: declared once, beside the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Size {
+    /// Scales with the accounts: the named profiles' exact counts; a custom profile scales the QA
+    /// figure by its accounts (QA has 10,000), rounding half up.
+    Scaled { dev: u64, qa: u64, production: u64 },
+    /// The same in every profile (a catalogue such as the price list).
+    Fixed(u64),
+    /// Follows from the world (one row per device-day); no target before the world is built.
+    Derived,
+}
+
+/// Exact row counts of one profile, resolved from the tables' declared sizes.
+#[derive(Clone, Debug)]
+pub struct Counts {
+    rows: Vec<(&'static str, u64)>,
+}
+
+impl Counts {
+    pub fn new(profile: &Profile, sizes: impl IntoIterator<Item = (&'static str, Size)>) -> Counts {
+        Counts {
+            rows: sizes
+                .into_iter()
+                .filter_map(|(t, s)| Some((t, profile.rows(s)?)))
+                .collect(),
+        }
+    }
+
+    /// The exact count of a table with a declared size, or None.
+    pub fn try_get(&self, table: &str) -> Option<u64> {
+        self.rows.iter().find(|r| r.0 == table).map(|r| r.1)
+    }
+
+    /// The exact count of a table with a declared size.
+    ///
+    /// # Panics
+    /// When the table declares no size: a programming error caught by every test run.
+    pub fn get(&self, table: &str) -> u64 {
+        self.try_get(table)
+            .unwrap_or_else(|| panic!("table {table} declares no fixed size"))
+    }
+}
 
 impl Profile {
     /// Parses `dev`, `qa` or `production` (case-insensitive).
@@ -71,22 +82,32 @@ impl Profile {
 
     pub fn accounts(&self) -> u64 {
         match self {
+            Profile::Dev => 100,
+            Profile::Qa => QA_ACCOUNTS,
+            Profile::Production => 40_000,
             Profile::Custom(n) => *n,
-            _ => self.count("app_accounts").expect("accounts is declared"),
         }
     }
 
-    /// The exact row count of a table whose size is fixed by the profile, or None for a table
-    /// whose size follows from the world (device health) or that is unknown.
-    pub fn count(&self, table: &str) -> Option<u64> {
-        let &(_, dev, qa, prod) = COUNTS.iter().find(|c| c.0 == table)?;
+    /// Rows of a table of this size in this profile; None for a size that follows from the world.
+    pub fn rows(&self, size: Size) -> Option<u64> {
+        let Size::Scaled {
+            dev,
+            qa,
+            production,
+        } = size
+        else {
+            return match size {
+                Size::Fixed(n) => Some(n),
+                _ => None,
+            };
+        };
         Some(match self {
             Profile::Dev => dev,
             Profile::Qa => qa,
-            Profile::Production => prod,
+            Profile::Production => production,
             // Scale from the QA ratio (equal to production's), rounding half up.
-            Profile::Custom(_) if table == "stripe_prices" => qa,
-            Profile::Custom(n) => (n * qa * 2 + 10_000) / 20_000,
+            Profile::Custom(n) => (n * qa * 2 + QA_ACCOUNTS) / (2 * QA_ACCOUNTS),
         })
     }
 }
@@ -104,23 +125,40 @@ impl fmt::Display for Profile {
 mod tests {
     use super::*;
 
+    const DEVICES: Size = Size::Scaled {
+        dev: 450,
+        qa: 45_000,
+        production: 180_000,
+    };
+
     #[test]
-    fn named_profiles_match_the_specification() {
-        assert_eq!(Profile::Dev.count("iot_tap_events"), Some(500_000));
-        assert_eq!(Profile::Production.count("app_devices"), Some(180_000));
-        assert_eq!(Profile::Qa.count("stripe_events"), Some(1_000_000));
+    fn named_profiles_take_the_declared_counts() {
+        assert_eq!(Profile::Dev.rows(DEVICES), Some(450));
+        assert_eq!(Profile::Production.rows(DEVICES), Some(180_000));
+        assert_eq!(Profile::Qa.rows(Size::Fixed(12)), Some(12));
+        assert_eq!(Profile::Qa.rows(Size::Derived), None);
     }
 
     #[test]
     fn custom_scales_from_qa_ratios() {
         let p = Profile::Custom(777);
-        assert_eq!(p.count("app_accounts"), Some(777));
-        assert_eq!(p.count("app_locations"), Some(1166)); // 1165.5 rounds up
-        assert_eq!(p.count("app_devices"), Some(3497));
-        assert_eq!(p.count("stripe_prices"), Some(12));
-        assert_eq!(
-            Profile::Custom(10_000).count("iot_tap_events"),
-            Some(50_000_000)
+        assert_eq!(p.accounts(), 777);
+        let locations = Size::Scaled {
+            dev: 150,
+            qa: 15_000,
+            production: 60_000,
+        };
+        assert_eq!(p.rows(locations), Some(1166)); // 1165.5 rounds up
+        assert_eq!(p.rows(DEVICES), Some(3497));
+        assert_eq!(p.rows(Size::Fixed(12)), Some(12));
+        let c = Counts::new(
+            &p,
+            [
+                ("app_devices", DEVICES),
+                ("iot_device_health", Size::Derived),
+            ],
         );
+        assert_eq!(c.get("app_devices"), 3497);
+        assert_eq!(c.try_get("iot_device_health"), None);
     }
 }

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use serde::{Deserialize, Serialize};
 
+use crate::profile::Size;
+
 /// Time zone of every timestamp column: an offset, which every Arrow reader understands.
 pub const UTC: &str = "+00:00";
 
@@ -58,6 +60,26 @@ impl ColType {
     }
 }
 
+/// A column of a table, named once in the table's `cols` module: the schema declares it and
+/// every check reads through it, so renaming a column fails at compile time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Col {
+    pub table: &'static str,
+    pub name: &'static str,
+}
+
+impl Col {
+    pub const fn new(table: &'static str, name: &'static str) -> Col {
+        Col { table, name }
+    }
+}
+
+impl std::fmt::Display for Col {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.table, self.name)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Column {
     pub name: &'static str,
@@ -79,19 +101,25 @@ pub struct TableSchema {
     pub name: &'static str,
     pub description: &'static str,
     pub columns: Vec<Column>,
+    /// Rows in each profile.
+    pub size: Size,
     pub primary_key: &'static str,
     pub foreign_keys: Vec<ForeignKey>,
     pub arrow: SchemaRef,
 }
 
 impl TableSchema {
+    /// The declaration of a table: its columns in file order, its key, its size per profile and
+    /// its references as (column, parent table, parent column).
     pub fn new(
         name: &'static str,
         description: &'static str,
-        primary_key: &'static str,
+        size: Size,
+        primary_key: Col,
         columns: Vec<Column>,
-        foreign_keys: &[(&'static str, &'static str, &'static str)],
+        foreign_keys: &[(Col, &'static str, &'static str)],
     ) -> Self {
+        let primary_key = primary_key.name;
         let fields: Vec<Field> = columns
             .iter()
             .map(|c| Field::new(c.name, c.ty.arrow(), c.nullable))
@@ -100,11 +128,12 @@ impl TableSchema {
         TableSchema {
             name,
             description,
+            size,
             primary_key,
             foreign_keys: foreign_keys
                 .iter()
                 .map(|&(column, table, references)| ForeignKey {
-                    column,
+                    column: column.name,
                     table,
                     references,
                 })
@@ -120,9 +149,9 @@ impl TableSchema {
 }
 
 /// A required column.
-pub fn col(name: &'static str, ty: ColType, description: &'static str) -> Column {
+pub fn col(c: Col, ty: ColType, description: &'static str) -> Column {
     Column {
-        name,
+        name: c.name,
         ty,
         nullable: false,
         description,

@@ -6,19 +6,30 @@ use std::collections::HashMap;
 use arrow::array::AsArray;
 use arrow::datatypes::{Int32Type, Int64Type, TimestampMicrosecondType};
 
-use super::ACTIVITY_DAYS;
 use super::feature_usage::FEATURES;
+use crate::activity::feature_usage::cols as app_feature_usage;
+use crate::activity::page_views::cols as app_page_views;
+use crate::activity::sessions::cols as app_user_sessions;
+use crate::app::accounts::cols as app_accounts;
+use crate::app::locations::cols as app_locations;
+use crate::app::subscriptions::cols as app_subscriptions;
+use crate::app::users::cols as app_users;
+use crate::check::{Check, Dataset, share_check_counts};
 use crate::error::Result;
+use crate::plans::activity::ACTIVITY_DAYS;
 use crate::time::MICROS_PER_DAY;
-use crate::validate::{Check, Dataset, share_check_counts};
 use crate::world::TIERS;
 
 /// Sessions by id: (start, end, page count).
 fn sessions(ds: &Dataset) -> Result<HashMap<i64, (i64, i64, i32)>> {
     let mut out = HashMap::new();
     ds.scan(
-        "app_user_sessions",
-        &["session_id", "started_at", "ended_at", "page_count"],
+        &[
+            app_user_sessions::SESSION_ID,
+            app_user_sessions::STARTED_AT,
+            app_user_sessions::ENDED_AT,
+            app_user_sessions::PAGE_COUNT,
+        ],
         |b| {
             let id = b.column(0).as_primitive::<Int64Type>().values();
             let s = b
@@ -40,28 +51,28 @@ fn sessions(ds: &Dataset) -> Result<HashMap<i64, (i64, i64, i32)>> {
 }
 
 pub fn session_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "app_user_sessions";
-    let users = ds.index("app_users", "user_id")?;
-    let u_account = ds.i64s("app_users", "account_id")?;
-    let u_active = ds.column("app_users", "is_active")?;
+    let t = app_user_sessions::TABLE;
+    let users = ds.index(app_users::USER_ID)?;
+    let u_account = ds.i64s(app_users::ACCOUNT_ID)?;
+    let u_active = ds.column(app_users::IS_ACTIVE)?;
     let u_active = u_active.as_boolean();
-    let u_created = ds.instants("app_users", "created_at")?;
-    let u_last = ds.timestamps("app_users", "last_login_at")?;
-    let u_freq = ds.texts("app_users", "login_frequency")?;
-    let accounts = ds.index("app_accounts", "account_id")?;
-    let a_status = ds.texts("app_accounts", "status")?;
-    let l_account = ds.i64s("app_locations", "account_id")?;
-    let l_state = ds.texts("app_locations", "state")?;
+    let u_created = ds.instants(app_users::CREATED_AT)?;
+    let u_last = ds.timestamps(app_users::LAST_LOGIN_AT)?;
+    let u_freq = ds.texts(app_users::LOGIN_FREQUENCY)?;
+    let accounts = ds.index(app_accounts::ACCOUNT_ID)?;
+    let a_status = ds.texts(app_accounts::STATUS)?;
+    let l_account = ds.i64s(app_locations::ACCOUNT_ID)?;
+    let l_state = ds.texts(app_locations::STATE)?;
     let mut states: HashMap<i64, Vec<&str>> = HashMap::new();
     for (a, s) in l_account.iter().zip(&l_state) {
         states.entry(*a).or_default().push(s);
     }
     let window = ds.end_ts - ACTIVITY_DAYS * MICROS_PER_DAY;
-    let user = ds.i64s(t, "user_id")?;
-    let started = ds.instants(t, "started_at")?;
-    let ended = ds.instants(t, "ended_at")?;
-    let duration = ds.i64s(t, "duration_s")?;
-    let geo = ds.texts(t, "geo_state")?;
+    let user = ds.i64s(app_user_sessions::USER_ID)?;
+    let started = ds.instants(app_user_sessions::STARTED_AT)?;
+    let ended = ds.instants(app_user_sessions::ENDED_AT)?;
+    let duration = ds.i64s(app_user_sessions::DURATION_S)?;
+    let geo = ds.texts(app_user_sessions::GEO_STATE)?;
     let (mut ineligible, mut outside, mut bad_end, mut bad_geo) = (0, 0, 0, 0);
     let mut count = vec![0u64; u_account.len()];
     let mut latest = vec![i64::MIN; u_account.len()];
@@ -157,13 +168,17 @@ pub fn session_checks(ds: &Dataset) -> Result<Vec<Check>> {
 }
 
 pub fn page_view_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "app_page_views";
+    let t = app_page_views::TABLE;
     let sessions = sessions(ds)?;
     let mut seen: HashMap<i64, (i32, i32, i32)> = HashMap::with_capacity(sessions.len());
     let mut outside = 0;
     ds.scan(
-        t,
-        &["session_id", "viewed_at", "view_order", "is_exit"],
+        &[
+            app_page_views::SESSION_ID,
+            app_page_views::VIEWED_AT,
+            app_page_views::VIEW_ORDER,
+            app_page_views::IS_EXIT,
+        ],
         |b| {
             let id = b.column(0).as_primitive::<Int64Type>().values();
             let at = b
@@ -203,12 +218,12 @@ pub fn page_view_checks(ds: &Dataset) -> Result<Vec<Check>> {
 }
 
 pub fn feature_usage_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "app_feature_usage";
+    let t = app_feature_usage::TABLE;
     let sessions = sessions(ds)?;
     // Plan periods per account, to know the tier at any moment.
-    let s_account = ds.i64s("app_subscriptions", "account_id")?;
-    let s_start = ds.instants("app_subscriptions", "started_at")?;
-    let s_tier = ds.texts("app_subscriptions", "plan_tier")?;
+    let s_account = ds.i64s(app_subscriptions::ACCOUNT_ID)?;
+    let s_start = ds.instants(app_subscriptions::STARTED_AT)?;
+    let s_tier = ds.texts(app_subscriptions::PLAN_TIER)?;
     let mut periods: HashMap<i64, Vec<(i64, usize)>> = HashMap::new();
     for i in 0..s_account.len() {
         let tier = TIERS.iter().position(|x| *x == s_tier[i]).unwrap_or(0);
@@ -227,14 +242,14 @@ pub fn feature_usage_checks(ds: &Dataset) -> Result<Vec<Check>> {
     let release = ds.end_ts - newest.released_days_ago * MICROS_PER_DAY;
     let (mut early, mut late, mut early_all, mut late_all) = (0f64, 0f64, 0f64, 0f64);
     let cols = [
-        "session_id",
-        "account_id",
-        "feature_name",
-        "plan_tier",
-        "used_at",
-        "status",
+        app_feature_usage::SESSION_ID,
+        app_feature_usage::ACCOUNT_ID,
+        app_feature_usage::FEATURE_NAME,
+        app_feature_usage::PLAN_TIER,
+        app_feature_usage::USED_AT,
+        app_feature_usage::STATUS,
     ];
-    ds.scan(t, &cols, |b| {
+    ds.scan(&cols, |b| {
         let session = b.column(0).as_primitive::<Int64Type>().values();
         let account = b.column(1).as_primitive::<Int64Type>().values();
         let name = b.column(2).as_string::<i32>();

@@ -5,13 +5,16 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::{ActivityPlan, per_session, user_sessions};
+use crate::allocate::apportion;
+use crate::arrays::BATCH_ROWS;
 use crate::arrays::*;
 use crate::error::Result;
-use crate::iot::apportion;
+use crate::plans::Plans;
+use crate::plans::activity::{ActivityPlan, per_session, user_sessions};
+use crate::profile::Size;
 use crate::rng::Rand;
 use crate::schema::{ColType::*, TableSchema, col};
-use crate::table::{BATCH_ROWS, Table};
+use crate::table::Table;
 use crate::time::MICROS_PER_DAY;
 use crate::world::{TIERS, World};
 
@@ -61,41 +64,67 @@ pub const STATUSES: [&str; 3] = ["success", "error", "timeout"];
 /// Days for adoption to reach ~63 % of a feature's eventual use.
 pub const ADOPTION_DAYS: f64 = 60.0;
 
+/// Columns of `app_feature_usage`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "app_feature_usage";
+    pub const USAGE_ID: Col = Col::new(TABLE, "usage_id");
+    pub const SESSION_ID: Col = Col::new(TABLE, "session_id");
+    pub const USER_ID: Col = Col::new(TABLE, "user_id");
+    pub const ACCOUNT_ID: Col = Col::new(TABLE, "account_id");
+    pub const FEATURE_NAME: Col = Col::new(TABLE, "feature_name");
+    pub const FEATURE_CATEGORY: Col = Col::new(TABLE, "feature_category");
+    pub const PLAN_TIER: Col = Col::new(TABLE, "plan_tier");
+    pub const USED_AT: Col = Col::new(TABLE, "used_at");
+    pub const DURATION_MS: Col = Col::new(TABLE, "duration_ms");
+    pub const STATUS: Col = Col::new(TABLE, "status");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "app_feature_usage",
+        cols::TABLE,
         "Uses of product features inside user sessions.",
-        "usage_id",
+        Size::Scaled {
+            dev: 150_000,
+            qa: 7_500_000,
+            production: 30_000_000,
+        },
+        cols::USAGE_ID,
         vec![
-            col("usage_id", Int64, "Surrogate key of the feature use."),
+            col(cols::USAGE_ID, Int64, "Surrogate key of the feature use."),
             col(
-                "session_id",
+                cols::SESSION_ID,
                 Int64,
                 "Session in which the feature was used.",
             ),
-            col("user_id", Int64, "User."),
-            col("account_id", Int64, "Account of the user."),
-            col("feature_name", Text, "Feature used."),
-            col("feature_category", Text, "Product area of the feature.").accepted(&[
+            col(cols::USER_ID, Int64, "User."),
+            col(cols::ACCOUNT_ID, Int64, "Account of the user."),
+            col(cols::FEATURE_NAME, Text, "Feature used."),
+            col(cols::FEATURE_CATEGORY, Text, "Product area of the feature.").accepted(&[
                 "analytics",
                 "inventory",
                 "operations",
                 "integrations",
             ]),
             col(
-                "plan_tier",
+                cols::PLAN_TIER,
                 Text,
                 "Account's plan tier when the feature was used.",
             )
             .accepted(&["basic", "pro", "enterprise"]),
-            col("used_at", Timestamp, "When the feature was used."),
-            col("duration_ms", Int32, "Time the action took, milliseconds."),
-            col("status", Text, "Outcome of the action.").accepted(&STATUSES),
+            col(cols::USED_AT, Timestamp, "When the feature was used."),
+            col(
+                cols::DURATION_MS,
+                Int32,
+                "Time the action took, milliseconds.",
+            ),
+            col(cols::STATUS, Text, "Outcome of the action.").accepted(&STATUSES),
         ],
         &[
-            ("session_id", "app_user_sessions", "session_id"),
-            ("user_id", "app_users", "user_id"),
-            ("account_id", "app_accounts", "account_id"),
+            (cols::SESSION_ID, "app_user_sessions", "session_id"),
+            (cols::USER_ID, "app_users", "user_id"),
+            (cols::ACCOUNT_ID, "app_accounts", "account_id"),
         ],
     )
 });
@@ -117,9 +146,9 @@ impl Table for FeatureUsageTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
+    fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
         let k = per_session(world, "app_feature_usage");
-        ActivityPlan::of(world)
+        (&plans.activity)
             .shard_sessions(world)
             .iter()
             .map(|s| s * k)
@@ -129,10 +158,11 @@ impl Table for FeatureUsageTable {
     fn generate(
         &self,
         world: &World,
+        plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = ActivityPlan::of(world);
+        let plan = &plans.activity;
         let k = per_session(world, "app_feature_usage");
         let pages = per_session(world, "app_page_views");
         let end = world.cfg.end_ts();
@@ -200,10 +230,6 @@ impl Table for FeatureUsageTable {
             emit(build(&rows)?)?;
         }
         Ok(())
-    }
-
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::feature_usage_checks(ds)
     }
 }
 

@@ -5,13 +5,16 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::{ActivityPlan, per_session, user_sessions};
+use crate::allocate::apportion;
+use crate::arrays::BATCH_ROWS;
 use crate::arrays::*;
 use crate::error::Result;
-use crate::iot::apportion;
+use crate::plans::Plans;
+use crate::plans::activity::{ActivityPlan, per_session, user_sessions};
+use crate::profile::Size;
 use crate::rng::Rand;
 use crate::schema::{ColType::*, TableSchema, col};
-use crate::table::{BATCH_ROWS, Table};
+use crate::table::Table;
 use crate::world::World;
 
 pub struct PageViewsTable;
@@ -30,18 +33,39 @@ pub const PAGES: [(&str, &str, f64); 10] = [
     ("/billing", "settings", 2.0),
 ];
 
+/// Columns of `app_page_views`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "app_page_views";
+    pub const PAGE_VIEW_ID: Col = Col::new(TABLE, "page_view_id");
+    pub const SESSION_ID: Col = Col::new(TABLE, "session_id");
+    pub const USER_ID: Col = Col::new(TABLE, "user_id");
+    pub const VIEWED_AT: Col = Col::new(TABLE, "viewed_at");
+    pub const PAGE_PATH: Col = Col::new(TABLE, "page_path");
+    pub const PAGE_CATEGORY: Col = Col::new(TABLE, "page_category");
+    pub const VIEW_ORDER: Col = Col::new(TABLE, "view_order");
+    pub const TIME_ON_PAGE_S: Col = Col::new(TABLE, "time_on_page_s");
+    pub const IS_EXIT: Col = Col::new(TABLE, "is_exit");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "app_page_views",
+        cols::TABLE,
         "Pages viewed inside user sessions.",
-        "page_view_id",
+        Size::Scaled {
+            dev: 250_000,
+            qa: 12_500_000,
+            production: 50_000_000,
+        },
+        cols::PAGE_VIEW_ID,
         vec![
-            col("page_view_id", Int64, "Surrogate key of the page view."),
-            col("session_id", Int64, "Session the view belongs to."),
-            col("user_id", Int64, "User viewing the page."),
-            col("viewed_at", Timestamp, "When the page was opened."),
-            col("page_path", Text, "Path of the page."),
-            col("page_category", Text, "Area of the product.").accepted(&[
+            col(cols::PAGE_VIEW_ID, Int64, "Surrogate key of the page view."),
+            col(cols::SESSION_ID, Int64, "Session the view belongs to."),
+            col(cols::USER_ID, Int64, "User viewing the page."),
+            col(cols::VIEWED_AT, Timestamp, "When the page was opened."),
+            col(cols::PAGE_PATH, Text, "Path of the page."),
+            col(cols::PAGE_CATEGORY, Text, "Area of the product.").accepted(&[
                 "dashboard",
                 "analytics",
                 "inventory",
@@ -50,20 +74,24 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
                 "settings",
             ]),
             col(
-                "view_order",
+                cols::VIEW_ORDER,
                 Int32,
                 "Position of the page in the session, from 1.",
             ),
             col(
-                "time_on_page_s",
+                cols::TIME_ON_PAGE_S,
                 Int64,
                 "Seconds until the next page or the session's end.",
             ),
-            col("is_exit", Bool, "Whether the session ended on this page."),
+            col(
+                cols::IS_EXIT,
+                Bool,
+                "Whether the session ended on this page.",
+            ),
         ],
         &[
-            ("session_id", "app_user_sessions", "session_id"),
-            ("user_id", "app_users", "user_id"),
+            (cols::SESSION_ID, "app_user_sessions", "session_id"),
+            (cols::USER_ID, "app_users", "user_id"),
         ],
     )
 });
@@ -84,9 +112,9 @@ impl Table for PageViewsTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
+    fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
         let k = per_session(world, "app_page_views");
-        ActivityPlan::of(world)
+        (&plans.activity)
             .shard_sessions(world)
             .iter()
             .map(|s| s * k)
@@ -96,10 +124,11 @@ impl Table for PageViewsTable {
     fn generate(
         &self,
         world: &World,
+        plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = ActivityPlan::of(world);
+        let plan = &plans.activity;
         let k = per_session(world, "app_page_views");
         let end = world.cfg.end_ts();
         let weights: Vec<f64> = PAGES.iter().map(|p| p.2).collect();
@@ -149,10 +178,6 @@ impl Table for PageViewsTable {
             emit(build(&rows)?)?;
         }
         Ok(())
-    }
-
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::page_view_checks(ds)
     }
 }
 

@@ -5,39 +5,67 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::{ActivityPlan, DEVICE_TYPES, per_session, user_sessions};
 use crate::arrays::*;
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::plans::activity::{ActivityPlan, DEVICE_TYPES, per_session, user_sessions};
+use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
 use crate::world::{World, geo::CITIES};
 
 pub struct SessionsTable;
 
+/// Columns of `app_user_sessions`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "app_user_sessions";
+    pub const SESSION_ID: Col = Col::new(TABLE, "session_id");
+    pub const USER_ID: Col = Col::new(TABLE, "user_id");
+    pub const ACCOUNT_ID: Col = Col::new(TABLE, "account_id");
+    pub const STARTED_AT: Col = Col::new(TABLE, "started_at");
+    pub const ENDED_AT: Col = Col::new(TABLE, "ended_at");
+    pub const DURATION_S: Col = Col::new(TABLE, "duration_s");
+    pub const DEVICE_TYPE: Col = Col::new(TABLE, "device_type");
+    pub const IP_ADDRESS: Col = Col::new(TABLE, "ip_address");
+    pub const GEO_STATE: Col = Col::new(TABLE, "geo_state");
+    pub const PAGE_COUNT: Col = Col::new(TABLE, "page_count");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "app_user_sessions",
+        cols::TABLE,
         "Logged-in sessions of platform users.",
-        "session_id",
+        Size::Scaled {
+            dev: 50_000,
+            qa: 2_500_000,
+            production: 10_000_000,
+        },
+        cols::SESSION_ID,
         vec![
-            col("session_id", Int64, "Surrogate key of the session."),
-            col("user_id", Int64, "User who logged in."),
-            col("account_id", Int64, "Account of the user."),
-            col("started_at", Timestamp, "Login time."),
-            col("ended_at", Timestamp, "Last activity of the session."),
-            col("duration_s", Int64, "Session length, seconds."),
-            col("device_type", Text, "Device used.").accepted(&DEVICE_TYPES),
+            col(cols::SESSION_ID, Int64, "Surrogate key of the session."),
+            col(cols::USER_ID, Int64, "User who logged in."),
+            col(cols::ACCOUNT_ID, Int64, "Account of the user."),
+            col(cols::STARTED_AT, Timestamp, "Login time."),
+            col(cols::ENDED_AT, Timestamp, "Last activity of the session."),
+            col(cols::DURATION_S, Int64, "Session length, seconds."),
+            col(cols::DEVICE_TYPE, Text, "Device used.").accepted(&DEVICE_TYPES),
             col(
-                "ip_address",
+                cols::IP_ADDRESS,
                 Text,
                 "Client IP address (geolocates to one of the account's states).",
             ),
-            col("geo_state", Text, "US state the IP address geolocates to."),
-            col("page_count", Int32, "Pages viewed in the session."),
+            col(
+                cols::GEO_STATE,
+                Text,
+                "US state the IP address geolocates to.",
+            ),
+            col(cols::PAGE_COUNT, Int32, "Pages viewed in the session."),
         ],
         &[
-            ("user_id", "app_users", "user_id"),
-            ("account_id", "app_accounts", "account_id"),
+            (cols::USER_ID, "app_users", "user_id"),
+            (cols::ACCOUNT_ID, "app_accounts", "account_id"),
         ],
     )
 });
@@ -47,17 +75,18 @@ impl Table for SessionsTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
-        ActivityPlan::of(world).shard_sessions(world)
+    fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
+        plans.activity.shard_sessions(world)
     }
 
     fn generate(
         &self,
         world: &World,
+        plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = ActivityPlan::of(world);
+        let plan = &plans.activity;
         let pages = per_session(world, "app_page_views");
         let end = world.cfg.end_ts();
         let mut rows: Vec<Row> = Vec::new();
@@ -78,7 +107,7 @@ impl Table for SessionsTable {
                     city: loc.city,
                     pages: s.pages,
                 });
-                if rows.len() == crate::table::BATCH_ROWS {
+                if rows.len() == crate::arrays::BATCH_ROWS {
                     emit(build(&rows)?)?;
                     rows.clear();
                 }
@@ -88,10 +117,6 @@ impl Table for SessionsTable {
             emit(build(&rows)?)?;
         }
         Ok(())
-    }
-
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::session_checks(ds)
     }
 }
 

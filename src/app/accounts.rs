@@ -5,10 +5,12 @@ use std::sync::LazyLock;
 use arrow::record_batch::RecordBatch;
 
 use crate::arrays::*;
+use crate::check::{Check, Dataset, labelled, share_check};
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards, rows_by_account};
-use crate::validate::{Check, Dataset, share_check};
 use crate::world::{
     ACCOUNT_STATUSES, INDUSTRIES, INDUSTRY_SHARES, TIER_EMPLOYEES, TIER_MRR, TIER_SHARES, TIERS,
     World, YEARLY_GROWTH, geo::CITIES,
@@ -16,45 +18,70 @@ use crate::world::{
 
 pub struct AccountsTable;
 
+/// Columns of `app_accounts`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "app_accounts";
+    pub const ACCOUNT_ID: Col = Col::new(TABLE, "account_id");
+    pub const ACCOUNT_NAME: Col = Col::new(TABLE, "account_name");
+    pub const DOMAIN: Col = Col::new(TABLE, "domain");
+    pub const INDUSTRY: Col = Col::new(TABLE, "industry");
+    pub const PLAN_TIER: Col = Col::new(TABLE, "plan_tier");
+    pub const MRR: Col = Col::new(TABLE, "mrr");
+    pub const BILLING_INTERVAL: Col = Col::new(TABLE, "billing_interval");
+    pub const EMPLOYEE_COUNT: Col = Col::new(TABLE, "employee_count");
+    pub const HQ_CITY: Col = Col::new(TABLE, "hq_city");
+    pub const HQ_STATE: Col = Col::new(TABLE, "hq_state");
+    pub const STATUS: Col = Col::new(TABLE, "status");
+    pub const CREATED_AT: Col = Col::new(TABLE, "created_at");
+    pub const CHURNED_AT: Col = Col::new(TABLE, "churned_at");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "app_accounts",
+        cols::TABLE,
         "Customer accounts of the bar-management platform: one per company.",
-        "account_id",
+        Size::Scaled {
+            dev: 100,
+            qa: 10_000,
+            production: 40_000,
+        },
+        cols::ACCOUNT_ID,
         vec![
-            col("account_id", Int64, "Surrogate key of the account."),
-            col("account_name", Text, "Company name."),
-            col("domain", Text, "Company web and e-mail domain."),
-            col("industry", Text, "Industry of the company.").accepted(&[
+            col(cols::ACCOUNT_ID, Int64, "Surrogate key of the account."),
+            col(cols::ACCOUNT_NAME, Text, "Company name."),
+            col(cols::DOMAIN, Text, "Company web and e-mail domain."),
+            col(cols::INDUSTRY, Text, "Industry of the company.").accepted(&[
                 "Restaurant",
                 "Bar",
                 "Hotel",
                 "Other",
             ]),
-            col("plan_tier", Text, "Current (or last) plan tier.").accepted(&[
+            col(cols::PLAN_TIER, Text, "Current (or last) plan tier.").accepted(&[
                 "basic",
                 "pro",
                 "enterprise",
             ]),
             col(
-                "mrr",
+                cols::MRR,
                 Money,
                 "Monthly recurring revenue of the current (or last) plan, USD.",
             ),
-            col("billing_interval", Text, "How the account is billed.")
+            col(cols::BILLING_INTERVAL, Text, "How the account is billed.")
                 .accepted(&["month", "year"]),
-            col("employee_count", Int32, "Employees of the company."),
-            col("hq_city", Text, "City of the headquarters."),
+            col(cols::EMPLOYEE_COUNT, Int32, "Employees of the company."),
+            col(cols::HQ_CITY, Text, "City of the headquarters."),
             col(
-                "hq_state",
+                cols::HQ_STATE,
                 Text,
                 "US state of the headquarters (two-letter code).",
             ),
-            col("status", Text, "Lifecycle status at the as-of date.")
+            col(cols::STATUS, Text, "Lifecycle status at the as-of date.")
                 .accepted(&["trialing", "active", "churned"]),
-            col("created_at", Timestamp, "When the account signed up."),
+            col(cols::CREATED_AT, Timestamp, "When the account signed up."),
             col(
-                "churned_at",
+                cols::CHURNED_AT,
                 Timestamp,
                 "When the account stopped paying; null while a customer.",
             )
@@ -69,13 +96,14 @@ impl Table for AccountsTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
+    fn shard_rows(&self, world: &World, _plans: &Plans) -> Vec<u64> {
         rows_by_account(world, |_| 1)
     }
 
     fn generate(
         &self,
         world: &World,
+        _plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
@@ -105,99 +133,95 @@ impl Table for AccountsTable {
         };
         emit_chunks(&world.accounts[range], build, emit)
     }
-
-    fn checks(&self, ds: &Dataset) -> Result<Vec<Check>> {
-        Self::rules(ds)
-    }
 }
 
-impl AccountsTable {
-    pub fn rules(ds: &Dataset) -> Result<Vec<Check>> {
-        let t = "app_accounts";
-        let industry = ds.texts(t, "industry")?;
-        let tier = ds.texts(t, "plan_tier")?;
-        let mrr = ds.cents(t, "mrr")?;
-        let employees = ds.i32s(t, "employee_count")?;
-        let created = ds.instants(t, "created_at")?;
-        let tier_idx = |s: &str| TIERS.iter().position(|x| *x == s).unwrap_or(0);
-        fn refs(v: &[String]) -> Vec<&str> {
-            v.iter().map(String::as_str).collect()
-        }
-        let mut checks = vec![
-            share_check(
-                t,
-                "industry mix",
-                &refs(&industry),
-                &zip(&INDUSTRIES, &INDUSTRY_SHARES),
-            ),
-            share_check(t, "plan tier mix", &refs(&tier), &zip(&TIERS, &TIER_SHARES)),
-        ];
-        let bad_mrr = tier
-            .iter()
-            .zip(&mrr)
-            .filter(|(t, m)| {
-                let (lo, hi) = TIER_MRR[tier_idx(t)];
-                **m < lo * 100 || **m > hi * 100
-            })
-            .count();
-        checks.push(Check::zero(
+/// The rules of this table, read back from a dataset on disk.
+pub fn checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = cols::TABLE;
+    let industry = ds.texts(cols::INDUSTRY)?;
+    let tier = ds.texts(cols::PLAN_TIER)?;
+    let mrr = ds.cents(cols::MRR)?;
+    let employees = ds.i32s(cols::EMPLOYEE_COUNT)?;
+    let created = ds.instants(cols::CREATED_AT)?;
+    let tier_idx = |s: &str| TIERS.iter().position(|x| *x == s).unwrap_or(0);
+    fn refs(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    let mut checks = vec![
+        share_check(
             t,
-            "mrr inside its tier's range ($299–999 / 999–2,999 / 2,999–9,999)",
-            bad_mrr,
-        ));
-        let bad_emp = tier
-            .iter()
-            .zip(&employees)
-            .filter(|(t, e)| {
-                let (lo, hi) = TIER_EMPLOYEES[tier_idx(t)];
-                i64::from(**e) < lo || i64::from(**e) > hi
-            })
-            .count();
-        checks.push(Check::zero(
+            "industry mix",
+            &refs(&industry),
+            &labelled(&INDUSTRIES, &INDUSTRY_SHARES),
+        ),
+        share_check(
             t,
-            "employee_count inside its tier's range (5–500)",
-            bad_emp,
-        ));
-        // Growth: new accounts per history year, compounded yearly rate first → last year.
-        let start = crate::time::add_months(ds.end_ts, -60);
-        let year = (ds.end_ts - start) / 5;
-        let mut per_year = [0f64; 5];
-        let mut outside = 0;
-        for &c in &created {
-            if c < start || c >= ds.end_ts {
-                outside += 1;
-            } else {
-                per_year[((c - start) / year).min(4) as usize] += 1.0;
-            }
+            "plan tier mix",
+            &refs(&tier),
+            &labelled(&TIERS, &TIER_SHARES),
+        ),
+    ];
+    let bad_mrr = tier
+        .iter()
+        .zip(&mrr)
+        .filter(|(t, m)| {
+            let (lo, hi) = TIER_MRR[tier_idx(t)];
+            **m < lo * 100 || **m > hi * 100
+        })
+        .count();
+    checks.push(Check::zero(
+        t,
+        "mrr inside its tier's range ($299–999 / 999–2,999 / 2,999–9,999)",
+        bad_mrr,
+    ));
+    let bad_emp = tier
+        .iter()
+        .zip(&employees)
+        .filter(|(t, e)| {
+            let (lo, hi) = TIER_EMPLOYEES[tier_idx(t)];
+            i64::from(**e) < lo || i64::from(**e) > hi
+        })
+        .count();
+    checks.push(Check::zero(
+        t,
+        "employee_count inside its tier's range (5–500)",
+        bad_emp,
+    ));
+    // Growth: new accounts per history year, compounded yearly rate first → last year.
+    let start = crate::time::add_months(ds.end_ts, -60);
+    let year = (ds.end_ts - start) / 5;
+    let mut per_year = [0f64; 5];
+    let mut outside = 0;
+    for &c in &created {
+        if c < start || c >= ds.end_ts {
+            outside += 1;
+        } else {
+            per_year[((c - start) / year).min(4) as usize] += 1.0;
         }
-        checks.push(Check::zero(
-            t,
-            "created_at inside the 5-year history",
-            outside,
-        ));
-        let growth = (per_year[4] / per_year[0].max(1.0)).powf(0.25);
-        let tol = if created.len() >= 5_000 { 0.08 } else { 0.45 };
-        let name = "new accounts grow ~40 % a year";
-        if created.len() < 200 {
-            checks.push(Check::too_few(
-                t,
-                name,
-                "1.40",
-                format!("{} accounts", created.len()),
-            ));
-            return Ok(checks);
-        }
-        checks.push(Check::new(
+    }
+    checks.push(Check::zero(
+        t,
+        "created_at inside the 5-year history",
+        outside,
+    ));
+    let growth = (per_year[4] / per_year[0].max(1.0)).powf(0.25);
+    let tol = if created.len() >= 5_000 { 0.08 } else { 0.45 };
+    let name = "new accounts grow ~40 % a year";
+    if created.len() < 200 {
+        checks.push(Check::too_few(
             t,
             name,
-            format!("{:.2}±{tol:.2}", YEARLY_GROWTH),
-            format!("{growth:.2} (per year {per_year:?})"),
-            (growth - YEARLY_GROWTH).abs() <= tol,
+            "1.40",
+            format!("{} accounts", created.len()),
         ));
-        Ok(checks)
+        return Ok(checks);
     }
-}
-
-pub fn zip<'a>(labels: &[&'a str], shares: &[f64]) -> Vec<(&'a str, f64)> {
-    labels.iter().copied().zip(shares.iter().copied()).collect()
+    checks.push(Check::new(
+        t,
+        name,
+        format!("{:.2}±{tol:.2}", YEARLY_GROWTH),
+        format!("{growth:.2} (per year {per_year:?})"),
+        (growth - YEARLY_GROWTH).abs() <= tol,
+    ));
+    Ok(checks)
 }

@@ -4,52 +4,85 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
+use crate::app::accounts::cols as app_accounts;
+use crate::app::locations::cols as app_locations;
 use crate::arrays::*;
+use crate::check::{Check, Dataset, share_check};
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards, rows_by_account};
-use crate::validate::{Check, Dataset, share_check};
 use crate::world::{
     DEVICE_MODELS, DEVICE_STATUS_SHARES, DEVICE_STATUSES, Device, FIRMWARE, TIERS, World,
 };
 
 pub struct DevicesTable;
 
+/// Columns of `app_devices`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "app_devices";
+    pub const DEVICE_ID: Col = Col::new(TABLE, "device_id");
+    pub const LOCATION_ID: Col = Col::new(TABLE, "location_id");
+    pub const ACCOUNT_ID: Col = Col::new(TABLE, "account_id");
+    pub const SERIAL_NUMBER: Col = Col::new(TABLE, "serial_number");
+    pub const MODEL: Col = Col::new(TABLE, "model");
+    pub const FIRMWARE_VERSION: Col = Col::new(TABLE, "firmware_version");
+    pub const STATUS: Col = Col::new(TABLE, "status");
+    pub const INSTALLED_AT: Col = Col::new(TABLE, "installed_at");
+    pub const LAST_SEEN_AT: Col = Col::new(TABLE, "last_seen_at");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "app_devices",
+        cols::TABLE,
         "Beer-tap flow-meter devices installed at locations.",
-        "device_id",
+        Size::Scaled {
+            dev: 450,
+            qa: 45_000,
+            production: 180_000,
+        },
+        cols::DEVICE_ID,
         vec![
-            col("device_id", Int64, "Surrogate key of the device."),
+            col(cols::DEVICE_ID, Int64, "Surrogate key of the device."),
             col(
-                "location_id",
+                cols::LOCATION_ID,
                 Int64,
                 "Location where the device is installed.",
             ),
             col(
-                "account_id",
+                cols::ACCOUNT_ID,
                 Int64,
                 "Account owning the device (the location's account).",
             ),
-            col("serial_number", Text, "Hardware serial number."),
-            col("model", Text, "Hardware model.").accepted(&DEVICE_MODELS),
-            col("firmware_version", Text, "Firmware version last reported."),
-            col("status", Text, "Status at the as-of date.").accepted(&[
+            col(cols::SERIAL_NUMBER, Text, "Hardware serial number."),
+            col(cols::MODEL, Text, "Hardware model.").accepted(&DEVICE_MODELS),
+            col(
+                cols::FIRMWARE_VERSION,
+                Text,
+                "Firmware version last reported.",
+            ),
+            col(cols::STATUS, Text, "Status at the as-of date.").accepted(&[
                 "online",
                 "offline",
                 "maintenance",
             ]),
             col(
-                "installed_at",
+                cols::INSTALLED_AT,
                 Timestamp,
                 "When the device was installed (after its location).",
             ),
-            col("last_seen_at", Timestamp, "Last time the device reported."),
+            col(
+                cols::LAST_SEEN_AT,
+                Timestamp,
+                "Last time the device reported.",
+            ),
         ],
         &[
-            ("location_id", "app_locations", "location_id"),
-            ("account_id", "app_accounts", "account_id"),
+            (cols::LOCATION_ID, "app_locations", "location_id"),
+            (cols::ACCOUNT_ID, "app_accounts", "account_id"),
         ],
     )
 });
@@ -59,7 +92,7 @@ impl Table for DevicesTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
+    fn shard_rows(&self, world: &World, _plans: &Plans) -> Vec<u64> {
         rows_by_account(world, |a| {
             a.locations
                 .clone()
@@ -71,6 +104,7 @@ impl Table for DevicesTable {
     fn generate(
         &self,
         world: &World,
+        _plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
@@ -102,92 +136,93 @@ impl Table for DevicesTable {
             };
         emit_chunks(&world.devices[first..last], build, emit)
     }
+}
 
-    fn checks(&self, ds: &Dataset) -> Result<Vec<Check>> {
-        let t = "app_devices";
-        let locations = ds.index("app_locations", "location_id")?;
-        let l_account = ds.i64s("app_locations", "account_id")?;
-        let l_created = ds.instants("app_locations", "created_at")?;
-        let accounts = ds.index("app_accounts", "account_id")?;
-        let a_status = ds.texts("app_accounts", "status")?;
-        let a_tier = ds.texts("app_accounts", "plan_tier")?;
-        let (location, account) = (ds.i64s(t, "location_id")?, ds.i64s(t, "account_id")?);
-        let installed = ds.instants(t, "installed_at")?;
-        let last_seen = ds.instants(t, "last_seen_at")?;
-        let status = ds.texts(t, "status")?;
-        let mut per_location = vec![0u32; l_account.len()];
-        let mut per_account = vec![0u32; a_status.len()];
-        let (mut early, mut wrong_account, mut bad_seen) = (0, 0, 0);
-        let mut live_status = Vec::new();
-        for i in 0..location.len() {
-            let Some(&l) = locations.get(&location[i]) else {
-                continue;
-            };
-            per_location[l] += 1;
-            early += usize::from(installed[i] < l_created[l]);
-            wrong_account += usize::from(l_account[l] != account[i]);
-            bad_seen += usize::from(last_seen[i] < installed[i] || last_seen[i] >= ds.end_ts);
-            if let Some(&a) = accounts.get(&account[i]) {
-                per_account[a] += 1;
-                if a_status[a] != "churned" {
-                    live_status.push(status[i].as_str());
-                }
+/// The rules of this table, read back from a dataset on disk.
+pub fn checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = cols::TABLE;
+    let locations = ds.index(app_locations::LOCATION_ID)?;
+    let l_account = ds.i64s(app_locations::ACCOUNT_ID)?;
+    let l_created = ds.instants(app_locations::CREATED_AT)?;
+    let accounts = ds.index(app_accounts::ACCOUNT_ID)?;
+    let a_status = ds.texts(app_accounts::STATUS)?;
+    let a_tier = ds.texts(app_accounts::PLAN_TIER)?;
+    let (location, account) = (ds.i64s(cols::LOCATION_ID)?, ds.i64s(cols::ACCOUNT_ID)?);
+    let installed = ds.instants(cols::INSTALLED_AT)?;
+    let last_seen = ds.instants(cols::LAST_SEEN_AT)?;
+    let status = ds.texts(cols::STATUS)?;
+    let mut per_location = vec![0u32; l_account.len()];
+    let mut per_account = vec![0u32; a_status.len()];
+    let (mut early, mut wrong_account, mut bad_seen) = (0, 0, 0);
+    let mut live_status = Vec::new();
+    for i in 0..location.len() {
+        let Some(&l) = locations.get(&location[i]) else {
+            continue;
+        };
+        per_location[l] += 1;
+        early += usize::from(installed[i] < l_created[l]);
+        wrong_account += usize::from(l_account[l] != account[i]);
+        bad_seen += usize::from(last_seen[i] < installed[i] || last_seen[i] >= ds.end_ts);
+        if let Some(&a) = accounts.get(&account[i]) {
+            per_account[a] += 1;
+            if a_status[a] != "churned" {
+                live_status.push(status[i].as_str());
             }
         }
-        let shares = crate::app::accounts::zip(&DEVICE_STATUSES, &DEVICE_STATUS_SHARES);
-        let mut checks = vec![
-            Check::zero(t, "installed after its location was created", early),
-            Check::zero(t, "account_id is the location's account", wrong_account),
-            Check::zero(
-                t,
-                "last seen after install, before the as-of date",
-                bad_seen,
-            ),
-            Check::zero(
-                t,
-                "2–5 devices per location",
-                per_location
-                    .iter()
-                    .filter(|&&n| !(2..=5).contains(&n))
-                    .count(),
-            ),
-            share_check(
-                t,
-                "status mix (devices of live accounts)",
-                &live_status,
-                &shares,
-            ),
-        ];
-        // Higher-value accounts have more devices.
-        let mean = |tier: &str| {
-            let v: Vec<f64> = (0..a_tier.len())
-                .filter(|&a| a_tier[a] == tier)
-                .map(|a| f64::from(per_account[a]))
-                .collect();
-            v.iter().sum::<f64>() / v.len().max(1) as f64
-        };
-        let m: Vec<f64> = TIERS.iter().map(|t| mean(t)).collect();
-        let smallest = TIERS
-            .iter()
-            .map(|t| a_tier.iter().filter(|x| x == t).count())
-            .min()
-            .unwrap_or(0);
-        if smallest < 30 {
-            checks.push(Check::too_few(
-                t,
-                "devices per account rise with tier",
-                "basic < pro < enterprise",
-                format!("{smallest} accounts in a tier"),
-            ));
-            return Ok(checks);
-        }
-        checks.push(Check::new(
+    }
+    let shares = crate::check::labelled(&DEVICE_STATUSES, &DEVICE_STATUS_SHARES);
+    let mut checks = vec![
+        Check::zero(t, "installed after its location was created", early),
+        Check::zero(t, "account_id is the location's account", wrong_account),
+        Check::zero(
+            t,
+            "last seen after install, before the as-of date",
+            bad_seen,
+        ),
+        Check::zero(
+            t,
+            "2–5 devices per location",
+            per_location
+                .iter()
+                .filter(|&&n| !(2..=5).contains(&n))
+                .count(),
+        ),
+        share_check(
+            t,
+            "status mix (devices of live accounts)",
+            &live_status,
+            &shares,
+        ),
+    ];
+    // Higher-value accounts have more devices.
+    let mean = |tier: &str| {
+        let v: Vec<f64> = (0..a_tier.len())
+            .filter(|&a| a_tier[a] == tier)
+            .map(|a| f64::from(per_account[a]))
+            .collect();
+        v.iter().sum::<f64>() / v.len().max(1) as f64
+    };
+    let m: Vec<f64> = TIERS.iter().map(|t| mean(t)).collect();
+    let smallest = TIERS
+        .iter()
+        .map(|t| a_tier.iter().filter(|x| x == t).count())
+        .min()
+        .unwrap_or(0);
+    if smallest < 30 {
+        checks.push(Check::too_few(
             t,
             "devices per account rise with tier",
             "basic < pro < enterprise",
-            format!("{:.2} / {:.2} / {:.2}", m[0], m[1], m[2]),
-            m[0] < m[1] && m[1] < m[2],
+            format!("{smallest} accounts in a tier"),
         ));
-        Ok(checks)
+        return Ok(checks);
     }
+    checks.push(Check::new(
+        t,
+        "devices per account rise with tier",
+        "basic < pro < enterprise",
+        format!("{:.2} / {:.2} / {:.2}", m[0], m[1], m[2]),
+        m[0] < m[1] && m[1] < m[2],
+    ));
+    Ok(checks)
 }

@@ -4,41 +4,71 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
+use crate::app::accounts::cols as app_accounts;
 use crate::arrays::*;
+use crate::check::{Check, Dataset, share_check};
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards, rows_by_account};
-use crate::validate::{Check, Dataset, share_check};
 use crate::world::{LOCATION_TYPE_SHARES, LOCATION_TYPES, Location, World, geo::CITIES};
 
 pub struct LocationsTable;
 
+/// Columns of `app_locations`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "app_locations";
+    pub const LOCATION_ID: Col = Col::new(TABLE, "location_id");
+    pub const ACCOUNT_ID: Col = Col::new(TABLE, "account_id");
+    pub const LOCATION_NAME: Col = Col::new(TABLE, "location_name");
+    pub const LOCATION_TYPE: Col = Col::new(TABLE, "location_type");
+    pub const STREET_ADDRESS: Col = Col::new(TABLE, "street_address");
+    pub const CITY: Col = Col::new(TABLE, "city");
+    pub const STATE: Col = Col::new(TABLE, "state");
+    pub const ZIP_CODE: Col = Col::new(TABLE, "zip_code");
+    pub const TIMEZONE: Col = Col::new(TABLE, "timezone");
+    pub const CREATED_AT: Col = Col::new(TABLE, "created_at");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "app_locations",
+        cols::TABLE,
         "Venues (bars, restaurants, hotels) operated by an account.",
-        "location_id",
+        Size::Scaled {
+            dev: 150,
+            qa: 15_000,
+            production: 60_000,
+        },
+        cols::LOCATION_ID,
         vec![
-            col("location_id", Int64, "Surrogate key of the location."),
-            col("account_id", Int64, "Account that operates the location."),
-            col("location_name", Text, "Display name of the venue."),
-            col("location_type", Text, "Role of the venue in the account.").accepted(&[
-                "main",
-                "branch",
-                "franchise",
-            ]),
-            col("street_address", Text, "Street address."),
-            col("city", Text, "City."),
-            col("state", Text, "US state (two-letter code)."),
-            col("zip_code", Text, "Five-digit ZIP code inside the city."),
-            col("timezone", Text, "IANA time zone of the venue."),
+            col(cols::LOCATION_ID, Int64, "Surrogate key of the location."),
             col(
-                "created_at",
+                cols::ACCOUNT_ID,
+                Int64,
+                "Account that operates the location.",
+            ),
+            col(cols::LOCATION_NAME, Text, "Display name of the venue."),
+            col(
+                cols::LOCATION_TYPE,
+                Text,
+                "Role of the venue in the account.",
+            )
+            .accepted(&["main", "branch", "franchise"]),
+            col(cols::STREET_ADDRESS, Text, "Street address."),
+            col(cols::CITY, Text, "City."),
+            col(cols::STATE, Text, "US state (two-letter code)."),
+            col(cols::ZIP_CODE, Text, "Five-digit ZIP code inside the city."),
+            col(cols::TIMEZONE, Text, "IANA time zone of the venue."),
+            col(
+                cols::CREATED_AT,
                 Timestamp,
                 "When the location was added to the account.",
             ),
         ],
-        &[("account_id", "app_accounts", "account_id")],
+        &[(cols::ACCOUNT_ID, "app_accounts", "account_id")],
     )
 });
 
@@ -47,13 +77,14 @@ impl Table for LocationsTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
+    fn shard_rows(&self, world: &World, _plans: &Plans) -> Vec<u64> {
         rows_by_account(world, |a| a.locations.len() as u64)
     }
 
     fn generate(
         &self,
         world: &World,
+        _plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
@@ -80,50 +111,51 @@ impl Table for LocationsTable {
         };
         emit_chunks(&world.locations[first..last], build, emit)
     }
+}
 
-    fn checks(&self, ds: &Dataset) -> Result<Vec<Check>> {
-        let t = "app_locations";
-        let kinds = ds.texts(t, "location_type")?;
-        let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
-        let shares = crate::app::accounts::zip(&LOCATION_TYPES, &LOCATION_TYPE_SHARES);
-        let mut checks = vec![share_check(t, "location type mix", &kinds, &shares)];
-        let (city, state, zip) = (
-            ds.texts(t, "city")?,
-            ds.texts(t, "state")?,
-            ds.texts(t, "zip_code")?,
-        );
-        let bad_geo = (0..city.len())
-            .filter(|&i| {
-                !CITIES.iter().any(|c| {
-                    c.name == city[i] && c.state == state[i] && c.zips.contains(&zip[i].as_str())
-                })
+/// The rules of this table, read back from a dataset on disk.
+pub fn checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = cols::TABLE;
+    let kinds = ds.texts(cols::LOCATION_TYPE)?;
+    let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+    let shares = crate::check::labelled(&LOCATION_TYPES, &LOCATION_TYPE_SHARES);
+    let mut checks = vec![share_check(t, "location type mix", &kinds, &shares)];
+    let (city, state, zip) = (
+        ds.texts(cols::CITY)?,
+        ds.texts(cols::STATE)?,
+        ds.texts(cols::ZIP_CODE)?,
+    );
+    let bad_geo = (0..city.len())
+        .filter(|&i| {
+            !CITIES.iter().any(|c| {
+                c.name == city[i] && c.state == state[i] && c.zips.contains(&zip[i].as_str())
             })
-            .count();
-        checks.push(Check::zero(t, "city, state and ZIP agree", bad_geo));
-        let accounts = ds.index("app_accounts", "account_id")?;
-        let a_created = ds.instants("app_accounts", "created_at")?;
-        let a_churned = ds.timestamps("app_accounts", "churned_at")?;
-        let account = ds.i64s(t, "account_id")?;
-        let created = ds.instants(t, "created_at")?;
-        let mut per_account = vec![0u32; a_created.len()];
-        let mut bad_time = 0;
-        for (k, c) in account.iter().zip(&created) {
-            let Some(&a) = accounts.get(k) else { continue };
-            per_account[a] += 1;
-            if *c < a_created[a] || *c >= a_churned[a].unwrap_or(ds.end_ts) {
-                bad_time += 1;
-            }
+        })
+        .count();
+    checks.push(Check::zero(t, "city, state and ZIP agree", bad_geo));
+    let accounts = ds.index(app_accounts::ACCOUNT_ID)?;
+    let a_created = ds.instants(app_accounts::CREATED_AT)?;
+    let a_churned = ds.timestamps(app_accounts::CHURNED_AT)?;
+    let account = ds.i64s(cols::ACCOUNT_ID)?;
+    let created = ds.instants(cols::CREATED_AT)?;
+    let mut per_account = vec![0u32; a_created.len()];
+    let mut bad_time = 0;
+    for (k, c) in account.iter().zip(&created) {
+        let Some(&a) = accounts.get(k) else { continue };
+        per_account[a] += 1;
+        if *c < a_created[a] || *c >= a_churned[a].unwrap_or(ds.end_ts) {
+            bad_time += 1;
         }
-        checks.push(Check::zero(
-            t,
-            "created inside the account's life",
-            bad_time,
-        ));
-        let bad_n = per_account
-            .iter()
-            .filter(|&&n| !(1..=5).contains(&n))
-            .count();
-        checks.push(Check::zero(t, "1–5 locations per account", bad_n));
-        Ok(checks)
     }
+    checks.push(Check::zero(
+        t,
+        "created inside the account's life",
+        bad_time,
+    ));
+    let bad_n = per_account
+        .iter()
+        .filter(|&&n| !(1..=5).contains(&n))
+        .count();
+    checks.push(Check::zero(t, "1–5 locations per account", bad_n));
+    Ok(checks)
 }

@@ -5,11 +5,14 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
+use crate::app::accounts::cols as app_accounts;
 use crate::arrays::*;
+use crate::check::{Check, Dataset};
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards, rows_by_account};
-use crate::validate::{Check, Dataset};
 use crate::world::{
     ANNUAL_CHURN, CHANGE_TYPES, END_REASONS, SUBSCRIPTION_STATUSES, Subscription, TIER_MRR, TIERS,
     TRIAL_CONVERSION, World,
@@ -17,55 +20,79 @@ use crate::world::{
 
 pub struct SubscriptionsTable;
 
+/// Columns of `app_subscriptions`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "app_subscriptions";
+    pub const SUBSCRIPTION_ID: Col = Col::new(TABLE, "subscription_id");
+    pub const ACCOUNT_ID: Col = Col::new(TABLE, "account_id");
+    pub const PLAN_TIER: Col = Col::new(TABLE, "plan_tier");
+    pub const BILLING_INTERVAL: Col = Col::new(TABLE, "billing_interval");
+    pub const MRR: Col = Col::new(TABLE, "mrr");
+    pub const STATUS: Col = Col::new(TABLE, "status");
+    pub const CHANGE_TYPE: Col = Col::new(TABLE, "change_type");
+    pub const TRIAL_START: Col = Col::new(TABLE, "trial_start");
+    pub const TRIAL_END: Col = Col::new(TABLE, "trial_end");
+    pub const STARTED_AT: Col = Col::new(TABLE, "started_at");
+    pub const ENDED_AT: Col = Col::new(TABLE, "ended_at");
+    pub const END_REASON: Col = Col::new(TABLE, "end_reason");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "app_subscriptions",
+        cols::TABLE,
         "Plan periods of each account: a new row at sign-up and at every plan change.",
-        "subscription_id",
+        Size::Scaled {
+            dev: 125,
+            qa: 12_500,
+            production: 50_000,
+        },
+        cols::SUBSCRIPTION_ID,
         vec![
             col(
-                "subscription_id",
+                cols::SUBSCRIPTION_ID,
                 Int64,
                 "Surrogate key of the plan period.",
             ),
-            col("account_id", Int64, "Account subscribed."),
-            col("plan_tier", Text, "Plan tier of the period.").accepted(&[
+            col(cols::ACCOUNT_ID, Int64, "Account subscribed."),
+            col(cols::PLAN_TIER, Text, "Plan tier of the period.").accepted(&[
                 "basic",
                 "pro",
                 "enterprise",
             ]),
-            col("billing_interval", Text, "Billing interval.").accepted(&["month", "year"]),
+            col(cols::BILLING_INTERVAL, Text, "Billing interval.").accepted(&["month", "year"]),
             col(
-                "mrr",
+                cols::MRR,
                 Money,
                 "Monthly recurring revenue of the period, USD.",
             ),
-            col("status", Text, "Status at the as-of date.")
+            col(cols::STATUS, Text, "Status at the as-of date.")
                 .accepted(&["trialing", "active", "past_due", "canceled"]),
-            col("change_type", Text, "How the period began.").accepted(&[
+            col(cols::CHANGE_TYPE, Text, "How the period began.").accepted(&[
                 "new",
                 "upgrade",
                 "downgrade",
             ]),
             col(
-                "trial_start",
+                cols::TRIAL_START,
                 Timestamp,
                 "Start of the free trial, if the period began with one.",
             )
             .nullable(),
-            col("trial_end", Timestamp, "End of the free trial.").nullable(),
-            col("started_at", Timestamp, "Start of the period."),
+            col(cols::TRIAL_END, Timestamp, "End of the free trial.").nullable(),
+            col(cols::STARTED_AT, Timestamp, "Start of the period."),
             col(
-                "ended_at",
+                cols::ENDED_AT,
                 Timestamp,
                 "End of the period; null while current.",
             )
             .nullable(),
-            col("end_reason", Text, "Why the period ended.")
+            col(cols::END_REASON, Text, "Why the period ended.")
                 .nullable()
                 .accepted(&["upgrade", "downgrade", "churn", "trial_expired"]),
         ],
-        &[("account_id", "app_accounts", "account_id")],
+        &[(cols::ACCOUNT_ID, "app_accounts", "account_id")],
     )
 });
 
@@ -74,13 +101,14 @@ impl Table for SubscriptionsTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
+    fn shard_rows(&self, world: &World, _plans: &Plans) -> Vec<u64> {
         rows_by_account(world, |a| a.subscriptions.len() as u64)
     }
 
     fn generate(
         &self,
         world: &World,
+        _plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
@@ -111,97 +139,98 @@ impl Table for SubscriptionsTable {
         };
         emit_chunks(&world.subscriptions[first..last], build, emit)
     }
+}
 
-    fn checks(&self, ds: &Dataset) -> Result<Vec<Check>> {
-        let t = "app_subscriptions";
-        let accounts = ds.index("app_accounts", "account_id")?;
-        let a_created = ds.instants("app_accounts", "created_at")?;
-        let a_churned = ds.timestamps("app_accounts", "churned_at")?;
-        let a_tier = ds.texts("app_accounts", "plan_tier")?;
-        let a_mrr = ds.cents("app_accounts", "mrr")?;
-        let account = ds.i64s(t, "account_id")?;
-        let tier = ds.texts(t, "plan_tier")?;
-        let mrr = ds.cents(t, "mrr")?;
-        let started = ds.instants(t, "started_at")?;
-        let ended = ds.timestamps(t, "ended_at")?;
-        let trial_end = ds.timestamps(t, "trial_end")?;
-        let reason = ds.strings(t, "end_reason")?;
-        let mut by_account: Vec<Vec<usize>> = vec![Vec::new(); a_created.len()];
-        for (i, k) in account.iter().enumerate() {
-            if let Some(&a) = accounts.get(k) {
-                by_account[a].push(i);
-            }
+/// The rules of this table, read back from a dataset on disk.
+pub fn checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = cols::TABLE;
+    let accounts = ds.index(app_accounts::ACCOUNT_ID)?;
+    let a_created = ds.instants(app_accounts::CREATED_AT)?;
+    let a_churned = ds.timestamps(app_accounts::CHURNED_AT)?;
+    let a_tier = ds.texts(app_accounts::PLAN_TIER)?;
+    let a_mrr = ds.cents(app_accounts::MRR)?;
+    let account = ds.i64s(cols::ACCOUNT_ID)?;
+    let tier = ds.texts(cols::PLAN_TIER)?;
+    let mrr = ds.cents(cols::MRR)?;
+    let started = ds.instants(cols::STARTED_AT)?;
+    let ended = ds.timestamps(cols::ENDED_AT)?;
+    let trial_end = ds.timestamps(cols::TRIAL_END)?;
+    let reason = ds.strings(cols::END_REASON)?;
+    let mut by_account: Vec<Vec<usize>> = vec![Vec::new(); a_created.len()];
+    for (i, k) in account.iter().enumerate() {
+        if let Some(&a) = accounts.get(k) {
+            by_account[a].push(i);
         }
-        let (mut gaps, mut mismatched) = (0, 0);
-        let (mut paid_years, mut churns, mut trials, mut converted) = (0f64, 0u64, 0u64, 0u64);
-        for (a, subs) in by_account.iter_mut().enumerate() {
-            subs.sort_by_key(|&i| started[i]);
-            let Some(&last) = subs.last() else {
-                gaps += 1;
-                continue;
-            };
-            gaps += usize::from(started[subs[0]] != a_created[a]);
-            gaps += subs
-                .windows(2)
-                .filter(|w| ended[w[0]] != Some(started[w[1]]))
-                .count();
-            mismatched += usize::from(
-                tier[last] != a_tier[a] || mrr[last] != a_mrr[a] || ended[last] != a_churned[a],
-            );
-            let first = subs[0];
-            if let Some(te) = trial_end[first].filter(|&te| te < ds.end_ts) {
-                trials += 1;
-                let lost = reason[first].as_deref() == Some("trial_expired");
-                converted += u64::from(!lost);
-                if !lost {
-                    paid_years += (a_churned[a].unwrap_or(ds.end_ts) - te) as f64;
-                }
-            } else if trial_end[first].is_none() {
-                paid_years += (a_churned[a].unwrap_or(ds.end_ts) - a_created[a]) as f64;
-            }
-            churns += u64::from(reason[last].as_deref() == Some("churn"));
-        }
-        paid_years /= 365.25 * crate::time::MICROS_PER_DAY as f64;
-        let bad_mrr = tier
-            .iter()
-            .zip(&mrr)
-            .filter(|(t, m)| {
-                let (lo, hi) = TIER_MRR[TIERS.iter().position(|x| x == t).unwrap_or(0)];
-                **m < lo * 100 || **m > hi * 100
-            })
-            .count();
-        let churn = churns as f64 / paid_years.max(1e-9);
-        let conversion = converted as f64 / trials.max(1) as f64;
-        let churn_tol = 0.02 + 2.0 * (ANNUAL_CHURN / paid_years.max(1.0)).sqrt();
-        let conv_tol = 0.02 + 4.0 * (0.21 / trials.max(1) as f64).sqrt();
-        Ok(vec![
-            Check::zero(
-                t,
-                "continuity: starts at sign-up, each period ends as the next starts",
-                gaps,
-            ),
-            Check::zero(
-                t,
-                "latest period matches the account's tier, mrr and churn",
-                mismatched,
-            ),
-            Check::zero(t, "mrr inside its tier's range", bad_mrr),
-            Check::new(
-                t,
-                "annual churn of paying accounts ~10 %",
-                format!("{:.3}±{churn_tol:.3}", ANNUAL_CHURN),
-                format!("{churn:.3} ({churns} churns / {paid_years:.0} paid years)"),
-                (churn - ANNUAL_CHURN).abs() <= churn_tol,
-            )
-            .unless_too_few(paid_years >= 20.0, format!("{paid_years:.1} paid years")),
-            Check::new(
-                t,
-                "trial-to-paid conversion ~70 %",
-                format!("{:.2}±{conv_tol:.2}", TRIAL_CONVERSION),
-                format!("{conversion:.3} ({converted}/{trials})"),
-                (conversion - TRIAL_CONVERSION).abs() <= conv_tol,
-            )
-            .unless_too_few(trials >= 10, format!("{trials} trials")),
-        ])
     }
+    let (mut gaps, mut mismatched) = (0, 0);
+    let (mut paid_years, mut churns, mut trials, mut converted) = (0f64, 0u64, 0u64, 0u64);
+    for (a, subs) in by_account.iter_mut().enumerate() {
+        subs.sort_by_key(|&i| started[i]);
+        let Some(&last) = subs.last() else {
+            gaps += 1;
+            continue;
+        };
+        gaps += usize::from(started[subs[0]] != a_created[a]);
+        gaps += subs
+            .windows(2)
+            .filter(|w| ended[w[0]] != Some(started[w[1]]))
+            .count();
+        mismatched += usize::from(
+            tier[last] != a_tier[a] || mrr[last] != a_mrr[a] || ended[last] != a_churned[a],
+        );
+        let first = subs[0];
+        if let Some(te) = trial_end[first].filter(|&te| te < ds.end_ts) {
+            trials += 1;
+            let lost = reason[first].as_deref() == Some("trial_expired");
+            converted += u64::from(!lost);
+            if !lost {
+                paid_years += (a_churned[a].unwrap_or(ds.end_ts) - te) as f64;
+            }
+        } else if trial_end[first].is_none() {
+            paid_years += (a_churned[a].unwrap_or(ds.end_ts) - a_created[a]) as f64;
+        }
+        churns += u64::from(reason[last].as_deref() == Some("churn"));
+    }
+    paid_years /= 365.25 * crate::time::MICROS_PER_DAY as f64;
+    let bad_mrr = tier
+        .iter()
+        .zip(&mrr)
+        .filter(|(t, m)| {
+            let (lo, hi) = TIER_MRR[TIERS.iter().position(|x| x == t).unwrap_or(0)];
+            **m < lo * 100 || **m > hi * 100
+        })
+        .count();
+    let churn = churns as f64 / paid_years.max(1e-9);
+    let conversion = converted as f64 / trials.max(1) as f64;
+    let churn_tol = 0.02 + 2.0 * (ANNUAL_CHURN / paid_years.max(1.0)).sqrt();
+    let conv_tol = 0.02 + 4.0 * (0.21 / trials.max(1) as f64).sqrt();
+    Ok(vec![
+        Check::zero(
+            t,
+            "continuity: starts at sign-up, each period ends as the next starts",
+            gaps,
+        ),
+        Check::zero(
+            t,
+            "latest period matches the account's tier, mrr and churn",
+            mismatched,
+        ),
+        Check::zero(t, "mrr inside its tier's range", bad_mrr),
+        Check::new(
+            t,
+            "annual churn of paying accounts ~10 %",
+            format!("{:.3}±{churn_tol:.3}", ANNUAL_CHURN),
+            format!("{churn:.3} ({churns} churns / {paid_years:.0} paid years)"),
+            (churn - ANNUAL_CHURN).abs() <= churn_tol,
+        )
+        .unless_too_few(paid_years >= 20.0, format!("{paid_years:.1} paid years")),
+        Check::new(
+            t,
+            "trial-to-paid conversion ~70 %",
+            format!("{:.2}±{conv_tol:.2}", TRIAL_CONVERSION),
+            format!("{conversion:.3} ({converted}/{trials})"),
+            (conversion - TRIAL_CONVERSION).abs() <= conv_tol,
+        )
+        .unless_too_few(trials >= 10, format!("{trials} trials")),
+    ])
 }

@@ -4,11 +4,14 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
+use crate::app::accounts::cols as app_accounts;
 use crate::arrays::*;
+use crate::check::{Check, Dataset, share_check};
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards, rows_by_account};
-use crate::validate::{Check, Dataset, share_check};
 use crate::world::{LOGIN_FREQUENCIES, ROLE_SHARES, ROLES, User, World};
 
 pub struct UsersTable;
@@ -20,39 +23,62 @@ pub const PERMISSIONS: [&str; 3] = [
     r#"{"billing":false,"manage_users":false,"manage_devices":false,"view_reports":false,"edit_menu":false,"pour_logs":true}"#,
 ];
 
+/// Columns of `app_users`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "app_users";
+    pub const USER_ID: Col = Col::new(TABLE, "user_id");
+    pub const ACCOUNT_ID: Col = Col::new(TABLE, "account_id");
+    pub const EMAIL: Col = Col::new(TABLE, "email");
+    pub const FIRST_NAME: Col = Col::new(TABLE, "first_name");
+    pub const LAST_NAME: Col = Col::new(TABLE, "last_name");
+    pub const ROLE: Col = Col::new(TABLE, "role");
+    pub const LOGIN_FREQUENCY: Col = Col::new(TABLE, "login_frequency");
+    pub const PERMISSIONS: Col = Col::new(TABLE, "permissions");
+    pub const IS_ACTIVE: Col = Col::new(TABLE, "is_active");
+    pub const CREATED_AT: Col = Col::new(TABLE, "created_at");
+    pub const LAST_LOGIN_AT: Col = Col::new(TABLE, "last_login_at");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "app_users",
+        cols::TABLE,
         "Users of an account who log in to the platform.",
-        "user_id",
+        Size::Scaled {
+            dev: 300,
+            qa: 30_000,
+            production: 120_000,
+        },
+        cols::USER_ID,
         vec![
-            col("user_id", Int64, "Surrogate key of the user."),
-            col("account_id", Int64, "Account the user belongs to."),
-            col("email", Text, "Login e-mail on the account's domain."),
-            col("first_name", Text, "Given name."),
-            col("last_name", Text, "Family name."),
-            col("role", Text, "Role in the account.").accepted(&["admin", "manager", "staff"]),
+            col(cols::USER_ID, Int64, "Surrogate key of the user."),
+            col(cols::ACCOUNT_ID, Int64, "Account the user belongs to."),
+            col(cols::EMAIL, Text, "Login e-mail on the account's domain."),
+            col(cols::FIRST_NAME, Text, "Given name."),
+            col(cols::LAST_NAME, Text, "Family name."),
+            col(cols::ROLE, Text, "Role in the account.").accepted(&["admin", "manager", "staff"]),
             col(
-                "login_frequency",
+                cols::LOGIN_FREQUENCY,
                 Text,
                 "How often the user usually logs in.",
             )
             .accepted(&["daily", "weekly", "monthly"]),
-            col("permissions", Json, "Permissions granted by the role."),
+            col(cols::PERMISSIONS, Json, "Permissions granted by the role."),
             col(
-                "is_active",
+                cols::IS_ACTIVE,
                 Bool,
                 "Whether the user can log in at the as-of date.",
             ),
-            col("created_at", Timestamp, "When the user was invited."),
+            col(cols::CREATED_AT, Timestamp, "When the user was invited."),
             col(
-                "last_login_at",
+                cols::LAST_LOGIN_AT,
                 Timestamp,
                 "Last login; null if the user never logged in.",
             )
             .nullable(),
         ],
-        &[("account_id", "app_accounts", "account_id")],
+        &[(cols::ACCOUNT_ID, "app_accounts", "account_id")],
     )
 });
 
@@ -61,13 +87,14 @@ impl Table for UsersTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
+    fn shard_rows(&self, world: &World, _plans: &Plans) -> Vec<u64> {
         rows_by_account(world, |a| a.users.len() as u64)
     }
 
     fn generate(
         &self,
         world: &World,
+        _plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
@@ -97,47 +124,48 @@ impl Table for UsersTable {
         };
         emit_chunks(&world.users[first..last], build, emit)
     }
+}
 
-    fn checks(&self, ds: &Dataset) -> Result<Vec<Check>> {
-        let t = "app_users";
-        let roles = ds.texts(t, "role")?;
-        let roles: Vec<&str> = roles.iter().map(String::as_str).collect();
-        let shares = crate::app::accounts::zip(&ROLES, &ROLE_SHARES);
-        let mut checks = vec![share_check(t, "role mix", &roles, &shares)];
-        let accounts = ds.index("app_accounts", "account_id")?;
-        let domains = ds.texts("app_accounts", "domain")?;
-        let a_created = ds.instants("app_accounts", "created_at")?;
-        let account = ds.i64s(t, "account_id")?;
-        let email = ds.texts(t, "email")?;
-        let created = ds.instants(t, "created_at")?;
-        let last_login = ds.timestamps(t, "last_login_at")?;
-        let mut per_account = vec![0u32; domains.len()];
-        let (mut bad_email, mut bad_time) = (0, 0);
-        for i in 0..account.len() {
-            let Some(&a) = accounts.get(&account[i]) else {
-                continue;
-            };
-            per_account[a] += 1;
-            if email[i].rsplit_once('@').map(|(_, d)| d) != Some(domains[a].as_str()) {
-                bad_email += 1;
-            }
-            if created[i] < a_created[a]
-                || last_login[i].is_some_and(|l| l < created[i] || l >= ds.end_ts)
-            {
-                bad_time += 1;
-            }
+/// The rules of this table, read back from a dataset on disk.
+pub fn checks(ds: &Dataset) -> Result<Vec<Check>> {
+    let t = cols::TABLE;
+    let roles = ds.texts(cols::ROLE)?;
+    let roles: Vec<&str> = roles.iter().map(String::as_str).collect();
+    let shares = crate::check::labelled(&ROLES, &ROLE_SHARES);
+    let mut checks = vec![share_check(t, "role mix", &roles, &shares)];
+    let accounts = ds.index(app_accounts::ACCOUNT_ID)?;
+    let domains = ds.texts(app_accounts::DOMAIN)?;
+    let a_created = ds.instants(app_accounts::CREATED_AT)?;
+    let account = ds.i64s(cols::ACCOUNT_ID)?;
+    let email = ds.texts(cols::EMAIL)?;
+    let created = ds.instants(cols::CREATED_AT)?;
+    let last_login = ds.timestamps(cols::LAST_LOGIN_AT)?;
+    let mut per_account = vec![0u32; domains.len()];
+    let (mut bad_email, mut bad_time) = (0, 0);
+    for i in 0..account.len() {
+        let Some(&a) = accounts.get(&account[i]) else {
+            continue;
+        };
+        per_account[a] += 1;
+        if email[i].rsplit_once('@').map(|(_, d)| d) != Some(domains[a].as_str()) {
+            bad_email += 1;
         }
-        checks.push(Check::zero(t, "email on the account's domain", bad_email));
-        checks.push(Check::zero(
-            t,
-            "created after the account, last login after creation",
-            bad_time,
-        ));
-        let bad_n = per_account
-            .iter()
-            .filter(|&&n| !(2..=10).contains(&n))
-            .count();
-        checks.push(Check::zero(t, "2–10 users per account", bad_n));
-        Ok(checks)
+        if created[i] < a_created[a]
+            || last_login[i].is_some_and(|l| l < created[i] || l >= ds.end_ts)
+        {
+            bad_time += 1;
+        }
     }
+    checks.push(Check::zero(t, "email on the account's domain", bad_email));
+    checks.push(Check::zero(
+        t,
+        "created after the account, last login after creation",
+        bad_time,
+    ));
+    let bad_n = per_account
+        .iter()
+        .filter(|&&n| !(2..=10).contains(&n))
+        .count();
+    checks.push(Check::zero(t, "2–10 users per account", bad_n));
+    Ok(checks)
 }

@@ -4,20 +4,27 @@ use std::collections::HashMap;
 
 use arrow::array::Array;
 
+use crate::app::accounts::cols as app_accounts;
+use crate::app::devices::cols as app_devices;
+use crate::check::{Check, Dataset};
 use crate::error::Result;
+use crate::hubspot::companies::cols as hubspot_companies;
+use crate::hubspot::contacts::cols as hubspot_contacts;
+use crate::hubspot::deals::cols as hubspot_deals;
+use crate::hubspot::engagements::cols as hubspot_engagements;
+use crate::hubspot::tickets::cols as hubspot_tickets;
 use crate::time::MICROS_PER_DAY;
-use crate::validate::{Check, Dataset};
 
 pub fn company_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "hubspot_companies";
-    let accounts = ds.index("app_accounts", "account_id")?;
-    let a_industry = ds.texts("app_accounts", "industry")?;
-    let a_domain = ds.texts("app_accounts", "domain")?;
-    let account = ds.column(t, "account_id")?;
+    let t = hubspot_companies::TABLE;
+    let accounts = ds.index(app_accounts::ACCOUNT_ID)?;
+    let a_industry = ds.texts(app_accounts::INDUSTRY)?;
+    let a_domain = ds.texts(app_accounts::DOMAIN)?;
+    let account = ds.column(hubspot_companies::ACCOUNT_ID)?;
     let account = arrow::array::AsArray::as_primitive::<arrow::datatypes::Int64Type>(&account);
-    let industry = ds.texts(t, "property_industry")?;
-    let domain = ds.texts(t, "property_domain")?;
-    let stage = ds.texts(t, "property_lifecyclestage")?;
+    let industry = ds.texts(hubspot_companies::PROPERTY_INDUSTRY)?;
+    let domain = ds.texts(hubspot_companies::PROPERTY_DOMAIN)?;
+    let stage = ds.texts(hubspot_companies::PROPERTY_LIFECYCLESTAGE)?;
     let mut per_account = vec![0u32; a_domain.len()];
     let (mut mismatched, mut prospects) = (0, 0);
     for i in 0..industry.len() {
@@ -63,14 +70,14 @@ pub fn company_checks(ds: &Dataset) -> Result<Vec<Check>> {
 }
 
 pub fn contact_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "hubspot_contacts";
-    let companies = ds.index("hubspot_companies", "id")?;
-    let c_domain = ds.texts("hubspot_companies", "property_domain")?;
-    let c_created = ds.instants("hubspot_companies", "property_createdate")?;
-    let company = ds.i64s(t, "company_id")?;
-    let email = ds.texts(t, "property_email")?;
-    let created = ds.instants(t, "property_createdate")?;
-    let score = ds.i32s(t, "property_hubspotscore")?;
+    let t = hubspot_contacts::TABLE;
+    let companies = ds.index(hubspot_companies::ID)?;
+    let c_domain = ds.texts(hubspot_companies::PROPERTY_DOMAIN)?;
+    let c_created = ds.instants(hubspot_companies::PROPERTY_CREATEDATE)?;
+    let company = ds.i64s(hubspot_contacts::COMPANY_ID)?;
+    let email = ds.texts(hubspot_contacts::PROPERTY_EMAIL)?;
+    let created = ds.instants(hubspot_contacts::PROPERTY_CREATEDATE)?;
+    let score = ds.i32s(hubspot_contacts::PROPERTY_HUBSPOTSCORE)?;
     let mut per_company = vec![0u32; c_domain.len()];
     let (mut bad_email, mut early, mut bad_score) = (0, 0, 0);
     for i in 0..company.len() {
@@ -96,27 +103,27 @@ pub fn contact_checks(ds: &Dataset) -> Result<Vec<Check>> {
 }
 
 pub fn deal_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "hubspot_deals";
-    let companies = ds.index("hubspot_companies", "id")?;
-    let c_account = ds.column("hubspot_companies", "account_id")?;
+    let t = hubspot_deals::TABLE;
+    let companies = ds.index(hubspot_companies::ID)?;
+    let c_account = ds.column(hubspot_companies::ACCOUNT_ID)?;
     let c_account =
         arrow::array::AsArray::as_primitive::<arrow::datatypes::Int64Type>(&c_account).clone();
-    let c_employees = ds.i32s("hubspot_companies", "property_numberofemployees")?;
-    let accounts = ds.index("app_accounts", "account_id")?;
-    let a_created = ds.instants("app_accounts", "created_at")?;
-    let company = ds.i64s(t, "company_id")?;
-    let stage = ds.texts(t, "property_dealstage")?;
-    let prob = ds.column(t, "property_hs_deal_stage_probability")?;
+    let c_employees = ds.i32s(hubspot_companies::PROPERTY_NUMBEROFEMPLOYEES)?;
+    let accounts = ds.index(app_accounts::ACCOUNT_ID)?;
+    let a_created = ds.instants(app_accounts::CREATED_AT)?;
+    let company = ds.i64s(hubspot_deals::COMPANY_ID)?;
+    let stage = ds.texts(hubspot_deals::PROPERTY_DEALSTAGE)?;
+    let prob = ds.column(hubspot_deals::PROPERTY_HS_DEAL_STAGE_PROBABILITY)?;
     let prob = arrow::array::AsArray::as_primitive::<arrow::datatypes::Float64Type>(&prob)
         .values()
         .to_vec();
-    let created = ds.instants(t, "property_createdate")?;
-    let closed = ds.timestamps(t, "property_closedate")?;
-    let amount = ds.cents(t, "property_amount")?;
+    let created = ds.instants(hubspot_deals::PROPERTY_CREATEDATE)?;
+    let closed = ds.timestamps(hubspot_deals::PROPERTY_CLOSEDATE)?;
+    let amount = ds.cents(hubspot_deals::PROPERTY_AMOUNT)?;
     let (mut broken, mut won_off, mut won, mut lost) = (0, 0, 0usize, 0usize);
     let (mut big, mut small) = ((0f64, 0f64), (0f64, 0f64));
     for i in 0..stage.len() {
-        let p = crate::hubspot::STAGES
+        let p = crate::plans::crm::STAGES
             .iter()
             .find(|s| s.0 == stage[i])
             .map(|s| s.1);
@@ -187,18 +194,18 @@ pub fn deal_checks(ds: &Dataset) -> Result<Vec<Check>> {
 }
 
 pub fn engagement_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "hubspot_engagements";
-    let deals = ds.index("hubspot_deals", "id")?;
-    let d_company = ds.i64s("hubspot_deals", "company_id")?;
-    let d_created = ds.instants("hubspot_deals", "property_createdate")?;
-    let d_closed = ds.timestamps("hubspot_deals", "property_closedate")?;
-    let d_stage = ds.texts("hubspot_deals", "property_dealstage")?;
-    let contacts = ds.index("hubspot_contacts", "id")?;
-    let ct_company = ds.i64s("hubspot_contacts", "company_id")?;
-    let deal = ds.i64s(t, "deal_id")?;
-    let contact = ds.i64s(t, "contact_id")?;
-    let company = ds.i64s(t, "company_id")?;
-    let at = ds.instants(t, "timestamp")?;
+    let t = hubspot_engagements::TABLE;
+    let deals = ds.index(hubspot_deals::ID)?;
+    let d_company = ds.i64s(hubspot_deals::COMPANY_ID)?;
+    let d_created = ds.instants(hubspot_deals::PROPERTY_CREATEDATE)?;
+    let d_closed = ds.timestamps(hubspot_deals::PROPERTY_CLOSEDATE)?;
+    let d_stage = ds.texts(hubspot_deals::PROPERTY_DEALSTAGE)?;
+    let contacts = ds.index(hubspot_contacts::ID)?;
+    let ct_company = ds.i64s(hubspot_contacts::COMPANY_ID)?;
+    let deal = ds.i64s(hubspot_engagements::DEAL_ID)?;
+    let contact = ds.i64s(hubspot_engagements::CONTACT_ID)?;
+    let company = ds.i64s(hubspot_engagements::COMPANY_ID)?;
+    let at = ds.instants(hubspot_engagements::TIMESTAMP)?;
     let (mut outside, mut wrong_company) = (0, 0);
     let mut per_deal = vec![0u32; d_created.len()];
     for i in 0..deal.len() {
@@ -240,16 +247,16 @@ pub fn engagement_checks(ds: &Dataset) -> Result<Vec<Check>> {
 }
 
 pub fn ticket_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "hubspot_tickets";
-    let companies = ds.index("hubspot_companies", "id")?;
-    let c_account = ds.column("hubspot_companies", "account_id")?;
+    let t = hubspot_tickets::TABLE;
+    let companies = ds.index(hubspot_companies::ID)?;
+    let c_account = ds.column(hubspot_companies::ACCOUNT_ID)?;
     let c_account =
         arrow::array::AsArray::as_primitive::<arrow::datatypes::Int64Type>(&c_account).clone();
-    let company = ds.i64s(t, "company_id")?;
-    let created = ds.instants(t, "property_createdate")?;
-    let reply = ds.timestamps(t, "property_first_agent_reply_date")?;
-    let closed = ds.timestamps(t, "property_closed_date")?;
-    let stage = ds.texts(t, "property_hs_pipeline_stage")?;
+    let company = ds.i64s(hubspot_tickets::COMPANY_ID)?;
+    let created = ds.instants(hubspot_tickets::PROPERTY_CREATEDATE)?;
+    let reply = ds.timestamps(hubspot_tickets::PROPERTY_FIRST_AGENT_REPLY_DATE)?;
+    let closed = ds.timestamps(hubspot_tickets::PROPERTY_CLOSED_DATE)?;
+    let stage = ds.texts(hubspot_tickets::PROPERTY_HS_PIPELINE_STAGE)?;
     let (mut bad_order, mut not_customer) = (0, 0);
     let mut per_account: HashMap<i64, u64> = HashMap::new();
     for i in 0..company.len() {
@@ -266,13 +273,13 @@ pub fn ticket_checks(ds: &Dataset) -> Result<Vec<Check>> {
         }
     }
     // Poor device uptime brings more tickets: accounts with offline or maintenance devices.
-    let d_account = ds.i64s("app_devices", "account_id")?;
-    let d_status = ds.texts("app_devices", "status")?;
+    let d_account = ds.i64s(app_devices::ACCOUNT_ID)?;
+    let d_status = ds.texts(app_devices::STATUS)?;
     let mut poor: HashMap<i64, bool> = HashMap::new();
     for (a, s) in d_account.iter().zip(&d_status) {
         *poor.entry(*a).or_default() |= s != "online";
     }
-    let a_ids = ds.i64s("app_accounts", "account_id")?;
+    let a_ids = ds.i64s(app_accounts::ACCOUNT_ID)?;
     let avg = |want: bool| {
         let v: Vec<u64> = a_ids
             .iter()

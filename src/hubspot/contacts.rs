@@ -5,9 +5,11 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::{Contact, CrmPlan, JOB_TITLES, PORTAL_ID, ROLE_MAILBOX};
 use crate::arrays::*;
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::plans::crm::{Contact, CrmPlan, JOB_TITLES, PORTAL_ID, ROLE_MAILBOX};
+use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
 use crate::world::{World, names::slug};
@@ -22,26 +24,50 @@ pub const LIFECYCLE: [&str; 5] = [
     "customer",
 ];
 
+/// Columns of `hubspot_contacts`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "hubspot_contacts";
+    pub const ID: Col = Col::new(TABLE, "id");
+    pub const PORTAL_ID: Col = Col::new(TABLE, "portal_id");
+    pub const IS_DELETED: Col = Col::new(TABLE, "is_deleted");
+    pub const COMPANY_ID: Col = Col::new(TABLE, "company_id");
+    pub const PROPERTY_EMAIL: Col = Col::new(TABLE, "property_email");
+    pub const PROPERTY_FIRSTNAME: Col = Col::new(TABLE, "property_firstname");
+    pub const PROPERTY_LASTNAME: Col = Col::new(TABLE, "property_lastname");
+    pub const PROPERTY_JOBTITLE: Col = Col::new(TABLE, "property_jobtitle");
+    pub const PROPERTY_LIFECYCLESTAGE: Col = Col::new(TABLE, "property_lifecyclestage");
+    pub const PROPERTY_HS_LEAD_STATUS: Col = Col::new(TABLE, "property_hs_lead_status");
+    pub const PROPERTY_HUBSPOTSCORE: Col = Col::new(TABLE, "property_hubspotscore");
+    pub const PROPERTY_CREATEDATE: Col = Col::new(TABLE, "property_createdate");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "hubspot_contacts",
+        cols::TABLE,
         "HubSpot contacts: people at customer and prospect companies.",
-        "id",
+        Size::Scaled {
+            dev: 500,
+            qa: 50_000,
+            production: 200_000,
+        },
+        cols::ID,
         vec![
-            col("id", Int64, "HubSpot contact id."),
-            col("portal_id", Int64, "HubSpot portal."),
-            col("is_deleted", Bool, "Soft-deleted in HubSpot."),
-            col("company_id", Int64, "Associated company."),
+            col(cols::ID, Int64, "HubSpot contact id."),
+            col(cols::PORTAL_ID, Int64, "HubSpot portal."),
+            col(cols::IS_DELETED, Bool, "Soft-deleted in HubSpot."),
+            col(cols::COMPANY_ID, Int64, "Associated company."),
             col(
-                "property_email",
+                cols::PROPERTY_EMAIL,
                 Text,
                 "E-mail on the company domain (personal or role mailbox).",
             ),
-            col("property_firstname", Text, "Given name."),
-            col("property_lastname", Text, "Family name."),
-            col("property_jobtitle", Text, "Job title.").accepted(&JOB_TITLES),
-            col("property_lifecyclestage", Text, "Lifecycle stage.").accepted(&LIFECYCLE),
-            col("property_hs_lead_status", Text, "Lead status.").accepted(&[
+            col(cols::PROPERTY_FIRSTNAME, Text, "Given name."),
+            col(cols::PROPERTY_LASTNAME, Text, "Family name."),
+            col(cols::PROPERTY_JOBTITLE, Text, "Job title.").accepted(&JOB_TITLES),
+            col(cols::PROPERTY_LIFECYCLESTAGE, Text, "Lifecycle stage.").accepted(&LIFECYCLE),
+            col(cols::PROPERTY_HS_LEAD_STATUS, Text, "Lead status.").accepted(&[
                 "NEW",
                 "OPEN",
                 "IN_PROGRESS",
@@ -49,23 +75,23 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
                 "UNQUALIFIED",
                 "CONNECTED",
             ]),
-            col("property_hubspotscore", Int32, "Lead score, 0–100."),
+            col(cols::PROPERTY_HUBSPOTSCORE, Int32, "Lead score, 0–100."),
             col(
-                "property_createdate",
+                cols::PROPERTY_CREATEDATE,
                 Timestamp,
                 "When the contact was created.",
             ),
         ],
-        &[("company_id", "hubspot_companies", "id")],
+        &[(cols::COMPANY_ID, "hubspot_companies", "id")],
     )
 });
 
 /// Lifecycle stage of a contact: its company's stage, or by lead score.
 pub fn contact_stage(plan: &CrmPlan, ct: &Contact) -> u8 {
-    match super::company_stage(plan, &plan.companies[ct.company as usize]) {
+    match crate::plans::crm::company_stage(plan, &plan.companies[ct.company as usize]) {
         "customer" => 4,
         "opportunity" => 3,
-        _ if ct.score >= crate::marketing::MQL_SCORE => 2,
+        _ if ct.score >= crate::plans::marketing::MQL_SCORE => 2,
         _ if ct.score >= 20 => 1,
         _ => 0,
     }
@@ -76,8 +102,8 @@ impl Table for ContactsTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
-        let plan = CrmPlan::of(world);
+    fn shard_rows(&self, _world: &World, plans: &Plans) -> Vec<u64> {
+        let plan = &plans.crm;
         plan.shards()
             .into_iter()
             .map(|r| {
@@ -91,11 +117,12 @@ impl Table for ContactsTable {
 
     fn generate(
         &self,
-        world: &World,
+        _world: &World,
+        plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = CrmPlan::of(world);
+        let plan = &plans.crm;
         let r = plan.shards()[shard].clone();
         let (first, last) = (
             plan.companies[r.start].contacts.start,
@@ -146,9 +173,5 @@ impl Table for ContactsTable {
             )
         };
         emit_chunks(&plan.contacts[first as usize..last as usize], build, emit)
-    }
-
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::contact_checks(ds)
     }
 }

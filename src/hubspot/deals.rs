@@ -5,29 +5,57 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::{CrmPlan, Deal, PORTAL_ID, STAGES};
 use crate::arrays::*;
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::plans::crm::{Deal, PORTAL_ID, STAGES};
+use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
 use crate::world::World;
 
 pub struct DealsTable;
 
+/// Columns of `hubspot_deals`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "hubspot_deals";
+    pub const ID: Col = Col::new(TABLE, "id");
+    pub const PORTAL_ID: Col = Col::new(TABLE, "portal_id");
+    pub const IS_DELETED: Col = Col::new(TABLE, "is_deleted");
+    pub const COMPANY_ID: Col = Col::new(TABLE, "company_id");
+    pub const CONTACT_ID: Col = Col::new(TABLE, "contact_id");
+    pub const PROPERTY_DEALNAME: Col = Col::new(TABLE, "property_dealname");
+    pub const PROPERTY_PIPELINE: Col = Col::new(TABLE, "property_pipeline");
+    pub const PROPERTY_DEALSTAGE: Col = Col::new(TABLE, "property_dealstage");
+    pub const PROPERTY_HS_DEAL_STAGE_PROBABILITY: Col =
+        Col::new(TABLE, "property_hs_deal_stage_probability");
+    pub const PROPERTY_AMOUNT: Col = Col::new(TABLE, "property_amount");
+    pub const PROPERTY_CREATEDATE: Col = Col::new(TABLE, "property_createdate");
+    pub const PROPERTY_CLOSEDATE: Col = Col::new(TABLE, "property_closedate");
+    pub const PROPERTY_HUBSPOT_OWNER_ID: Col = Col::new(TABLE, "property_hubspot_owner_id");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "hubspot_deals",
+        cols::TABLE,
         "HubSpot deals in the default pipeline.",
-        "id",
+        Size::Scaled {
+            dev: 250,
+            qa: 25_000,
+            production: 100_000,
+        },
+        cols::ID,
         vec![
-            col("id", Int64, "HubSpot deal id."),
-            col("portal_id", Int64, "HubSpot portal."),
-            col("is_deleted", Bool, "Soft-deleted in HubSpot."),
-            col("company_id", Int64, "Associated company."),
-            col("contact_id", Int64, "Primary contact."),
-            col("property_dealname", Text, "Deal name."),
-            col("property_pipeline", Text, "Pipeline.").accepted(&["default"]),
-            col("property_dealstage", Text, "Current stage.").accepted(&[
+            col(cols::ID, Int64, "HubSpot deal id."),
+            col(cols::PORTAL_ID, Int64, "HubSpot portal."),
+            col(cols::IS_DELETED, Bool, "Soft-deleted in HubSpot."),
+            col(cols::COMPANY_ID, Int64, "Associated company."),
+            col(cols::CONTACT_ID, Int64, "Primary contact."),
+            col(cols::PROPERTY_DEALNAME, Text, "Deal name."),
+            col(cols::PROPERTY_PIPELINE, Text, "Pipeline.").accepted(&["default"]),
+            col(cols::PROPERTY_DEALSTAGE, Text, "Current stage.").accepted(&[
                 "appointmentscheduled",
                 "qualifiedtobuy",
                 "presentationscheduled",
@@ -37,27 +65,27 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
                 "closedlost",
             ]),
             col(
-                "property_hs_deal_stage_probability",
+                cols::PROPERTY_HS_DEAL_STAGE_PROBABILITY,
                 Float64,
                 "Probability of the stage.",
             ),
-            col("property_amount", Money, "Deal value (annual), USD."),
+            col(cols::PROPERTY_AMOUNT, Money, "Deal value (annual), USD."),
             col(
-                "property_createdate",
+                cols::PROPERTY_CREATEDATE,
                 Timestamp,
                 "When the deal was created.",
             ),
             col(
-                "property_closedate",
+                cols::PROPERTY_CLOSEDATE,
                 Timestamp,
                 "When the deal closed; null while open.",
             )
             .nullable(),
-            col("property_hubspot_owner_id", Int64, "Owning sales rep."),
+            col(cols::PROPERTY_HUBSPOT_OWNER_ID, Int64, "Owning sales rep."),
         ],
         &[
-            ("company_id", "hubspot_companies", "id"),
-            ("contact_id", "hubspot_contacts", "id"),
+            (cols::COMPANY_ID, "hubspot_companies", "id"),
+            (cols::CONTACT_ID, "hubspot_contacts", "id"),
         ],
     )
 });
@@ -67,8 +95,8 @@ impl Table for DealsTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
-        let plan = CrmPlan::of(world);
+    fn shard_rows(&self, _world: &World, plans: &Plans) -> Vec<u64> {
+        let plan = &plans.crm;
         plan.shards()
             .into_iter()
             .map(|r| plan.companies[r].iter().map(|c| c.deals.len() as u64).sum())
@@ -77,11 +105,12 @@ impl Table for DealsTable {
 
     fn generate(
         &self,
-        world: &World,
+        _world: &World,
+        plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = CrmPlan::of(world);
+        let plan = &plans.crm;
         let r = plan.shards()[shard].clone();
         let (first, last) = (
             plan.companies[r.start].deals.start,
@@ -110,9 +139,5 @@ impl Table for DealsTable {
             )
         };
         emit_chunks(&plan.deals[first as usize..last as usize], build, emit)
-    }
-
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::deal_checks(ds)
     }
 }

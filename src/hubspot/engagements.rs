@@ -5,9 +5,11 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::{CrmPlan, PORTAL_ID};
 use crate::arrays::*;
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::plans::crm::PORTAL_ID;
+use crate::profile::Size;
 use crate::rng::Rand;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
@@ -18,27 +20,49 @@ pub struct EngagementsTable;
 
 pub const TYPES: [&str; 5] = ["CALL", "EMAIL", "MEETING", "NOTE", "TASK"];
 
+/// Columns of `hubspot_engagements`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "hubspot_engagements";
+    pub const ID: Col = Col::new(TABLE, "id");
+    pub const PORTAL_ID: Col = Col::new(TABLE, "portal_id");
+    pub const IS_DELETED: Col = Col::new(TABLE, "is_deleted");
+    pub const TYPE: Col = Col::new(TABLE, "type");
+    pub const DEAL_ID: Col = Col::new(TABLE, "deal_id");
+    pub const CONTACT_ID: Col = Col::new(TABLE, "contact_id");
+    pub const COMPANY_ID: Col = Col::new(TABLE, "company_id");
+    pub const HUBSPOT_OWNER_ID: Col = Col::new(TABLE, "hubspot_owner_id");
+    pub const TIMESTAMP: Col = Col::new(TABLE, "timestamp");
+    pub const DURATION_MS: Col = Col::new(TABLE, "duration_ms");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "hubspot_engagements",
+        cols::TABLE,
         "HubSpot engagements logged on deals by sales reps.",
-        "id",
+        Size::Scaled {
+            dev: 2_500,
+            qa: 250_000,
+            production: 1_000_000,
+        },
+        cols::ID,
         vec![
-            col("id", Int64, "HubSpot engagement id."),
-            col("portal_id", Int64, "HubSpot portal."),
-            col("is_deleted", Bool, "Soft-deleted in HubSpot."),
-            col("type", Text, "Engagement type.").accepted(&TYPES),
-            col("deal_id", Int64, "Deal the engagement is logged on."),
-            col("contact_id", Int64, "Contact engaged."),
-            col("company_id", Int64, "Company of the deal."),
-            col("hubspot_owner_id", Int64, "Rep who logged it."),
-            col("timestamp", Timestamp, "When it happened."),
-            col("duration_ms", Int64, "Length of calls and meetings.").nullable(),
+            col(cols::ID, Int64, "HubSpot engagement id."),
+            col(cols::PORTAL_ID, Int64, "HubSpot portal."),
+            col(cols::IS_DELETED, Bool, "Soft-deleted in HubSpot."),
+            col(cols::TYPE, Text, "Engagement type.").accepted(&TYPES),
+            col(cols::DEAL_ID, Int64, "Deal the engagement is logged on."),
+            col(cols::CONTACT_ID, Int64, "Contact engaged."),
+            col(cols::COMPANY_ID, Int64, "Company of the deal."),
+            col(cols::HUBSPOT_OWNER_ID, Int64, "Rep who logged it."),
+            col(cols::TIMESTAMP, Timestamp, "When it happened."),
+            col(cols::DURATION_MS, Int64, "Length of calls and meetings.").nullable(),
         ],
         &[
-            ("deal_id", "hubspot_deals", "id"),
-            ("contact_id", "hubspot_contacts", "id"),
-            ("company_id", "hubspot_companies", "id"),
+            (cols::DEAL_ID, "hubspot_deals", "id"),
+            (cols::CONTACT_ID, "hubspot_contacts", "id"),
+            (cols::COMPANY_ID, "hubspot_companies", "id"),
         ],
     )
 });
@@ -59,8 +83,8 @@ impl Table for EngagementsTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
-        let plan = CrmPlan::of(world);
+    fn shard_rows(&self, _world: &World, plans: &Plans) -> Vec<u64> {
+        let plan = &plans.crm;
         plan.shards()
             .into_iter()
             .map(|r| {
@@ -76,10 +100,11 @@ impl Table for EngagementsTable {
     fn generate(
         &self,
         world: &World,
+        plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = CrmPlan::of(world);
+        let plan = &plans.crm;
         let end = world.cfg.end_ts();
         let mut rows = Vec::new();
         for c in &plan.companies[plan.shards()[shard].clone()] {
@@ -146,9 +171,5 @@ impl Table for EngagementsTable {
             )
         };
         emit_chunks(&rows, build, emit)
-    }
-
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::engagement_checks(ds)
     }
 }

@@ -5,9 +5,11 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::{CrmPlan, PORTAL_ID};
 use crate::arrays::*;
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::plans::crm::PORTAL_ID;
+use crate::profile::Size;
 use crate::rng::Rand;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
@@ -28,45 +30,77 @@ pub const CATEGORIES: [&str; 6] = [
 /// Pipeline "0" stages: 1 New, 2 Waiting on contact, 3 Waiting on us, 4 Closed.
 pub const STAGES: [&str; 4] = ["1", "2", "3", "4"];
 
+/// Columns of `hubspot_tickets`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "hubspot_tickets";
+    pub const ID: Col = Col::new(TABLE, "id");
+    pub const PORTAL_ID: Col = Col::new(TABLE, "portal_id");
+    pub const IS_DELETED: Col = Col::new(TABLE, "is_deleted");
+    pub const COMPANY_ID: Col = Col::new(TABLE, "company_id");
+    pub const CONTACT_ID: Col = Col::new(TABLE, "contact_id");
+    pub const DEVICE_ID: Col = Col::new(TABLE, "device_id");
+    pub const PROPERTY_SUBJECT: Col = Col::new(TABLE, "property_subject");
+    pub const PROPERTY_CATEGORY: Col = Col::new(TABLE, "property_category");
+    pub const PROPERTY_HS_TICKET_PRIORITY: Col = Col::new(TABLE, "property_hs_ticket_priority");
+    pub const PROPERTY_HS_PIPELINE: Col = Col::new(TABLE, "property_hs_pipeline");
+    pub const PROPERTY_HS_PIPELINE_STAGE: Col = Col::new(TABLE, "property_hs_pipeline_stage");
+    pub const PROPERTY_CREATEDATE: Col = Col::new(TABLE, "property_createdate");
+    pub const PROPERTY_FIRST_AGENT_REPLY_DATE: Col =
+        Col::new(TABLE, "property_first_agent_reply_date");
+    pub const PROPERTY_CLOSED_DATE: Col = Col::new(TABLE, "property_closed_date");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "hubspot_tickets",
+        cols::TABLE,
         "HubSpot support tickets of customer companies.",
-        "id",
+        Size::Scaled {
+            dev: 400,
+            qa: 40_000,
+            production: 160_000,
+        },
+        cols::ID,
         vec![
-            col("id", Int64, "HubSpot ticket id."),
-            col("portal_id", Int64, "HubSpot portal."),
-            col("is_deleted", Bool, "Soft-deleted in HubSpot."),
-            col("company_id", Int64, "Customer company."),
-            col("contact_id", Int64, "Contact who opened it."),
-            col("device_id", Int64, "Device concerned, for device tickets.").nullable(),
-            col("property_subject", Text, "Subject."),
-            col("property_category", Text, "Category.").accepted(&CATEGORIES),
-            col("property_hs_ticket_priority", Text, "Priority.").accepted(&PRIORITIES),
-            col("property_hs_pipeline", Text, "Pipeline.").accepted(&["0"]),
+            col(cols::ID, Int64, "HubSpot ticket id."),
+            col(cols::PORTAL_ID, Int64, "HubSpot portal."),
+            col(cols::IS_DELETED, Bool, "Soft-deleted in HubSpot."),
+            col(cols::COMPANY_ID, Int64, "Customer company."),
+            col(cols::CONTACT_ID, Int64, "Contact who opened it."),
             col(
-                "property_hs_pipeline_stage",
+                cols::DEVICE_ID,
+                Int64,
+                "Device concerned, for device tickets.",
+            )
+            .nullable(),
+            col(cols::PROPERTY_SUBJECT, Text, "Subject."),
+            col(cols::PROPERTY_CATEGORY, Text, "Category.").accepted(&CATEGORIES),
+            col(cols::PROPERTY_HS_TICKET_PRIORITY, Text, "Priority.").accepted(&PRIORITIES),
+            col(cols::PROPERTY_HS_PIPELINE, Text, "Pipeline.").accepted(&["0"]),
+            col(
+                cols::PROPERTY_HS_PIPELINE_STAGE,
                 Text,
                 "Stage: 1 New, 2 Waiting on contact, 3 Waiting on us, 4 Closed.",
             )
             .accepted(&STAGES),
             col(
-                "property_createdate",
+                cols::PROPERTY_CREATEDATE,
                 Timestamp,
                 "When the ticket was opened.",
             ),
             col(
-                "property_first_agent_reply_date",
+                cols::PROPERTY_FIRST_AGENT_REPLY_DATE,
                 Timestamp,
                 "First agent reply.",
             )
             .nullable(),
-            col("property_closed_date", Timestamp, "When it was closed.").nullable(),
+            col(cols::PROPERTY_CLOSED_DATE, Timestamp, "When it was closed.").nullable(),
         ],
         &[
-            ("company_id", "hubspot_companies", "id"),
-            ("contact_id", "hubspot_contacts", "id"),
-            ("device_id", "app_devices", "device_id"),
+            (cols::COMPANY_ID, "hubspot_companies", "id"),
+            (cols::CONTACT_ID, "hubspot_contacts", "id"),
+            (cols::DEVICE_ID, "app_devices", "device_id"),
         ],
     )
 });
@@ -88,8 +122,8 @@ impl Table for TicketsTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
-        let plan = CrmPlan::of(world);
+    fn shard_rows(&self, _world: &World, plans: &Plans) -> Vec<u64> {
+        let plan = &plans.crm;
         plan.shards()
             .into_iter()
             .map(|r| r.map(|c| plan.tickets[c]).sum())
@@ -99,10 +133,11 @@ impl Table for TicketsTable {
     fn generate(
         &self,
         world: &World,
+        plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = CrmPlan::of(world);
+        let plan = &plans.crm;
         let end = world.cfg.end_ts();
         let mut rows = Vec::new();
         for ci in plan.shards()[shard].clone() {
@@ -190,9 +225,5 @@ impl Table for TicketsTable {
             )
         };
         emit_chunks(&rows, build, emit)
-    }
-
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::ticket_checks(ds)
     }
 }

@@ -7,9 +7,13 @@ use std::collections::HashMap;
 use arrow::array::AsArray;
 use arrow::datatypes::{Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
 
+use crate::app::devices::cols as app_devices;
+use crate::app::locations::cols as app_locations;
+use crate::check::{Check, Dataset};
 use crate::error::Result;
+use crate::iot::device_health::cols as iot_device_health;
+use crate::iot::tap_events::cols as iot_tap_events;
 use crate::time::{self, MICROS_PER_DAY, MICROS_PER_HOUR};
-use crate::validate::{Check, Dataset};
 use crate::world::geo;
 
 /// What validation needs to know of each device.
@@ -25,9 +29,9 @@ pub struct DeviceFacts {
 
 impl DeviceFacts {
     pub fn read(ds: &Dataset) -> Result<DeviceFacts> {
-        let loc_index = ds.index("app_locations", "location_id")?;
-        let tz = ds.texts("app_locations", "timezone")?;
-        let location = ds.i64s("app_devices", "location_id")?;
+        let loc_index = ds.index(app_locations::LOCATION_ID)?;
+        let tz = ds.texts(app_locations::TIMEZONE)?;
+        let location = ds.i64s(app_devices::LOCATION_ID)?;
         let zone = location
             .iter()
             .map(|l| {
@@ -38,11 +42,11 @@ impl DeviceFacts {
             })
             .collect();
         Ok(DeviceFacts {
-            index: ds.index("app_devices", "device_id")?,
+            index: ds.index(app_devices::DEVICE_ID)?,
             location,
-            installed: ds.instants("app_devices", "installed_at")?,
-            last_seen: ds.instants("app_devices", "last_seen_at")?,
-            status: ds.texts("app_devices", "status")?,
+            installed: ds.instants(app_devices::INSTALLED_AT)?,
+            last_seen: ds.instants(app_devices::LAST_SEEN_AT)?,
+            status: ds.texts(app_devices::STATUS)?,
             zone,
         })
     }
@@ -61,7 +65,7 @@ fn window_start(ds: &Dataset) -> i64 {
 /// Per-device event counts, streamed from the tap events.
 pub fn events_per_device(ds: &Dataset, dev: &DeviceFacts) -> Result<Vec<u64>> {
     let mut counts = vec![0u64; dev.installed.len()];
-    ds.scan("iot_tap_events", &["device_id"], |b| {
+    ds.scan(&[iot_tap_events::DEVICE_ID], |b| {
         for id in b.column(0).as_primitive::<Int64Type>().values() {
             if let Some(&i) = dev.index.get(id) {
                 counts[i] += 1;
@@ -73,7 +77,7 @@ pub fn events_per_device(ds: &Dataset, dev: &DeviceFacts) -> Result<Vec<u64>> {
 }
 
 pub fn tap_event_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "iot_tap_events";
+    let t = iot_tap_events::TABLE;
     let dev = DeviceFacts::read(ds)?;
     let n = dev.installed.len();
     let w0 = window_start(ds);
@@ -82,15 +86,15 @@ pub fn tap_event_checks(ds: &Dataset) -> Result<Vec<Check>> {
     let mut by_hour = [0u64; 24];
     let mut by_day: HashMap<i64, u64> = HashMap::new();
     let cols = [
-        "device_id",
-        "location_id",
-        "poured_at",
-        "volume_ml",
-        "duration_ms",
-        "flow_rate_ml_s",
-        "temperature_c",
+        iot_tap_events::DEVICE_ID,
+        iot_tap_events::LOCATION_ID,
+        iot_tap_events::POURED_AT,
+        iot_tap_events::VOLUME_ML,
+        iot_tap_events::DURATION_MS,
+        iot_tap_events::FLOW_RATE_ML_S,
+        iot_tap_events::TEMPERATURE_C,
     ];
-    ds.scan(t, &cols, |b| {
+    ds.scan(&cols, |b| {
         let device = b.column(0).as_primitive::<Int64Type>().values();
         let location = b.column(1).as_primitive::<Int64Type>().values();
         let at = b
@@ -183,7 +187,7 @@ pub fn tap_event_checks(ds: &Dataset) -> Result<Vec<Check>> {
 }
 
 pub fn device_health_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "iot_device_health";
+    let t = iot_device_health::TABLE;
     let dev = DeviceFacts::read(ds)?;
     let n = dev.installed.len();
     let w0 = window_start(ds);
@@ -193,14 +197,14 @@ pub fn device_health_checks(ds: &Dataset) -> Result<Vec<Check>> {
     let (mut up_after_quiet, mut down_with_pours, mut status_mismatch) = (0, 0, 0);
     let (mut degraded_errors, mut degraded_days, mut errors, mut days) = (0f64, 0f64, 0f64, 0f64);
     let cols = [
-        "device_id",
-        "health_date",
-        "pour_count",
-        "uptime_pct",
-        "error_count",
-        "day_status",
+        iot_device_health::DEVICE_ID,
+        iot_device_health::HEALTH_DATE,
+        iot_device_health::POUR_COUNT,
+        iot_device_health::UPTIME_PCT,
+        iot_device_health::ERROR_COUNT,
+        iot_device_health::DAY_STATUS,
     ];
-    ds.scan(t, &cols, |b| {
+    ds.scan(&cols, |b| {
         let device = b.column(0).as_primitive::<Int64Type>().values();
         let date = b
             .column(1)

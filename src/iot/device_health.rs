@@ -6,13 +6,16 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::tap_events::{DEGRADE_DAYS, Line, degradation};
-use super::{TapPlan, daily_counts, utc_offset};
+use crate::arrays::BATCH_ROWS;
 use crate::arrays::*;
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::plans::taps::{DEGRADE_DAYS, Line, degradation};
+use crate::plans::taps::{daily_counts, utc_offset};
+use crate::profile::Size;
 use crate::rng::Rand;
 use crate::schema::{ColType::*, TableSchema, col};
-use crate::table::{BATCH_ROWS, Table};
+use crate::table::Table;
 use crate::time::{self, MICROS_PER_DAY, MICROS_PER_HOUR};
 use crate::world::{Device, World, geo::CITIES};
 
@@ -20,48 +23,66 @@ pub struct DeviceHealthTable;
 
 pub const DAY_STATUSES: [&str; 4] = ["online", "degraded", "offline", "maintenance"];
 
+/// Columns of `iot_device_health`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "iot_device_health";
+    pub const HEALTH_ID: Col = Col::new(TABLE, "health_id");
+    pub const DEVICE_ID: Col = Col::new(TABLE, "device_id");
+    pub const HEALTH_DATE: Col = Col::new(TABLE, "health_date");
+    pub const POUR_COUNT: Col = Col::new(TABLE, "pour_count");
+    pub const UPTIME_PCT: Col = Col::new(TABLE, "uptime_pct");
+    pub const AVG_TEMPERATURE_C: Col = Col::new(TABLE, "avg_temperature_c");
+    pub const ERROR_COUNT: Col = Col::new(TABLE, "error_count");
+    pub const MAINTENANCE_EVENT: Col = Col::new(TABLE, "maintenance_event");
+    pub const DAY_STATUS: Col = Col::new(TABLE, "day_status");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "iot_device_health",
+        cols::TABLE,
         "Daily health of each tap device inside the tap window.",
-        "health_id",
+        Size::Derived,
+        cols::HEALTH_ID,
         vec![
-            col("health_id", Int64, "Surrogate key of the device-day."),
-            col("device_id", Int64, "Device."),
+            col(cols::HEALTH_ID, Int64, "Surrogate key of the device-day."),
+            col(cols::DEVICE_ID, Int64, "Device."),
             col(
-                "health_date",
+                cols::HEALTH_DATE,
                 Date,
                 "Local calendar day at the device's location.",
             ),
             col(
-                "pour_count",
+                cols::POUR_COUNT,
                 Int32,
                 "Pours recorded that day (equals the day's tap events).",
             ),
             col(
-                "uptime_pct",
+                cols::UPTIME_PCT,
                 Float64,
                 "Share of the day the device was reporting, percent.",
             ),
             col(
-                "avg_temperature_c",
+                cols::AVG_TEMPERATURE_C,
                 Float64,
                 "Average line temperature over the day's pours.",
             )
             .nullable(),
             col(
-                "error_count",
+                cols::ERROR_COUNT,
                 Int32,
                 "Sensor and connectivity errors reported.",
             ),
             col(
-                "maintenance_event",
+                cols::MAINTENANCE_EVENT,
                 Bool,
                 "Whether the device was taken into maintenance that day.",
             ),
-            col("day_status", Text, "Status of the device over the day.").accepted(&DAY_STATUSES),
+            col(cols::DAY_STATUS, Text, "Status of the device over the day.")
+                .accepted(&DAY_STATUSES),
         ],
-        &[("device_id", "app_devices", "device_id")],
+        &[(cols::DEVICE_ID, "app_devices", "device_id")],
     )
 });
 
@@ -87,25 +108,22 @@ impl Table for DeviceHealthTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
-        let plan = TapPlan::of(world);
+    fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
+        let plan = &plans.taps;
         plan.groups
             .iter()
             .map(|g| rows_of(world, g.clone()))
             .collect()
     }
 
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::device_health_checks(ds)
-    }
-
     fn generate(
         &self,
         world: &World,
+        plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = TapPlan::of(world);
+        let plan = &plans.taps;
         let devices = plan.groups[shard].clone();
         let seed = world.cfg.seed;
         let mut next_id = rows_of(world, 0..devices.start) as i64 + 1;

@@ -6,21 +6,22 @@ use std::sync::{Arc, LazyLock};
 use arrow::array::{Float64Array, Int32Array, Int64Array, StringArray, TimestampMicrosecondArray};
 use arrow::record_batch::RecordBatch;
 
-use super::{DATE_RANGES, TapPlan, daily_counts, utc_offset};
+use crate::arrays::BATCH_ROWS;
 use crate::arrays::batch;
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::plans::taps::{
+    DATE_RANGES, HOUR_WEIGHT, Line, PRODUCTS, daily_counts, degradation, utc_offset,
+};
+use crate::profile::Size;
 use crate::rng::Rand;
 use crate::schema::{ColType::*, TableSchema, UTC, col};
-use crate::table::{BATCH_ROWS, Table};
+use crate::table::Table;
 use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_SEC};
-use crate::world::{Device, World};
+use crate::world::World;
 
 pub struct TapEventsTable;
 
-pub const PRODUCTS: [&str; 8] = [
-    "lager", "ipa", "pale_ale", "pilsner", "stout", "wheat", "sour", "cider",
-];
-const PRODUCT_WEIGHTS: [f64; 8] = [28.0, 22.0, 12.0, 11.0, 8.0, 9.0, 4.0, 6.0];
 /// Pour sizes in ml: taster, 10 oz, 12 oz, US pint, imperial pint, pitcher.
 pub const POUR_ML: [f64; 6] = [148.0, 296.0, 355.0, 473.0, 568.0, 1_893.0];
 const POUR_WEIGHTS: [[f64; 6]; 3] = [
@@ -30,86 +31,76 @@ const POUR_WEIGHTS: [[f64; 6]; 3] = [
 ];
 /// Flow of a well-balanced line: about 2 oz per second.
 pub const FLOW_ML_S: f64 = 59.0;
-/// Days before going quiet over which a device heading for maintenance degrades.
-pub const DEGRADE_DAYS: i64 = 10;
+/// Columns of `iot_tap_events`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "iot_tap_events";
+    pub const EVENT_ID: Col = Col::new(TABLE, "event_id");
+    pub const DEVICE_ID: Col = Col::new(TABLE, "device_id");
+    pub const LOCATION_ID: Col = Col::new(TABLE, "location_id");
+    pub const POURED_AT: Col = Col::new(TABLE, "poured_at");
+    pub const PRODUCT_TYPE: Col = Col::new(TABLE, "product_type");
+    pub const VOLUME_ML: Col = Col::new(TABLE, "volume_ml");
+    pub const DURATION_MS: Col = Col::new(TABLE, "duration_ms");
+    pub const FLOW_RATE_ML_S: Col = Col::new(TABLE, "flow_rate_ml_s");
+    pub const TEMPERATURE_C: Col = Col::new(TABLE, "temperature_c");
+    pub const PRESSURE_PSI: Col = Col::new(TABLE, "pressure_psi");
+}
 
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "iot_tap_events",
+        cols::TABLE,
         "Pours measured by tap flow meters over the trailing tap window.",
-        "event_id",
+        Size::Scaled {
+            dev: 500_000,
+            qa: 50_000_000,
+            production: 200_000_000,
+        },
+        cols::EVENT_ID,
         vec![
-            col("event_id", Int64, "Surrogate key of the pour."),
-            col("device_id", Int64, "Device that measured the pour."),
-            col("location_id", Int64, "Location of the device."),
-            col("poured_at", Timestamp, "When the pour ended (UTC)."),
-            col("product_type", Text, "Style of the beer on the tap.").accepted(&PRODUCTS),
-            col("volume_ml", Float64, "Volume poured, millilitres."),
-            col("duration_ms", Int32, "Duration of the pour, milliseconds."),
+            col(cols::EVENT_ID, Int64, "Surrogate key of the pour."),
+            col(cols::DEVICE_ID, Int64, "Device that measured the pour."),
+            col(cols::LOCATION_ID, Int64, "Location of the device."),
+            col(cols::POURED_AT, Timestamp, "When the pour ended (UTC)."),
+            col(cols::PRODUCT_TYPE, Text, "Style of the beer on the tap.").accepted(&PRODUCTS),
+            col(cols::VOLUME_ML, Float64, "Volume poured, millilitres."),
             col(
-                "flow_rate_ml_s",
+                cols::DURATION_MS,
+                Int32,
+                "Duration of the pour, milliseconds.",
+            ),
+            col(
+                cols::FLOW_RATE_ML_S,
                 Float64,
                 "Average flow during the pour, ml per second.",
             ),
-            col("temperature_c", Float64, "Line temperature at the tap, °C."),
-            col("pressure_psi", Float64, "CO2 pressure at the keg, psi."),
+            col(
+                cols::TEMPERATURE_C,
+                Float64,
+                "Line temperature at the tap, °C.",
+            ),
+            col(cols::PRESSURE_PSI, Float64, "CO2 pressure at the keg, psi."),
         ],
         &[
-            ("device_id", "app_devices", "device_id"),
-            ("location_id", "app_locations", "location_id"),
+            (cols::DEVICE_ID, "app_devices", "device_id"),
+            (cols::LOCATION_ID, "app_locations", "location_id"),
         ],
     )
 });
 
 /// Cumulative distribution of the local hour of a pour.
 static HOUR_CDF: LazyLock<[f64; 24]> = LazyLock::new(|| {
-    let total: f64 = super::HOUR_WEIGHT.iter().sum();
+    let total: f64 = HOUR_WEIGHT.iter().sum();
     let mut acc = 0.0;
     let mut cdf = [0.0; 24];
-    for (c, w) in cdf.iter_mut().zip(super::HOUR_WEIGHT) {
+    for (c, w) in cdf.iter_mut().zip(HOUR_WEIGHT) {
         acc += w / total;
         *c = acc;
     }
     cdf[23] = 1.0;
     cdf
 });
-
-/// Fixed traits of one device's line.
-pub struct Line {
-    pub flow: f64,
-    pub temp_offset: f64,
-    pub pressure: f64,
-    rotation_days: i64,
-    product_seed: u64,
-}
-
-impl Line {
-    pub fn of(seed: u64, d: &Device) -> Line {
-        let mut r = Rand::new(seed, "iot.line", d.id as u64);
-        Line {
-            flow: r.uniform(0.9, 1.1),
-            temp_offset: r.uniform(-0.5, 0.8),
-            pressure: r.uniform(12.0, 14.0),
-            rotation_days: r.range(7, 28),
-            product_seed: r.u64(),
-        }
-    }
-
-    /// The product on tap on a day: kegs rotate every few weeks.
-    pub fn product(&self, seed: u64, day: i64) -> usize {
-        let keg = day.div_euclid(self.rotation_days) as u64;
-        Rand::new(seed ^ self.product_seed, "iot.keg", keg).weighted(&PRODUCT_WEIGHTS)
-    }
-}
-
-/// 0 → healthy, 1 → at the point of going quiet for maintenance.
-pub fn degradation(d: &Device, t: i64) -> f64 {
-    if d.status != 2 {
-        return 0.0;
-    }
-    let left = (d.last_seen_at - t) as f64 / (DEGRADE_DAYS * MICROS_PER_DAY) as f64;
-    (1.0 - left).clamp(0.0, 1.0)
-}
 
 #[derive(Default)]
 struct Columns {
@@ -181,8 +172,8 @@ impl Table for TapEventsTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
-        let plan = TapPlan::of(world);
+    fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
+        let plan = &plans.taps;
         let mut rows = vec![0u64; plan.shard_count()];
         for (g, devices) in plan.groups.iter().enumerate() {
             for dev in devices.clone() {
@@ -198,17 +189,14 @@ impl Table for TapEventsTable {
         rows
     }
 
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::tap_event_checks(ds)
-    }
-
     fn generate(
         &self,
         world: &World,
+        plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = TapPlan::of(world);
+        let plan = &plans.taps;
         let (devices, range) = plan.shard(shard);
         let (lo_day, hi_day) = (plan.day_bounds[range], plan.day_bounds[range + 1]);
         let seed = world.cfg.seed;

@@ -5,33 +5,55 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::{CHANNELS, Campaign, MarketingPlan};
 use crate::arrays::*;
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::plans::marketing::{CHANNELS, Campaign};
+use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
 use crate::world::World;
 
 pub struct CampaignsTable;
 
+/// Columns of `marketing_campaigns`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "marketing_campaigns";
+    pub const CAMPAIGN_ID: Col = Col::new(TABLE, "campaign_id");
+    pub const CAMPAIGN_NAME: Col = Col::new(TABLE, "campaign_name");
+    pub const CHANNEL: Col = Col::new(TABLE, "channel");
+    pub const OBJECTIVE: Col = Col::new(TABLE, "objective");
+    pub const START_DATE: Col = Col::new(TABLE, "start_date");
+    pub const END_DATE: Col = Col::new(TABLE, "end_date");
+    pub const DAILY_BUDGET: Col = Col::new(TABLE, "daily_budget");
+    pub const TOTAL_BUDGET: Col = Col::new(TABLE, "total_budget");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "marketing_campaigns",
+        cols::TABLE,
         "Paid and e-mail marketing campaigns.",
-        "campaign_id",
+        Size::Scaled {
+            dev: 25,
+            qa: 1_250,
+            production: 5_000,
+        },
+        cols::CAMPAIGN_ID,
         vec![
-            col("campaign_id", Int64, "Surrogate key of the campaign."),
-            col("campaign_name", Text, "Name."),
-            col("channel", Text, "Channel.").accepted(&CHANNELS),
-            col("objective", Text, "Campaign objective.").accepted(&[
+            col(cols::CAMPAIGN_ID, Int64, "Surrogate key of the campaign."),
+            col(cols::CAMPAIGN_NAME, Text, "Name."),
+            col(cols::CHANNEL, Text, "Channel.").accepted(&CHANNELS),
+            col(cols::OBJECTIVE, Text, "Campaign objective.").accepted(&[
                 "lead_generation",
                 "awareness",
                 "nurture",
             ]),
-            col("start_date", Date, "First day."),
-            col("end_date", Date, "Last day (inclusive)."),
-            col("daily_budget", Money, "Daily budget, USD."),
-            col("total_budget", Money, "Budget over the whole run, USD."),
+            col(cols::START_DATE, Date, "First day."),
+            col(cols::END_DATE, Date, "Last day (inclusive)."),
+            col(cols::DAILY_BUDGET, Money, "Daily budget, USD."),
+            col(cols::TOTAL_BUDGET, Money, "Budget over the whole run, USD."),
         ],
         &[],
     )
@@ -42,13 +64,14 @@ impl Table for CampaignsTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
-        vec![MarketingPlan::of(world).campaigns.len() as u64]
+    fn shard_rows(&self, _world: &World, plans: &Plans) -> Vec<u64> {
+        vec![plans.marketing.campaigns.len() as u64]
     }
 
     fn generate(
         &self,
-        world: &World,
+        _world: &World,
+        plans: &Plans,
         _shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
@@ -78,10 +101,6 @@ impl Table for CampaignsTable {
                 ],
             )
         };
-        emit_chunks(&MarketingPlan::of(world).campaigns, build, emit)
-    }
-
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::campaign_checks(ds)
+        emit_chunks(&plans.marketing.campaigns, build, emit)
     }
 }

@@ -6,16 +6,25 @@ use std::collections::{HashMap, HashSet};
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
 
-use super::{CHANNEL_KPIS, CHANNEL_SHARES, CHANNELS, MQL_SCORE};
+use crate::app::accounts::cols as app_accounts;
+use crate::check::{Check, Dataset, share_check};
 use crate::error::Result;
+use crate::hubspot::companies::cols as hubspot_companies;
+use crate::hubspot::contacts::cols as hubspot_contacts;
+use crate::hubspot::deals::cols as hubspot_deals;
+use crate::marketing::campaigns::cols as marketing_campaigns;
+use crate::marketing::ga_sessions::cols as ga_sessions;
+use crate::marketing::mqls::cols as marketing_mqls;
+use crate::marketing::performance::cols as marketing_campaign_performance;
+use crate::marketing::touchpoints::cols as marketing_attribution_touchpoints;
+use crate::plans::marketing::{CHANNEL_KPIS, CHANNEL_SHARES, CHANNELS, MQL_SCORE};
 use crate::time;
-use crate::validate::{Check, Dataset, share_check};
 
 pub fn campaign_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "marketing_campaigns";
-    let channel = ds.texts(t, "channel")?;
-    let first = ds.i32s_date(t, "start_date")?;
-    let last = ds.i32s_date(t, "end_date")?;
+    let t = marketing_campaigns::TABLE;
+    let channel = ds.texts(marketing_campaigns::CHANNEL)?;
+    let first = ds.i32s_date(marketing_campaigns::START_DATE)?;
+    let last = ds.i32s_date(marketing_campaigns::END_DATE)?;
     let as_of = time::day_of(ds.end_ts) - 1;
     let bad = (0..first.len())
         .filter(|&i| first[i] > last[i] || i64::from(last[i]) > as_of)
@@ -29,16 +38,16 @@ pub fn campaign_checks(ds: &Dataset) -> Result<Vec<Check>> {
 }
 
 pub fn performance_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "marketing_campaign_performance";
-    let campaigns = ds.index("marketing_campaigns", "campaign_id")?;
-    let channel = ds.texts("marketing_campaigns", "channel")?;
-    let first = ds.i32s_date("marketing_campaigns", "start_date")?;
-    let last = ds.i32s_date("marketing_campaigns", "end_date")?;
-    let campaign = ds.i64s(t, "campaign_id")?;
-    let date = ds.i32s_date(t, "date")?;
-    let impressions = ds.i64s(t, "impressions")?;
-    let clicks = ds.i64s(t, "clicks")?;
-    let spend = ds.cents(t, "spend")?;
+    let t = marketing_campaign_performance::TABLE;
+    let campaigns = ds.index(marketing_campaigns::CAMPAIGN_ID)?;
+    let channel = ds.texts(marketing_campaigns::CHANNEL)?;
+    let first = ds.i32s_date(marketing_campaigns::START_DATE)?;
+    let last = ds.i32s_date(marketing_campaigns::END_DATE)?;
+    let campaign = ds.i64s(marketing_campaign_performance::CAMPAIGN_ID)?;
+    let date = ds.i32s_date(marketing_campaign_performance::DATE)?;
+    let impressions = ds.i64s(marketing_campaign_performance::IMPRESSIONS)?;
+    let clicks = ds.i64s(marketing_campaign_performance::CLICKS)?;
+    let spend = ds.cents(marketing_campaign_performance::SPEND)?;
     let mut days: Vec<HashSet<i32>> = vec![HashSet::new(); first.len()];
     let (mut outside, mut dup) = (0, 0);
     let mut totals = [(0f64, 0f64, 0f64); 4];
@@ -78,7 +87,7 @@ pub fn performance_checks(ds: &Dataset) -> Result<Vec<Check>> {
         ));
     }
     // Spend per year follows new accounts per year.
-    let created = ds.instants("app_accounts", "created_at")?;
+    let created = ds.instants(app_accounts::CREATED_AT)?;
     let mut accounts_by_year: HashMap<i64, f64> = HashMap::new();
     for c in created {
         *accounts_by_year
@@ -131,21 +140,21 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
 }
 
 pub fn touchpoint_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "marketing_attribution_touchpoints";
-    let campaigns = ds.index("marketing_campaigns", "campaign_id")?;
-    let c_channel = ds.texts("marketing_campaigns", "channel")?;
+    let t = marketing_attribution_touchpoints::TABLE;
+    let campaigns = ds.index(marketing_campaigns::CAMPAIGN_ID)?;
+    let c_channel = ds.texts(marketing_campaigns::CHANNEL)?;
     let mut sums: HashMap<String, (i64, i32, i32)> = HashMap::new();
     let (mut after, mut wrong_channel) = (0, 0);
     let cols = [
-        "conversion_id",
-        "touched_at",
-        "converted_at",
-        "channel",
-        "campaign_id",
-        "touch_count",
-        "attribution_weight",
+        marketing_attribution_touchpoints::CONVERSION_ID,
+        marketing_attribution_touchpoints::TOUCHED_AT,
+        marketing_attribution_touchpoints::CONVERTED_AT,
+        marketing_attribution_touchpoints::CHANNEL,
+        marketing_attribution_touchpoints::CAMPAIGN_ID,
+        marketing_attribution_touchpoints::TOUCH_COUNT,
+        marketing_attribution_touchpoints::ATTRIBUTION_WEIGHT,
     ];
-    ds.scan(t, &cols, |b| {
+    ds.scan(&cols, |b| {
         let conv = b.column(0).as_string::<i32>();
         let at = b
             .column(1)
@@ -176,8 +185,8 @@ pub fn touchpoint_checks(ds: &Dataset) -> Result<Vec<Check>> {
     })?;
     let not_one = sums.values().filter(|s| s.0 != 1_000_000).count();
     let bad_count = sums.values().filter(|s| s.1 != s.2).count();
-    let mqls = ds.i64s("marketing_mqls", "mql_id")?;
-    let accounts = ds.i64s("app_accounts", "account_id")?;
+    let mqls = ds.i64s(marketing_mqls::MQL_ID)?;
+    let accounts = ds.i64s(app_accounts::ACCOUNT_ID)?;
     let missing = mqls
         .iter()
         .map(|m| format!("mql-{m}"))
@@ -202,27 +211,27 @@ pub fn touchpoint_checks(ds: &Dataset) -> Result<Vec<Check>> {
 }
 
 pub fn mql_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "marketing_mqls";
-    let contacts = ds.index("hubspot_contacts", "id")?;
-    let ct_created = ds.instants("hubspot_contacts", "property_createdate")?;
-    let ct_company = ds.i64s("hubspot_contacts", "company_id")?;
-    let deals = ds.index("hubspot_deals", "id")?;
-    let d_created = ds.instants("hubspot_deals", "property_createdate")?;
-    let d_stage = ds.texts("hubspot_deals", "property_dealstage")?;
-    let d_company = ds.i64s("hubspot_deals", "company_id")?;
-    let companies = ds.index("hubspot_companies", "id")?;
-    let c_account = ds.column("hubspot_companies", "account_id")?;
+    let t = marketing_mqls::TABLE;
+    let contacts = ds.index(hubspot_contacts::ID)?;
+    let ct_created = ds.instants(hubspot_contacts::PROPERTY_CREATEDATE)?;
+    let ct_company = ds.i64s(hubspot_contacts::COMPANY_ID)?;
+    let deals = ds.index(hubspot_deals::ID)?;
+    let d_created = ds.instants(hubspot_deals::PROPERTY_CREATEDATE)?;
+    let d_stage = ds.texts(hubspot_deals::PROPERTY_DEALSTAGE)?;
+    let d_company = ds.i64s(hubspot_deals::COMPANY_ID)?;
+    let companies = ds.index(hubspot_companies::ID)?;
+    let c_account = ds.column(hubspot_companies::ACCOUNT_ID)?;
     let c_account = c_account.as_primitive::<Int64Type>().clone();
-    let contact = ds.i64s(t, "contact_id")?;
-    let company = ds.i64s(t, "company_id")?;
-    let at = ds.instants(t, "became_mql_at")?;
-    let s0 = ds.i32s(t, "lead_score_at_creation")?;
-    let s1 = ds.i32s(t, "lead_score_at_mql")?;
-    let status = ds.texts(t, "status")?;
-    let sql_at = ds.timestamps(t, "became_sql_at")?;
-    let deal = ds.column(t, "deal_id")?;
+    let contact = ds.i64s(marketing_mqls::CONTACT_ID)?;
+    let company = ds.i64s(marketing_mqls::COMPANY_ID)?;
+    let at = ds.instants(marketing_mqls::BECAME_MQL_AT)?;
+    let s0 = ds.i32s(marketing_mqls::LEAD_SCORE_AT_CREATION)?;
+    let s1 = ds.i32s(marketing_mqls::LEAD_SCORE_AT_MQL)?;
+    let status = ds.texts(marketing_mqls::STATUS)?;
+    let sql_at = ds.timestamps(marketing_mqls::BECAME_SQL_AT)?;
+    let deal = ds.column(marketing_mqls::DEAL_ID)?;
     let deal = deal.as_primitive::<Int64Type>().clone();
-    let converted = ds.column(t, "converted_account_id")?;
+    let converted = ds.column(marketing_mqls::CONVERTED_ACCOUNT_ID)?;
     let converted = converted.as_primitive::<Int64Type>().clone();
     let (mut criteria, mut order, mut funnel) = (0, 0, 0);
     let mut sqls = 0;
@@ -293,23 +302,23 @@ pub fn mql_checks(ds: &Dataset) -> Result<Vec<Check>> {
 }
 
 pub fn ga_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "ga_sessions";
+    let t = ga_sessions::TABLE;
     let (mut n, mut bounced, mut inconsistent, mut wrong_campaign) =
         (0usize, 0usize, 0usize, 0usize);
     let mut engaged_durations: Vec<i32> = Vec::new();
     let mut per_weekday = [0u64; 7];
     let mut per_year: HashMap<i64, u64> = HashMap::new();
     let cols = [
-        "session_start",
-        "medium",
-        "channel_grouping",
-        "campaign_id",
-        "pageviews",
-        "duration_s",
-        "engaged",
-        "bounced",
+        ga_sessions::SESSION_START,
+        ga_sessions::MEDIUM,
+        ga_sessions::CHANNEL_GROUPING,
+        ga_sessions::CAMPAIGN_ID,
+        ga_sessions::PAGEVIEWS,
+        ga_sessions::DURATION_S,
+        ga_sessions::ENGAGED,
+        ga_sessions::BOUNCED,
     ];
-    ds.scan(t, &cols, |b| {
+    ds.scan(&cols, |b| {
         let start = b
             .column(0)
             .as_primitive::<TimestampMicrosecondType>()

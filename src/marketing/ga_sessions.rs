@@ -6,10 +6,11 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::MarketingPlan;
+use crate::allocate::apportion;
 use crate::arrays::*;
 use crate::error::Result;
-use crate::iot::apportion;
+use crate::plans::Plans;
+use crate::profile::Size;
 use crate::rng::Rand;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
@@ -53,36 +54,68 @@ pub const LANDING_PAGES: [&str; 7] = [
     "/blog/tap-line-cleaning",
 ];
 
+/// Columns of `ga_sessions`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "ga_sessions";
+    pub const SESSION_ID: Col = Col::new(TABLE, "session_id");
+    pub const CLIENT_ID: Col = Col::new(TABLE, "client_id");
+    pub const SESSION_START: Col = Col::new(TABLE, "session_start");
+    pub const SOURCE: Col = Col::new(TABLE, "source");
+    pub const MEDIUM: Col = Col::new(TABLE, "medium");
+    pub const CHANNEL_GROUPING: Col = Col::new(TABLE, "channel_grouping");
+    pub const CAMPAIGN_ID: Col = Col::new(TABLE, "campaign_id");
+    pub const DEVICE_CATEGORY: Col = Col::new(TABLE, "device_category");
+    pub const LANDING_PAGE: Col = Col::new(TABLE, "landing_page");
+    pub const PAGEVIEWS: Col = Col::new(TABLE, "pageviews");
+    pub const DURATION_S: Col = Col::new(TABLE, "duration_s");
+    pub const ENGAGED: Col = Col::new(TABLE, "engaged");
+    pub const BOUNCED: Col = Col::new(TABLE, "bounced");
+    pub const IS_NEW_USER: Col = Col::new(TABLE, "is_new_user");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "ga_sessions",
+        cols::TABLE,
         "Website sessions from Google Analytics.",
-        "session_id",
+        Size::Scaled {
+            dev: 30_000,
+            qa: 1_500_000,
+            production: 6_000_000,
+        },
+        cols::SESSION_ID,
         vec![
-            col("session_id", Int64, "Surrogate key of the session."),
-            col("client_id", Text, "GA client id of the browser."),
-            col("session_start", Timestamp, "When the session started."),
-            col("source", Text, "Traffic source."),
-            col("medium", Text, "Traffic medium."),
-            col("channel_grouping", Text, "Default channel grouping.").accepted(&CHANNEL_GROUPINGS),
-            col("campaign_id", Int64, "Campaign of paid and e-mail traffic.").nullable(),
-            col("device_category", Text, "Device.").accepted(&["desktop", "mobile", "tablet"]),
-            col("landing_page", Text, "First page.").accepted(&LANDING_PAGES),
-            col("pageviews", Int32, "Pages viewed."),
-            col("duration_s", Int32, "Session length, seconds."),
+            col(cols::SESSION_ID, Int64, "Surrogate key of the session."),
+            col(cols::CLIENT_ID, Text, "GA client id of the browser."),
+            col(cols::SESSION_START, Timestamp, "When the session started."),
+            col(cols::SOURCE, Text, "Traffic source."),
+            col(cols::MEDIUM, Text, "Traffic medium."),
+            col(cols::CHANNEL_GROUPING, Text, "Default channel grouping.")
+                .accepted(&CHANNEL_GROUPINGS),
             col(
-                "engaged",
+                cols::CAMPAIGN_ID,
+                Int64,
+                "Campaign of paid and e-mail traffic.",
+            )
+            .nullable(),
+            col(cols::DEVICE_CATEGORY, Text, "Device.").accepted(&["desktop", "mobile", "tablet"]),
+            col(cols::LANDING_PAGE, Text, "First page.").accepted(&LANDING_PAGES),
+            col(cols::PAGEVIEWS, Int32, "Pages viewed."),
+            col(cols::DURATION_S, Int32, "Session length, seconds."),
+            col(
+                cols::ENGAGED,
                 Bool,
                 "GA4 engaged session: over 10 s or 2+ page views.",
             ),
             col(
-                "bounced",
+                cols::BOUNCED,
                 Bool,
                 "Not engaged (bounce rate = 1 − engagement rate).",
             ),
-            col("is_new_user", Bool, "First visit of the client."),
+            col(cols::IS_NEW_USER, Bool, "First visit of the client."),
         ],
-        &[("campaign_id", "marketing_campaigns", "campaign_id")],
+        &[(cols::CAMPAIGN_ID, "marketing_campaigns", "campaign_id")],
     )
 });
 
@@ -99,7 +132,7 @@ pub fn daily(world: &World) -> (i64, Vec<u64>) {
             crate::world::YEARLY_GROWTH.powf(years) * wd * rng.uniform(0.85, 1.15)
         })
         .collect();
-    let total = world.cfg.profile.count("ga_sessions").expect("declared");
+    let total = world.counts.get(cols::TABLE);
     (
         first,
         apportion(total, &weights)
@@ -128,7 +161,7 @@ impl Table for GaSessionsTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
+    fn shard_rows(&self, world: &World, _plans: &Plans) -> Vec<u64> {
         let (_, days) = daily(world);
         days.chunks(DAYS_PER_SHARD as usize)
             .map(|c| c.iter().sum())
@@ -138,10 +171,11 @@ impl Table for GaSessionsTable {
     fn generate(
         &self,
         world: &World,
+        plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = MarketingPlan::of(world);
+        let plan = &plans.marketing;
         let (first, days) = daily(world);
         let lo = shard * DAYS_PER_SHARD as usize;
         let mut next_id = days[..lo].iter().sum::<u64>() as i64 + 1;
@@ -243,9 +277,5 @@ impl Table for GaSessionsTable {
             )
         };
         emit_chunks(&rows, build, emit)
-    }
-
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::ga_checks(ds)
     }
 }

@@ -5,10 +5,11 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::{MQL_STATUSES, MarketingPlan, Mql, TOUCH_CHANNELS};
 use crate::arrays::*;
 use crate::error::Result;
-use crate::hubspot::CrmPlan;
+use crate::plans::Plans;
+use crate::plans::marketing::{MQL_STATUSES, Mql, TOUCH_CHANNELS};
+use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
 use crate::world::World;
@@ -17,55 +18,93 @@ pub struct MqlsTable;
 
 const PER_SHARD: usize = 100_000;
 
+/// Columns of `marketing_mqls`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "marketing_mqls";
+    pub const MQL_ID: Col = Col::new(TABLE, "mql_id");
+    pub const CONTACT_ID: Col = Col::new(TABLE, "contact_id");
+    pub const COMPANY_ID: Col = Col::new(TABLE, "company_id");
+    pub const BECAME_MQL_AT: Col = Col::new(TABLE, "became_mql_at");
+    pub const LEAD_SCORE_AT_CREATION: Col = Col::new(TABLE, "lead_score_at_creation");
+    pub const LEAD_SCORE_AT_MQL: Col = Col::new(TABLE, "lead_score_at_mql");
+    pub const SOURCE_CHANNEL: Col = Col::new(TABLE, "source_channel");
+    pub const CAMPAIGN_ID: Col = Col::new(TABLE, "campaign_id");
+    pub const STATUS: Col = Col::new(TABLE, "status");
+    pub const BECAME_SQL_AT: Col = Col::new(TABLE, "became_sql_at");
+    pub const DEAL_ID: Col = Col::new(TABLE, "deal_id");
+    pub const CONVERTED_ACCOUNT_ID: Col = Col::new(TABLE, "converted_account_id");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "marketing_mqls",
+        cols::TABLE,
         "Marketing-qualified leads and their progress down the funnel.",
-        "mql_id",
+        Size::Scaled {
+            dev: 200,
+            qa: 20_000,
+            production: 80_000,
+        },
+        cols::MQL_ID,
         vec![
-            col("mql_id", Int64, "Surrogate key of the MQL."),
-            col("contact_id", Int64, "HubSpot contact that qualified."),
-            col("company_id", Int64, "Company of the contact."),
+            col(cols::MQL_ID, Int64, "Surrogate key of the MQL."),
+            col(cols::CONTACT_ID, Int64, "HubSpot contact that qualified."),
+            col(cols::COMPANY_ID, Int64, "Company of the contact."),
             col(
-                "became_mql_at",
+                cols::BECAME_MQL_AT,
                 Timestamp,
                 "When the lead score crossed the MQL threshold.",
             ),
             col(
-                "lead_score_at_creation",
+                cols::LEAD_SCORE_AT_CREATION,
                 Int32,
                 "Lead score when the contact was created.",
             ),
             col(
-                "lead_score_at_mql",
+                cols::LEAD_SCORE_AT_MQL,
                 Int32,
                 "Lead score at qualification (≥ 50).",
             ),
-            col("source_channel", Text, "Channel of the converting touch.")
-                .accepted(&TOUCH_CHANNELS),
-            col("campaign_id", Int64, "Campaign of the converting touch.").nullable(),
-            col("status", Text, "Furthest funnel stage.").accepted(&MQL_STATUSES),
-            col("became_sql_at", Timestamp, "When sales accepted the lead.").nullable(),
-            col("deal_id", Int64, "Deal opened from the lead.").nullable(),
             col(
-                "converted_account_id",
+                cols::SOURCE_CHANNEL,
+                Text,
+                "Channel of the converting touch.",
+            )
+            .accepted(&TOUCH_CHANNELS),
+            col(
+                cols::CAMPAIGN_ID,
+                Int64,
+                "Campaign of the converting touch.",
+            )
+            .nullable(),
+            col(cols::STATUS, Text, "Furthest funnel stage.").accepted(&MQL_STATUSES),
+            col(
+                cols::BECAME_SQL_AT,
+                Timestamp,
+                "When sales accepted the lead.",
+            )
+            .nullable(),
+            col(cols::DEAL_ID, Int64, "Deal opened from the lead.").nullable(),
+            col(
+                cols::CONVERTED_ACCOUNT_ID,
                 Int64,
                 "Account created when the deal was won.",
             )
             .nullable(),
         ],
         &[
-            ("contact_id", "hubspot_contacts", "id"),
-            ("company_id", "hubspot_companies", "id"),
-            ("campaign_id", "marketing_campaigns", "campaign_id"),
-            ("deal_id", "hubspot_deals", "id"),
-            ("converted_account_id", "app_accounts", "account_id"),
+            (cols::CONTACT_ID, "hubspot_contacts", "id"),
+            (cols::COMPANY_ID, "hubspot_companies", "id"),
+            (cols::CAMPAIGN_ID, "marketing_campaigns", "campaign_id"),
+            (cols::DEAL_ID, "hubspot_deals", "id"),
+            (cols::CONVERTED_ACCOUNT_ID, "app_accounts", "account_id"),
         ],
     )
 });
 
 fn shards(n: usize) -> Vec<std::ops::Range<usize>> {
-    crate::table::ranges(n, PER_SHARD)
+    crate::allocate::ranges(n, PER_SHARD)
 }
 
 impl Table for MqlsTable {
@@ -73,8 +112,8 @@ impl Table for MqlsTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
-        shards(MarketingPlan::of(world).mqls.len())
+    fn shard_rows(&self, _world: &World, plans: &Plans) -> Vec<u64> {
+        shards(plans.marketing.mqls.len())
             .into_iter()
             .map(|r| r.len() as u64)
             .collect()
@@ -83,11 +122,12 @@ impl Table for MqlsTable {
     fn generate(
         &self,
         world: &World,
+        plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = MarketingPlan::of(world);
-        let crm = CrmPlan::of(world);
+        let plan = &plans.marketing;
+        let crm = &plans.crm;
         let build = |m: &[Mql]| {
             let contact = |m: &Mql| &crm.contacts[m.contact as usize];
             let company = |m: &Mql| &crm.companies[contact(m).company as usize];
@@ -121,9 +161,5 @@ impl Table for MqlsTable {
             build,
             emit,
         )
-    }
-
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::mql_checks(ds)
     }
 }

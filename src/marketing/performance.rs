@@ -6,9 +6,11 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::{CHANNEL_KPIS, MarketingPlan};
 use crate::arrays::*;
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::plans::marketing::{CHANNEL_KPIS, MarketingPlan};
+use crate::profile::Size;
 use crate::rng::Rand;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
@@ -20,29 +22,52 @@ pub struct PerformanceTable;
 /// Campaigns per shard.
 const CAMPAIGNS_PER_SHARD: usize = 1_000;
 
+/// Columns of `marketing_campaign_performance`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "marketing_campaign_performance";
+    pub const PERFORMANCE_ID: Col = Col::new(TABLE, "performance_id");
+    pub const CAMPAIGN_ID: Col = Col::new(TABLE, "campaign_id");
+    pub const DATE: Col = Col::new(TABLE, "date");
+    pub const IMPRESSIONS: Col = Col::new(TABLE, "impressions");
+    pub const CLICKS: Col = Col::new(TABLE, "clicks");
+    pub const SPEND: Col = Col::new(TABLE, "spend");
+    pub const CONVERSIONS: Col = Col::new(TABLE, "conversions");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "marketing_campaign_performance",
+        cols::TABLE,
         "Daily delivery and results of each campaign.",
-        "performance_id",
+        Size::Scaled {
+            dev: 7_500,
+            qa: 375_000,
+            production: 1_500_000,
+        },
+        cols::PERFORMANCE_ID,
         vec![
             col(
-                "performance_id",
+                cols::PERFORMANCE_ID,
                 Int64,
                 "Surrogate key of the campaign-day.",
             ),
-            col("campaign_id", Int64, "Campaign."),
-            col("date", Date, "Day."),
+            col(cols::CAMPAIGN_ID, Int64, "Campaign."),
+            col(cols::DATE, Date, "Day."),
             col(
-                "impressions",
+                cols::IMPRESSIONS,
                 Int64,
                 "Ads shown (e-mails delivered for e-mail).",
             ),
-            col("clicks", Int64, "Clicks."),
-            col("spend", Money, "Spend, USD."),
-            col("conversions", Int64, "Leads attributed by the platform."),
+            col(cols::CLICKS, Int64, "Clicks."),
+            col(cols::SPEND, Money, "Spend, USD."),
+            col(
+                cols::CONVERSIONS,
+                Int64,
+                "Leads attributed by the platform.",
+            ),
         ],
-        &[("campaign_id", "marketing_campaigns", "campaign_id")],
+        &[(cols::CAMPAIGN_ID, "marketing_campaigns", "campaign_id")],
     )
 });
 
@@ -60,7 +85,7 @@ pub fn demand(day: i64) -> f64 {
 }
 
 fn shards(plan: &MarketingPlan) -> Vec<std::ops::Range<usize>> {
-    crate::table::ranges(plan.campaigns.len(), CAMPAIGNS_PER_SHARD)
+    crate::allocate::ranges(plan.campaigns.len(), CAMPAIGNS_PER_SHARD)
 }
 
 impl Table for PerformanceTable {
@@ -68,8 +93,8 @@ impl Table for PerformanceTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
-        let plan = MarketingPlan::of(world);
+    fn shard_rows(&self, _world: &World, plans: &Plans) -> Vec<u64> {
+        let plan = &plans.marketing;
         shards(plan)
             .into_iter()
             .map(|r| plan.campaigns[r].iter().map(|c| c.days()).sum())
@@ -79,10 +104,11 @@ impl Table for PerformanceTable {
     fn generate(
         &self,
         world: &World,
+        plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = MarketingPlan::of(world);
+        let plan = &plans.marketing;
         let mut rows: Vec<(i64, i64, i32, i64, i64, i64, i64)> = Vec::new();
         for ci in shards(plan)[shard].clone() {
             let c = &plan.campaigns[ci];
@@ -127,9 +153,5 @@ impl Table for PerformanceTable {
             )
         };
         emit_chunks(&rows, build, emit)
-    }
-
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::performance_checks(ds)
     }
 }

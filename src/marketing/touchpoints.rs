@@ -6,10 +6,11 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::{CHANNELS, MODELS, MarketingPlan, TOUCH_CHANNELS, weights_micro};
 use crate::arrays::*;
 use crate::error::Result;
-use crate::hubspot::CrmPlan;
+use crate::plans::Plans;
+use crate::plans::marketing::{CHANNELS, MODELS, TOUCH_CHANNELS, weights_micro};
+use crate::profile::Size;
 use crate::rng::Rand;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
@@ -21,46 +22,85 @@ pub struct TouchpointsTable;
 const CONVERSIONS_PER_SHARD: usize = 20_000;
 const TOUCH_SHARES: [f64; 7] = [30.0, 20.0, 15.0, 15.0, 10.0, 5.0, 5.0];
 
+/// Columns of `marketing_attribution_touchpoints`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "marketing_attribution_touchpoints";
+    pub const TOUCHPOINT_ID: Col = Col::new(TABLE, "touchpoint_id");
+    pub const CONVERSION_ID: Col = Col::new(TABLE, "conversion_id");
+    pub const CONVERSION_TYPE: Col = Col::new(TABLE, "conversion_type");
+    pub const MQL_ID: Col = Col::new(TABLE, "mql_id");
+    pub const ACCOUNT_ID: Col = Col::new(TABLE, "account_id");
+    pub const CONTACT_ID: Col = Col::new(TABLE, "contact_id");
+    pub const TOUCHED_AT: Col = Col::new(TABLE, "touched_at");
+    pub const CONVERTED_AT: Col = Col::new(TABLE, "converted_at");
+    pub const CHANNEL: Col = Col::new(TABLE, "channel");
+    pub const CAMPAIGN_ID: Col = Col::new(TABLE, "campaign_id");
+    pub const TOUCH_NUMBER: Col = Col::new(TABLE, "touch_number");
+    pub const TOUCH_COUNT: Col = Col::new(TABLE, "touch_count");
+    pub const ATTRIBUTION_MODEL: Col = Col::new(TABLE, "attribution_model");
+    pub const ATTRIBUTION_WEIGHT: Col = Col::new(TABLE, "attribution_weight");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "marketing_attribution_touchpoints",
+        cols::TABLE,
         "Marketing touches on the journey to each conversion, with attribution weights.",
-        "touchpoint_id",
+        Size::Scaled {
+            dev: 15_000,
+            qa: 750_000,
+            production: 3_000_000,
+        },
+        cols::TOUCHPOINT_ID,
         vec![
-            col("touchpoint_id", Int64, "Surrogate key of the touch."),
+            col(cols::TOUCHPOINT_ID, Int64, "Surrogate key of the touch."),
             col(
-                "conversion_id",
+                cols::CONVERSION_ID,
                 Text,
                 "Conversion the journey led to: mql-<id> or account-<id>.",
             ),
-            col("conversion_type", Text, "What converted.").accepted(&["mql", "customer"]),
-            col("mql_id", Int64, "MQL conversion.").nullable(),
-            col("account_id", Int64, "Account sign-up conversion.").nullable(),
-            col("contact_id", Int64, "Person touched."),
-            col("touched_at", Timestamp, "When the touch happened."),
-            col("converted_at", Timestamp, "When the conversion happened."),
-            col("channel", Text, "Channel of the touch.").accepted(&TOUCH_CHANNELS),
-            col("campaign_id", Int64, "Campaign of a paid or e-mail touch.").nullable(),
-            col("touch_number", Int32, "Position in the journey, from 1."),
-            col("touch_count", Int32, "Touches in the journey."),
-            col("attribution_model", Text, "Model the weights follow.").accepted(&MODELS),
+            col(cols::CONVERSION_TYPE, Text, "What converted.").accepted(&["mql", "customer"]),
+            col(cols::MQL_ID, Int64, "MQL conversion.").nullable(),
+            col(cols::ACCOUNT_ID, Int64, "Account sign-up conversion.").nullable(),
+            col(cols::CONTACT_ID, Int64, "Person touched."),
+            col(cols::TOUCHED_AT, Timestamp, "When the touch happened."),
             col(
-                "attribution_weight",
+                cols::CONVERTED_AT,
+                Timestamp,
+                "When the conversion happened.",
+            ),
+            col(cols::CHANNEL, Text, "Channel of the touch.").accepted(&TOUCH_CHANNELS),
+            col(
+                cols::CAMPAIGN_ID,
+                Int64,
+                "Campaign of a paid or e-mail touch.",
+            )
+            .nullable(),
+            col(
+                cols::TOUCH_NUMBER,
+                Int32,
+                "Position in the journey, from 1.",
+            ),
+            col(cols::TOUCH_COUNT, Int32, "Touches in the journey."),
+            col(cols::ATTRIBUTION_MODEL, Text, "Model the weights follow.").accepted(&MODELS),
+            col(
+                cols::ATTRIBUTION_WEIGHT,
                 Float64,
                 "Credit of this touch; a conversion's weights sum to 1.",
             ),
         ],
         &[
-            ("mql_id", "marketing_mqls", "mql_id"),
-            ("account_id", "app_accounts", "account_id"),
-            ("contact_id", "hubspot_contacts", "id"),
-            ("campaign_id", "marketing_campaigns", "campaign_id"),
+            (cols::MQL_ID, "marketing_mqls", "mql_id"),
+            (cols::ACCOUNT_ID, "app_accounts", "account_id"),
+            (cols::CONTACT_ID, "hubspot_contacts", "id"),
+            (cols::CAMPAIGN_ID, "marketing_campaigns", "campaign_id"),
         ],
     )
 });
 
 fn shards(n: usize) -> Vec<std::ops::Range<usize>> {
-    crate::table::ranges(n, CONVERSIONS_PER_SHARD)
+    crate::allocate::ranges(n, CONVERSIONS_PER_SHARD)
 }
 
 struct Row {
@@ -84,8 +124,8 @@ impl Table for TouchpointsTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
-        let plan = MarketingPlan::of(world);
+    fn shard_rows(&self, _world: &World, plans: &Plans) -> Vec<u64> {
+        let plan = &plans.marketing;
         shards(plan.conversions.len())
             .into_iter()
             .map(|r| plan.conversions[r].iter().map(|c| c.touches).sum())
@@ -95,11 +135,12 @@ impl Table for TouchpointsTable {
     fn generate(
         &self,
         world: &World,
+        plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = MarketingPlan::of(world);
-        let crm = CrmPlan::of(world);
+        let plan = &plans.marketing;
+        let crm = &plans.crm;
         let mut rows = Vec::new();
         for ci in shards(plan.conversions.len())[shard].clone() {
             let c = &plan.conversions[ci];
@@ -191,9 +232,5 @@ impl Table for TouchpointsTable {
             )
         };
         emit_chunks(&rows, build, emit)
-    }
-
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::touchpoint_checks(ds)
     }
 }

@@ -5,10 +5,12 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::invoices::invoice_id;
-use super::{Outcome, StripePlan, customer_id, stripe_id};
 use crate::arrays::*;
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::plans::stripe::invoice_id;
+use crate::plans::stripe::{Outcome, customer_id, stripe_id};
+use crate::profile::Size;
 use crate::rng::Rand;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards};
@@ -30,45 +32,76 @@ const FAILURE_WEIGHTS: [f64; 5] = [45.0, 30.0, 12.0, 5.0, 8.0];
 pub const BRANDS: [&str; 4] = ["visa", "mastercard", "amex", "discover"];
 const BRAND_WEIGHTS: [f64; 4] = [52.0, 27.0, 15.0, 6.0];
 
+/// Columns of `stripe_charges`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "stripe_charges";
+    pub const ID: Col = Col::new(TABLE, "id");
+    pub const INVOICE_ID: Col = Col::new(TABLE, "invoice_id");
+    pub const CUSTOMER_ID: Col = Col::new(TABLE, "customer_id");
+    pub const AMOUNT: Col = Col::new(TABLE, "amount");
+    pub const CURRENCY: Col = Col::new(TABLE, "currency");
+    pub const STATUS: Col = Col::new(TABLE, "status");
+    pub const PAID: Col = Col::new(TABLE, "paid");
+    pub const FAILURE_CODE: Col = Col::new(TABLE, "failure_code");
+    pub const FAILURE_MESSAGE: Col = Col::new(TABLE, "failure_message");
+    pub const OUTCOME_NETWORK_STATUS: Col = Col::new(TABLE, "outcome_network_status");
+    pub const OUTCOME_TYPE: Col = Col::new(TABLE, "outcome_type");
+    pub const PAYMENT_METHOD_BRAND: Col = Col::new(TABLE, "payment_method_brand");
+    pub const PAYMENT_METHOD_COUNTRY: Col = Col::new(TABLE, "payment_method_country");
+    pub const CREATED: Col = Col::new(TABLE, "created");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "stripe_charges",
+        cols::TABLE,
         "Stripe card charges for invoices, failed and succeeded.",
-        "id",
+        Size::Scaled {
+            dev: 1_425,
+            qa: 142_500,
+            production: 570_000,
+        },
+        cols::ID,
         vec![
-            col("id", Text, "Stripe charge id (ch_…)."),
-            col("invoice_id", Text, "Invoice the charge pays."),
-            col("customer_id", Text, "Customer charged."),
-            col("amount", Int64, "Amount attempted, cents."),
-            col("currency", Text, "ISO currency.").accepted(&["usd"]),
-            col("status", Text, "Outcome of the charge.").accepted(&[
+            col(cols::ID, Text, "Stripe charge id (ch_…)."),
+            col(cols::INVOICE_ID, Text, "Invoice the charge pays."),
+            col(cols::CUSTOMER_ID, Text, "Customer charged."),
+            col(cols::AMOUNT, Int64, "Amount attempted, cents."),
+            col(cols::CURRENCY, Text, "ISO currency.").accepted(&["usd"]),
+            col(cols::STATUS, Text, "Outcome of the charge.").accepted(&[
                 "succeeded",
                 "pending",
                 "failed",
             ]),
-            col("paid", Bool, "Whether the charge succeeded."),
-            col("failure_code", Text, "Decline code of a failed charge.").nullable(),
+            col(cols::PAID, Bool, "Whether the charge succeeded."),
+            col(cols::FAILURE_CODE, Text, "Decline code of a failed charge.").nullable(),
             col(
-                "failure_message",
+                cols::FAILURE_MESSAGE,
                 Text,
                 "Decline message of a failed charge.",
             )
             .nullable(),
-            col("outcome_network_status", Text, "outcome.network_status.")
-                .accepted(&["approved_by_network", "declined_by_network"]),
-            col("outcome_type", Text, "outcome.type.").accepted(&["authorized", "issuer_declined"]),
             col(
-                "payment_method_brand",
+                cols::OUTCOME_NETWORK_STATUS,
+                Text,
+                "outcome.network_status.",
+            )
+            .accepted(&["approved_by_network", "declined_by_network"]),
+            col(cols::OUTCOME_TYPE, Text, "outcome.type.")
+                .accepted(&["authorized", "issuer_declined"]),
+            col(
+                cols::PAYMENT_METHOD_BRAND,
                 Text,
                 "payment_method_details.card.brand.",
             )
             .accepted(&BRANDS),
-            col("payment_method_country", Text, "Card issuing country."),
-            col("created", Timestamp, "When the charge was attempted."),
+            col(cols::PAYMENT_METHOD_COUNTRY, Text, "Card issuing country."),
+            col(cols::CREATED, Timestamp, "When the charge was attempted."),
         ],
         &[
-            ("invoice_id", "stripe_invoices", "id"),
-            ("customer_id", "stripe_customers", "id"),
+            (cols::INVOICE_ID, "stripe_invoices", "id"),
+            (cols::CUSTOMER_ID, "stripe_customers", "id"),
         ],
     )
 });
@@ -89,8 +122,8 @@ impl Table for ChargesTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
-        let plan = StripePlan::of(world);
+    fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
+        let plan = &plans.stripe;
         account_shards(world)
             .into_iter()
             .map(|r| {
@@ -103,10 +136,11 @@ impl Table for ChargesTable {
     fn generate(
         &self,
         world: &World,
+        plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = StripePlan::of(world);
+        let plan = &plans.stripe;
         let seed = world.cfg.seed;
         let mut rows = Vec::new();
         for ai in account_shards(world)[shard].clone() {
@@ -180,9 +214,5 @@ impl Table for ChargesTable {
             )
         };
         emit_chunks(&rows, build, emit)
-    }
-
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::charge_checks(ds)
     }
 }

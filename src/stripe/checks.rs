@@ -2,26 +2,26 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::app::accounts::cols as app_accounts;
+use crate::app::subscriptions::cols as app_subscriptions;
+use crate::check::{Check, Dataset};
 use crate::error::Result;
+use crate::stripe::charges::cols as stripe_charges;
+use crate::stripe::customers::cols as stripe_customers;
+use crate::stripe::events::cols as stripe_events;
+use crate::stripe::invoices::cols as stripe_invoices;
+use crate::stripe::prices::cols as stripe_prices;
+use crate::stripe::subscription_items::cols as stripe_subscription_items;
+use crate::stripe::subscriptions::cols as stripe_subscriptions;
 use crate::time;
-use crate::validate::{Check, Dataset};
-
-fn index_text(ds: &Dataset, table: &str, column: &str) -> Result<HashMap<String, usize>> {
-    Ok(ds
-        .texts(table, column)?
-        .into_iter()
-        .enumerate()
-        .map(|(i, k)| (k, i))
-        .collect())
-}
 
 pub fn customer_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "stripe_customers";
-    let accounts = ds.i64s("app_accounts", "account_id")?;
-    let domains = ds.texts("app_accounts", "domain")?;
-    let account = ds.i64s(t, "account_id")?;
-    let email = ds.texts(t, "email")?;
-    let metadata = ds.texts(t, "metadata")?;
+    let t = stripe_customers::TABLE;
+    let accounts = ds.i64s(app_accounts::ACCOUNT_ID)?;
+    let domains = ds.texts(app_accounts::DOMAIN)?;
+    let account = ds.i64s(stripe_customers::ACCOUNT_ID)?;
+    let email = ds.texts(stripe_customers::EMAIL)?;
+    let metadata = ds.texts(stripe_customers::METADATA)?;
     let mut per_account: HashMap<i64, usize> = HashMap::new();
     let by_id: HashMap<i64, usize> = accounts.iter().enumerate().map(|(i, a)| (*a, i)).collect();
     let mut bad = 0;
@@ -48,8 +48,8 @@ pub fn customer_checks(ds: &Dataset) -> Result<Vec<Check>> {
 }
 
 pub fn price_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "stripe_prices";
-    let keys: HashSet<String> = ds.texts(t, "lookup_key")?.into_iter().collect();
+    let t = stripe_prices::TABLE;
+    let keys: HashSet<String> = ds.texts(stripe_prices::LOOKUP_KEY)?.into_iter().collect();
     let missing = crate::world::TIERS
         .iter()
         .chain(crate::world::ADDONS.iter().map(|a| &a.0))
@@ -64,20 +64,20 @@ pub fn price_checks(ds: &Dataset) -> Result<Vec<Check>> {
 }
 
 pub fn subscription_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "stripe_subscriptions";
-    let app = ds.index("app_subscriptions", "subscription_id")?;
-    let app_start = ds.instants("app_subscriptions", "started_at")?;
-    let app_trial = ds.timestamps("app_subscriptions", "trial_end")?;
-    let app_end = ds.timestamps("app_subscriptions", "ended_at")?;
-    let app_status = ds.texts("app_subscriptions", "status")?;
-    let link = ds.i64s(t, "app_subscription_id")?;
-    let start = ds.instants(t, "start_date")?;
-    let trial = ds.timestamps(t, "trial_end")?;
-    let ended = ds.timestamps(t, "ended_at")?;
-    let status = ds.texts(t, "status")?;
-    let anchor = ds.instants(t, "billing_cycle_anchor")?;
-    let interval = ds.texts(t, "recurring_interval")?;
-    let period_start = ds.instants(t, "current_period_start")?;
+    let t = stripe_subscriptions::TABLE;
+    let app = ds.index(app_subscriptions::SUBSCRIPTION_ID)?;
+    let app_start = ds.instants(app_subscriptions::STARTED_AT)?;
+    let app_trial = ds.timestamps(app_subscriptions::TRIAL_END)?;
+    let app_end = ds.timestamps(app_subscriptions::ENDED_AT)?;
+    let app_status = ds.texts(app_subscriptions::STATUS)?;
+    let link = ds.i64s(stripe_subscriptions::APP_SUBSCRIPTION_ID)?;
+    let start = ds.instants(stripe_subscriptions::START_DATE)?;
+    let trial = ds.timestamps(stripe_subscriptions::TRIAL_END)?;
+    let ended = ds.timestamps(stripe_subscriptions::ENDED_AT)?;
+    let status = ds.texts(stripe_subscriptions::STATUS)?;
+    let anchor = ds.instants(stripe_subscriptions::BILLING_CYCLE_ANCHOR)?;
+    let interval = ds.texts(stripe_subscriptions::RECURRING_INTERVAL)?;
+    let period_start = ds.instants(stripe_subscriptions::CURRENT_PERIOD_START)?;
     let mut seen = vec![0u32; app_start.len()];
     let (mut misaligned, mut off_cycle) = (0, 0);
     for i in 0..link.len() {
@@ -114,17 +114,17 @@ pub fn subscription_checks(ds: &Dataset) -> Result<Vec<Check>> {
 }
 
 pub fn item_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "stripe_subscription_items";
-    let prices = index_text(ds, "stripe_prices", "id")?;
-    let amount = ds.i64s("stripe_prices", "unit_amount")?;
-    let price_interval = ds.texts("stripe_prices", "recurring_interval")?;
-    let subs = index_text(ds, "stripe_subscriptions", "id")?;
-    let app_link = ds.i64s("stripe_subscriptions", "app_subscription_id")?;
-    let app = ds.index("app_subscriptions", "subscription_id")?;
-    let app_mrr = ds.cents("app_subscriptions", "mrr")?;
-    let sub = ds.texts(t, "subscription_id")?;
-    let price = ds.texts(t, "price_id")?;
-    let qty = ds.i32s(t, "quantity")?;
+    let t = stripe_subscription_items::TABLE;
+    let prices = ds.text_index(stripe_prices::ID)?;
+    let amount = ds.i64s(stripe_prices::UNIT_AMOUNT)?;
+    let price_interval = ds.texts(stripe_prices::RECURRING_INTERVAL)?;
+    let subs = ds.text_index(stripe_subscriptions::ID)?;
+    let app_link = ds.i64s(stripe_subscriptions::APP_SUBSCRIPTION_ID)?;
+    let app = ds.index(app_subscriptions::SUBSCRIPTION_ID)?;
+    let app_mrr = ds.cents(app_subscriptions::MRR)?;
+    let sub = ds.texts(stripe_subscription_items::SUBSCRIPTION_ID)?;
+    let price = ds.texts(stripe_subscription_items::PRICE_ID)?;
+    let qty = ds.i32s(stripe_subscription_items::QUANTITY)?;
     let mut monthly = vec![0i64; app_link.len()];
     let mut items = vec![0u32; app_link.len()];
     for i in 0..sub.len() {
@@ -157,19 +157,19 @@ pub fn item_checks(ds: &Dataset) -> Result<Vec<Check>> {
 }
 
 pub fn invoice_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "stripe_invoices";
-    let sub_index = index_text(ds, "stripe_subscriptions", "id")?;
-    let anchor = ds.instants("stripe_subscriptions", "billing_cycle_anchor")?;
-    let ended = ds.timestamps("stripe_subscriptions", "ended_at")?;
-    let interval = ds.texts("stripe_subscriptions", "recurring_interval")?;
-    let sub = ds.strings(t, "subscription_id")?;
-    let created = ds.instants(t, "created")?;
-    let period_start = ds.instants(t, "period_start")?;
-    let status = ds.texts(t, "status")?;
+    let t = stripe_invoices::TABLE;
+    let sub_index = ds.text_index(stripe_subscriptions::ID)?;
+    let anchor = ds.instants(stripe_subscriptions::BILLING_CYCLE_ANCHOR)?;
+    let ended = ds.timestamps(stripe_subscriptions::ENDED_AT)?;
+    let interval = ds.texts(stripe_subscriptions::RECURRING_INTERVAL)?;
+    let sub = ds.strings(stripe_invoices::SUBSCRIPTION_ID)?;
+    let created = ds.instants(stripe_invoices::CREATED)?;
+    let period_start = ds.instants(stripe_invoices::PERIOD_START)?;
+    let status = ds.texts(stripe_invoices::STATUS)?;
     let (due, paid, remaining) = (
-        ds.i64s(t, "amount_due")?,
-        ds.i64s(t, "amount_paid")?,
-        ds.i64s(t, "amount_remaining")?,
+        ds.i64s(stripe_invoices::AMOUNT_DUE)?,
+        ds.i64s(stripe_invoices::AMOUNT_PAID)?,
+        ds.i64s(stripe_invoices::AMOUNT_REMAINING)?,
     );
     let billing_start = created.iter().copied().min().unwrap_or(i64::MAX);
     let mut invoiced: HashSet<(usize, i64)> = HashSet::new();
@@ -236,15 +236,15 @@ pub fn invoice_checks(ds: &Dataset) -> Result<Vec<Check>> {
 }
 
 pub fn charge_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "stripe_charges";
-    let invoices = index_text(ds, "stripe_invoices", "id")?;
-    let paid = ds.i64s("stripe_invoices", "amount_paid")?;
-    let created_inv = ds.instants("stripe_invoices", "created")?;
-    let invoice = ds.texts(t, "invoice_id")?;
-    let amount = ds.i64s(t, "amount")?;
-    let status = ds.texts(t, "status")?;
-    let code = ds.strings(t, "failure_code")?;
-    let created = ds.instants(t, "created")?;
+    let t = stripe_charges::TABLE;
+    let invoices = ds.text_index(stripe_invoices::ID)?;
+    let paid = ds.i64s(stripe_invoices::AMOUNT_PAID)?;
+    let created_inv = ds.instants(stripe_invoices::CREATED)?;
+    let invoice = ds.texts(stripe_charges::INVOICE_ID)?;
+    let amount = ds.i64s(stripe_charges::AMOUNT)?;
+    let status = ds.texts(stripe_charges::STATUS)?;
+    let code = ds.strings(stripe_charges::FAILURE_CODE)?;
+    let created = ds.instants(stripe_charges::CREATED)?;
     let mut succeeded = vec![0i64; paid.len()];
     let (mut bad_failure, mut early) = (0, 0);
     for i in 0..invoice.len() {
@@ -258,7 +258,7 @@ pub fn charge_checks(ds: &Dataset) -> Result<Vec<Check>> {
         early += usize::from(created[i] < created_inv[v] || created[i] >= ds.end_ts);
     }
     // Out-of-band payments are paid without a card charge.
-    let oob = ds.texts("stripe_invoices", "collection_method")?;
+    let oob = ds.texts(stripe_invoices::COLLECTION_METHOD)?;
     let mismatch = (0..paid.len())
         .filter(|&v| {
             oob[v] == "charge_automatically" && succeeded[v] != paid[v]
@@ -285,31 +285,35 @@ pub fn charge_checks(ds: &Dataset) -> Result<Vec<Check>> {
 }
 
 pub fn event_checks(ds: &Dataset) -> Result<Vec<Check>> {
-    let t = "stripe_events";
+    let t = stripe_events::TABLE;
     let mut objects: HashMap<&str, HashMap<String, i64>> = HashMap::new();
-    for (kind, table, created) in [
-        ("customer", "stripe_customers", "created"),
-        ("subscription", "stripe_subscriptions", "created"),
-        ("invoice", "stripe_invoices", "created"),
-        ("charge", "stripe_charges", "created"),
+    for (kind, id, created) in [
+        ("customer", stripe_customers::ID, stripe_customers::CREATED),
+        (
+            "subscription",
+            stripe_subscriptions::ID,
+            stripe_subscriptions::CREATED,
+        ),
+        ("invoice", stripe_invoices::ID, stripe_invoices::CREATED),
+        ("charge", stripe_charges::ID, stripe_charges::CREATED),
     ] {
-        let ids = ds.texts(table, "id")?;
-        let times = ds.instants(table, created)?;
+        let ids = ds.texts(id)?;
+        let times = ds.instants(created)?;
         objects.insert(kind, ids.into_iter().zip(times).collect());
     }
     let paid_at: HashMap<String, Option<i64>> = ds
-        .texts("stripe_invoices", "id")?
+        .texts(stripe_invoices::ID)?
         .into_iter()
-        .zip(ds.timestamps("stripe_invoices", "paid_at")?)
+        .zip(ds.timestamps(stripe_invoices::PAID_AT)?)
         .collect();
-    let kind = ds.texts(t, "type")?;
-    let created = ds.instants(t, "created")?;
-    let object_type = ds.texts(t, "object_type")?;
-    let object_id = ds.texts(t, "object_id")?;
+    let kind = ds.texts(stripe_events::TYPE)?;
+    let created = ds.instants(stripe_events::CREATED)?;
+    let object_type = ds.texts(stripe_events::OBJECT_TYPE)?;
+    let object_id = ds.texts(stripe_events::OBJECT_ID)?;
     let (mut dangling, mut before_object, mut wrong_time) = (0, 0, 0);
     let mut out_of_order = 0;
     let mut last_per_customer: HashMap<String, i64> = HashMap::new();
-    let customer = ds.texts(t, "customer_id")?;
+    let customer = ds.texts(stripe_events::CUSTOMER_ID)?;
     for i in 0..kind.len() {
         match objects
             .get(object_type[i].as_str())

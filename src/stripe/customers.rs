@@ -4,47 +4,77 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::{Outcome, StripePlan, customer_id};
 use crate::arrays::*;
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::plans::stripe::{Outcome, customer_id};
+use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards, rows_by_account};
 use crate::world::{Account, World, geo::CITIES};
 
 pub struct CustomersTable;
 
+/// Columns of `stripe_customers`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "stripe_customers";
+    pub const ID: Col = Col::new(TABLE, "id");
+    pub const ACCOUNT_ID: Col = Col::new(TABLE, "account_id");
+    pub const EMAIL: Col = Col::new(TABLE, "email");
+    pub const NAME: Col = Col::new(TABLE, "name");
+    pub const CURRENCY: Col = Col::new(TABLE, "currency");
+    pub const DELINQUENT: Col = Col::new(TABLE, "delinquent");
+    pub const ADDRESS_CITY: Col = Col::new(TABLE, "address_city");
+    pub const ADDRESS_STATE: Col = Col::new(TABLE, "address_state");
+    pub const ADDRESS_COUNTRY: Col = Col::new(TABLE, "address_country");
+    pub const METADATA: Col = Col::new(TABLE, "metadata");
+    pub const LIVEMODE: Col = Col::new(TABLE, "livemode");
+    pub const CREATED: Col = Col::new(TABLE, "created");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "stripe_customers",
+        cols::TABLE,
         "Stripe customers: one per platform account.",
-        "id",
+        Size::Scaled {
+            dev: 100,
+            qa: 10_000,
+            production: 40_000,
+        },
+        cols::ID,
         vec![
-            col("id", Text, "Stripe customer id (cus_…)."),
+            col(cols::ID, Text, "Stripe customer id (cus_…)."),
             col(
-                "account_id",
+                cols::ACCOUNT_ID,
                 Int64,
                 "Platform account billed (also in metadata).",
             ),
-            col("email", Text, "Billing e-mail on the account's domain."),
-            col("name", Text, "Company name."),
-            col("currency", Text, "Default currency.").accepted(&["usd"]),
+            col(cols::EMAIL, Text, "Billing e-mail on the account's domain."),
+            col(cols::NAME, Text, "Company name."),
+            col(cols::CURRENCY, Text, "Default currency.").accepted(&["usd"]),
             col(
-                "delinquent",
+                cols::DELINQUENT,
                 Bool,
                 "Whether the latest invoice is unpaid past its due date.",
             ),
-            col("address_city", Text, "Billing address city."),
-            col("address_state", Text, "Billing address state."),
-            col("address_country", Text, "Billing address country (ISO)."),
+            col(cols::ADDRESS_CITY, Text, "Billing address city."),
+            col(cols::ADDRESS_STATE, Text, "Billing address state."),
             col(
-                "metadata",
+                cols::ADDRESS_COUNTRY,
+                Text,
+                "Billing address country (ISO).",
+            ),
+            col(
+                cols::METADATA,
                 Json,
                 "Key-value metadata; account_id links to the platform.",
             ),
-            col("livemode", Bool, "Live (not test) mode object."),
-            col("created", Timestamp, "When the customer was created."),
+            col(cols::LIVEMODE, Bool, "Live (not test) mode object."),
+            col(cols::CREATED, Timestamp, "When the customer was created."),
         ],
-        &[("account_id", "app_accounts", "account_id")],
+        &[(cols::ACCOUNT_ID, "app_accounts", "account_id")],
     )
 });
 
@@ -53,17 +83,18 @@ impl Table for CustomersTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
+    fn shard_rows(&self, world: &World, _plans: &Plans) -> Vec<u64> {
         rows_by_account(world, |_| 1)
     }
 
     fn generate(
         &self,
         world: &World,
+        plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = StripePlan::of(world);
+        let plan = &plans.stripe;
         let range = account_shards(world)[shard].clone();
         let seed = world.cfg.seed;
         let first = range.start;
@@ -94,9 +125,5 @@ impl Table for CustomersTable {
         };
         // Chunks must know their offset for the plan lookups: one batch per shard (≤ 10,000 rows).
         emit(build(&world.accounts[range])?)
-    }
-
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::customer_checks(ds)
     }
 }

@@ -6,10 +6,14 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::invoices::{closed_at, invoice_id};
-use super::{Outcome, StripePlan, customer_id, stripe_id, subscription_id, trial_will_end};
 use crate::arrays::*;
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::plans::stripe::{
+    Outcome, StripePlan, customer_id, stripe_id, subscription_id, trial_will_end,
+};
+use crate::plans::stripe::{closed_at, invoice_id};
+use crate::profile::Size;
 use crate::rng::Rand;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards};
@@ -38,42 +42,64 @@ pub const EVENT_TYPES: [&str; 16] = [
 ];
 pub const API_VERSION: &str = "2024-06-20";
 
+/// Columns of `stripe_events`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "stripe_events";
+    pub const ID: Col = Col::new(TABLE, "id");
+    pub const TYPE: Col = Col::new(TABLE, "type");
+    pub const CREATED: Col = Col::new(TABLE, "created");
+    pub const OBJECT_TYPE: Col = Col::new(TABLE, "object_type");
+    pub const OBJECT_ID: Col = Col::new(TABLE, "object_id");
+    pub const CUSTOMER_ID: Col = Col::new(TABLE, "customer_id");
+    pub const API_VERSION: Col = Col::new(TABLE, "api_version");
+    pub const REQUEST_ID: Col = Col::new(TABLE, "request_id");
+    pub const DATA: Col = Col::new(TABLE, "data");
+    pub const LIVEMODE: Col = Col::new(TABLE, "livemode");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "stripe_events",
+        cols::TABLE,
         "Stripe events: the audit trail of every object change.",
-        "id",
+        Size::Scaled {
+            dev: 10_000,
+            qa: 1_000_000,
+            production: 4_000_000,
+        },
+        cols::ID,
         vec![
-            col("id", Text, "Stripe event id (evt_…)."),
-            col("type", Text, "Event type.").accepted(&EVENT_TYPES),
-            col("created", Timestamp, "When the change happened."),
-            col("object_type", Text, "Type of data.object.").accepted(&[
+            col(cols::ID, Text, "Stripe event id (evt_…)."),
+            col(cols::TYPE, Text, "Event type.").accepted(&EVENT_TYPES),
+            col(cols::CREATED, Timestamp, "When the change happened."),
+            col(cols::OBJECT_TYPE, Text, "Type of data.object.").accepted(&[
                 "customer",
                 "subscription",
                 "invoice",
                 "charge",
             ]),
-            col("object_id", Text, "Id of data.object."),
-            col("customer_id", Text, "Customer the object belongs to."),
+            col(cols::OBJECT_ID, Text, "Id of data.object."),
+            col(cols::CUSTOMER_ID, Text, "Customer the object belongs to."),
             col(
-                "api_version",
+                cols::API_VERSION,
                 Text,
                 "API version the event was rendered with.",
             ),
             col(
-                "request_id",
+                cols::REQUEST_ID,
                 Text,
                 "request.id of the API call; null when automatic.",
             )
             .nullable(),
             col(
-                "data",
+                cols::DATA,
                 Json,
                 "data.object: the object as it was after the change.",
             ),
-            col("livemode", Bool, "Live mode event."),
+            col(cols::LIVEMODE, Bool, "Live mode event."),
         ],
-        &[("customer_id", "stripe_customers", "id")],
+        &[(cols::CUSTOMER_ID, "stripe_customers", "id")],
     )
 });
 
@@ -257,8 +283,8 @@ impl Table for EventsTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
-        let plan = StripePlan::of(world);
+    fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
+        let plan = &plans.stripe;
         account_shards(world)
             .into_iter()
             .map(|r| r.map(|a| plan.events[a]).sum())
@@ -268,10 +294,11 @@ impl Table for EventsTable {
     fn generate(
         &self,
         world: &World,
+        plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = StripePlan::of(world);
+        let plan = &plans.stripe;
         let seed = world.cfg.seed;
         let mut rows: Vec<(String, String, Event)> = Vec::new();
         let flush = |rows: &mut Vec<(String, String, Event)>,
@@ -305,7 +332,7 @@ impl Table for EventsTable {
             for (i, e) in events.into_iter().enumerate() {
                 let id = stripe_id("evt_", seed, "event", plan.event_offsets[ai] + i as u64 + 1);
                 rows.push((id, cus.clone(), e));
-                if rows.len() == crate::table::BATCH_ROWS {
+                if rows.len() == crate::arrays::BATCH_ROWS {
                     flush(&mut rows, emit)?;
                 }
             }
@@ -314,9 +341,5 @@ impl Table for EventsTable {
             flush(&mut rows, emit)?;
         }
         Ok(())
-    }
-
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::event_checks(ds)
     }
 }

@@ -5,90 +5,117 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::{
-    BILLING_REASONS, INVOICE_STATUSES, Invoice, Outcome, StripePlan, customer_id, stripe_id,
-    subscription_id,
-};
 use crate::arrays::*;
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::plans::stripe::{
+    BILLING_REASONS, INVOICE_STATUSES, Invoice, Outcome, closed_at, customer_id, invoice_id,
+    subscription_id,
+};
+use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards};
 use crate::world::World;
 
 pub struct InvoicesTable;
 
+/// Columns of `stripe_invoices`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "stripe_invoices";
+    pub const ID: Col = Col::new(TABLE, "id");
+    pub const NUMBER: Col = Col::new(TABLE, "number");
+    pub const CUSTOMER_ID: Col = Col::new(TABLE, "customer_id");
+    pub const SUBSCRIPTION_ID: Col = Col::new(TABLE, "subscription_id");
+    pub const BILLING_REASON: Col = Col::new(TABLE, "billing_reason");
+    pub const STATUS: Col = Col::new(TABLE, "status");
+    pub const COLLECTION_METHOD: Col = Col::new(TABLE, "collection_method");
+    pub const CURRENCY: Col = Col::new(TABLE, "currency");
+    pub const SUBTOTAL: Col = Col::new(TABLE, "subtotal");
+    pub const TOTAL: Col = Col::new(TABLE, "total");
+    pub const AMOUNT_DUE: Col = Col::new(TABLE, "amount_due");
+    pub const AMOUNT_PAID: Col = Col::new(TABLE, "amount_paid");
+    pub const AMOUNT_REMAINING: Col = Col::new(TABLE, "amount_remaining");
+    pub const ATTEMPT_COUNT: Col = Col::new(TABLE, "attempt_count");
+    pub const PERIOD_START: Col = Col::new(TABLE, "period_start");
+    pub const PERIOD_END: Col = Col::new(TABLE, "period_end");
+    pub const CREATED: Col = Col::new(TABLE, "created");
+    pub const DUE_DATE: Col = Col::new(TABLE, "due_date");
+    pub const FINALIZED_AT: Col = Col::new(TABLE, "finalized_at");
+    pub const PAID_AT: Col = Col::new(TABLE, "paid_at");
+    pub const VOIDED_AT: Col = Col::new(TABLE, "voided_at");
+    pub const MARKED_UNCOLLECTIBLE_AT: Col = Col::new(TABLE, "marked_uncollectible_at");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "stripe_invoices",
+        cols::TABLE,
         "Stripe invoices: subscription billing periods and hardware purchases.",
-        "id",
+        Size::Scaled {
+            dev: 1_500,
+            qa: 150_000,
+            production: 600_000,
+        },
+        cols::ID,
         vec![
-            col("id", Text, "Stripe invoice id (in_…)."),
-            col("number", Text, "Invoice number shown to the customer."),
-            col("customer_id", Text, "Customer billed."),
+            col(cols::ID, Text, "Stripe invoice id (in_…)."),
+            col(cols::NUMBER, Text, "Invoice number shown to the customer."),
+            col(cols::CUSTOMER_ID, Text, "Customer billed."),
             col(
-                "subscription_id",
+                cols::SUBSCRIPTION_ID,
                 Text,
                 "Subscription billed; null for one-off invoices.",
             )
             .nullable(),
-            col("billing_reason", Text, "Why the invoice was created.").accepted(&BILLING_REASONS),
-            col("status", Text, "Status at the as-of date.").accepted(&INVOICE_STATUSES),
-            col("collection_method", Text, "How payment is collected.")
+            col(cols::BILLING_REASON, Text, "Why the invoice was created.")
+                .accepted(&BILLING_REASONS),
+            col(cols::STATUS, Text, "Status at the as-of date.").accepted(&INVOICE_STATUSES),
+            col(cols::COLLECTION_METHOD, Text, "How payment is collected.")
                 .accepted(&["charge_automatically", "send_invoice"]),
-            col("currency", Text, "ISO currency.").accepted(&["usd"]),
-            col("subtotal", Int64, "Amount before tax, cents."),
-            col("total", Int64, "Total, cents."),
-            col("amount_due", Int64, "Amount due, cents."),
-            col("amount_paid", Int64, "Amount paid, cents."),
-            col("amount_remaining", Int64, "Amount still due, cents."),
-            col("attempt_count", Int32, "Card payment attempts."),
-            col("period_start", Timestamp, "Start of the billed period."),
-            col("period_end", Timestamp, "End of the billed period."),
+            col(cols::CURRENCY, Text, "ISO currency.").accepted(&["usd"]),
+            col(cols::SUBTOTAL, Int64, "Amount before tax, cents."),
+            col(cols::TOTAL, Int64, "Total, cents."),
+            col(cols::AMOUNT_DUE, Int64, "Amount due, cents."),
+            col(cols::AMOUNT_PAID, Int64, "Amount paid, cents."),
+            col(cols::AMOUNT_REMAINING, Int64, "Amount still due, cents."),
+            col(cols::ATTEMPT_COUNT, Int32, "Card payment attempts."),
+            col(cols::PERIOD_START, Timestamp, "Start of the billed period."),
+            col(cols::PERIOD_END, Timestamp, "End of the billed period."),
             col(
-                "created",
+                cols::CREATED,
                 Timestamp,
                 "When the invoice was created (and finalized).",
             ),
-            col("due_date", Timestamp, "When payment is due."),
+            col(cols::DUE_DATE, Timestamp, "When payment is due."),
             col(
-                "finalized_at",
+                cols::FINALIZED_AT,
                 Timestamp,
                 "status_transitions.finalized_at.",
             ),
-            col("paid_at", Timestamp, "status_transitions.paid_at.").nullable(),
-            col("voided_at", Timestamp, "status_transitions.voided_at.").nullable(),
+            col(cols::PAID_AT, Timestamp, "status_transitions.paid_at.").nullable(),
+            col(cols::VOIDED_AT, Timestamp, "status_transitions.voided_at.").nullable(),
             col(
-                "marked_uncollectible_at",
+                cols::MARKED_UNCOLLECTIBLE_AT,
                 Timestamp,
                 "status_transitions.marked_uncollectible_at.",
             )
             .nullable(),
         ],
         &[
-            ("customer_id", "stripe_customers", "id"),
-            ("subscription_id", "stripe_subscriptions", "id"),
+            (cols::CUSTOMER_ID, "stripe_customers", "id"),
+            (cols::SUBSCRIPTION_ID, "stripe_subscriptions", "id"),
         ],
     )
 });
-
-/// Invoice id: per account, by position in the account's invoices.
-pub fn invoice_id(seed: u64, account_id: i64, k: usize) -> String {
-    stripe_id("in_", seed, "invoice", (account_id as u64) << 20 | k as u64)
-}
-
-/// When an unpaid invoice gave up (after its last attempt) or was voided.
-pub fn closed_at(inv: &Invoice) -> i64 {
-    inv.attempt_time(u64::from(inv.failed)) + super::MICROS_PER_DAY
-}
 
 impl Table for InvoicesTable {
     fn schema(&self) -> &'static TableSchema {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
-        let plan = StripePlan::of(world);
+    fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
+        let plan = &plans.stripe;
         account_shards(world)
             .into_iter()
             .map(|r| r.map(|a| plan.by_account[a].len() as u64).sum())
@@ -98,10 +125,11 @@ impl Table for InvoicesTable {
     fn generate(
         &self,
         world: &World,
+        plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = StripePlan::of(world);
+        let plan = &plans.stripe;
         let seed = world.cfg.seed;
         let mut rows: Vec<(String, String, String, Option<String>, &Invoice)> = Vec::new();
         for ai in account_shards(world)[shard].clone() {
@@ -170,9 +198,5 @@ impl Table for InvoicesTable {
             )
         };
         emit_chunks(&rows, build, emit)
-    }
-
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::invoice_checks(ds)
     }
 }

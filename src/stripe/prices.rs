@@ -4,89 +4,74 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::stripe_id;
 use crate::arrays::*;
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::plans::stripe::{Price, price_list, stripe_id};
+use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
-use crate::world::{ADDONS, TIER_BASE_PRICE, TIERS, World};
+use crate::world::World;
 
 pub struct PricesTable;
 
-/// A price: lookup key (`<product>_<interval>`), product, monthly list price in dollars, yearly.
-pub struct Price {
-    pub lookup_key: String,
-    pub product: &'static str,
-    pub monthly_dollars: i64,
-    pub yearly: bool,
-}
+/// Columns of `stripe_prices`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
 
-impl Price {
-    pub fn unit_amount(&self) -> i64 {
-        self.monthly_dollars * 100 * if self.yearly { 12 } else { 1 }
-    }
-
-    pub fn id(&self, seed: u64) -> String {
-        stripe_id("price_", seed, &self.lookup_key, 0)
-    }
-}
-
-/// Every price: tiers first, then add-ons, monthly before yearly.
-pub fn all() -> Vec<Price> {
-    let products = TIERS
-        .iter()
-        .zip(TIER_BASE_PRICE)
-        .map(|(t, p)| (*t, p))
-        .chain(ADDONS.iter().map(|a| (a.0, a.1)));
-    products
-        .flat_map(|(product, monthly_dollars)| {
-            [false, true].map(|yearly| Price {
-                lookup_key: format!("{product}_{}", if yearly { "year" } else { "month" }),
-                product,
-                monthly_dollars,
-                yearly,
-            })
-        })
-        .collect()
-}
-
-/// Index into `all()` of a product's price for the billing interval.
-pub fn index(product: usize, yearly: bool) -> usize {
-    product * 2 + usize::from(yearly)
+    pub const TABLE: &str = "stripe_prices";
+    pub const ID: Col = Col::new(TABLE, "id");
+    pub const PRODUCT_ID: Col = Col::new(TABLE, "product_id");
+    pub const NICKNAME: Col = Col::new(TABLE, "nickname");
+    pub const LOOKUP_KEY: Col = Col::new(TABLE, "lookup_key");
+    pub const UNIT_AMOUNT: Col = Col::new(TABLE, "unit_amount");
+    pub const CURRENCY: Col = Col::new(TABLE, "currency");
+    pub const RECURRING_INTERVAL: Col = Col::new(TABLE, "recurring_interval");
+    pub const RECURRING_INTERVAL_COUNT: Col = Col::new(TABLE, "recurring_interval_count");
+    pub const TYPE: Col = Col::new(TABLE, "type");
+    pub const BILLING_SCHEME: Col = Col::new(TABLE, "billing_scheme");
+    pub const USAGE_TYPE: Col = Col::new(TABLE, "usage_type");
+    pub const ACTIVE: Col = Col::new(TABLE, "active");
+    pub const CREATED: Col = Col::new(TABLE, "created");
 }
 
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "stripe_prices",
+        cols::TABLE,
         "Stripe prices: monthly and yearly variants of every plan tier and add-on.",
-        "id",
+        Size::Fixed(12),
+        cols::ID,
         vec![
-            col("id", Text, "Stripe price id (price_…)."),
-            col("product_id", Text, "Stripe product id (prod_…)."),
-            col("nickname", Text, "Display name."),
-            col("lookup_key", Text, "Stable key used by the application."),
+            col(cols::ID, Text, "Stripe price id (price_…)."),
+            col(cols::PRODUCT_ID, Text, "Stripe product id (prod_…)."),
+            col(cols::NICKNAME, Text, "Display name."),
             col(
-                "unit_amount",
+                cols::LOOKUP_KEY,
+                Text,
+                "Stable key used by the application.",
+            ),
+            col(
+                cols::UNIT_AMOUNT,
                 Int64,
                 "Price per unit per interval, in cents.",
             ),
-            col("currency", Text, "ISO currency, lower case.").accepted(&["usd"]),
-            col("recurring_interval", Text, "Billing interval.").accepted(&["month", "year"]),
+            col(cols::CURRENCY, Text, "ISO currency, lower case.").accepted(&["usd"]),
+            col(cols::RECURRING_INTERVAL, Text, "Billing interval.").accepted(&["month", "year"]),
             col(
-                "recurring_interval_count",
+                cols::RECURRING_INTERVAL_COUNT,
                 Int32,
                 "Intervals between bills.",
             ),
-            col("type", Text, "Price type.").accepted(&["recurring", "one_time"]),
-            col("billing_scheme", Text, "How the amount is computed.")
+            col(cols::TYPE, Text, "Price type.").accepted(&["recurring", "one_time"]),
+            col(cols::BILLING_SCHEME, Text, "How the amount is computed.")
                 .accepted(&["per_unit", "tiered"]),
-            col("usage_type", Text, "Licensed or metered.").accepted(&["licensed", "metered"]),
+            col(cols::USAGE_TYPE, Text, "Licensed or metered.").accepted(&["licensed", "metered"]),
             col(
-                "active",
+                cols::ACTIVE,
                 Bool,
                 "Whether new subscriptions can use the price.",
             ),
-            col("created", Timestamp, "When the price was created."),
+            col(cols::CREATED, Timestamp, "When the price was created."),
         ],
         &[],
     )
@@ -97,18 +82,19 @@ impl Table for PricesTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, _world: &World) -> Vec<u64> {
-        vec![all().len() as u64]
+    fn shard_rows(&self, _world: &World, _plans: &Plans) -> Vec<u64> {
+        vec![price_list().len() as u64]
     }
 
     fn generate(
         &self,
         world: &World,
+        _plans: &Plans,
         _shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
         let seed = world.cfg.seed;
-        let p = all();
+        let p = price_list();
         emit(batch(
             &SCHEMA,
             vec![
@@ -136,9 +122,5 @@ impl Table for PricesTable {
                 ),
             ],
         )?)
-    }
-
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::price_checks(ds)
     }
 }

@@ -5,31 +5,54 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::prices::{all as prices, index};
-use super::{stripe_id, subscription_id};
 use crate::arrays::*;
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::plans::stripe::{price_index as index, price_list as prices};
+use crate::plans::stripe::{stripe_id, subscription_id};
+use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards, rows_by_account};
 use crate::world::World;
 
 pub struct SubscriptionItemsTable;
 
+/// Columns of `stripe_subscription_items`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "stripe_subscription_items";
+    pub const ID: Col = Col::new(TABLE, "id");
+    pub const SUBSCRIPTION_ID: Col = Col::new(TABLE, "subscription_id");
+    pub const PRICE_ID: Col = Col::new(TABLE, "price_id");
+    pub const QUANTITY: Col = Col::new(TABLE, "quantity");
+    pub const CREATED: Col = Col::new(TABLE, "created");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "stripe_subscription_items",
+        cols::TABLE,
         "Line items of Stripe subscriptions: base plan plus add-ons.",
-        "id",
+        Size::Scaled {
+            dev: 175,
+            qa: 17_500,
+            production: 70_000,
+        },
+        cols::ID,
         vec![
-            col("id", Text, "Stripe subscription item id (si_…)."),
-            col("subscription_id", Text, "Subscription the item belongs to."),
-            col("price_id", Text, "Price billed."),
-            col("quantity", Int32, "Units billed."),
-            col("created", Timestamp, "When the item was added."),
+            col(cols::ID, Text, "Stripe subscription item id (si_…)."),
+            col(
+                cols::SUBSCRIPTION_ID,
+                Text,
+                "Subscription the item belongs to.",
+            ),
+            col(cols::PRICE_ID, Text, "Price billed."),
+            col(cols::QUANTITY, Int32, "Units billed."),
+            col(cols::CREATED, Timestamp, "When the item was added."),
         ],
         &[
-            ("subscription_id", "stripe_subscriptions", "id"),
-            ("price_id", "stripe_prices", "id"),
+            (cols::SUBSCRIPTION_ID, "stripe_subscriptions", "id"),
+            (cols::PRICE_ID, "stripe_prices", "id"),
         ],
     )
 });
@@ -39,7 +62,7 @@ impl Table for SubscriptionItemsTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
+    fn shard_rows(&self, world: &World, _plans: &Plans) -> Vec<u64> {
         rows_by_account(world, |a| {
             a.subscriptions
                 .clone()
@@ -51,6 +74,7 @@ impl Table for SubscriptionItemsTable {
     fn generate(
         &self,
         world: &World,
+        _plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
@@ -88,9 +112,5 @@ impl Table for SubscriptionItemsTable {
             )
         };
         emit_chunks(&rows, build, emit)
-    }
-
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::item_checks(ds)
     }
 }

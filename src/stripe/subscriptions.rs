@@ -5,72 +5,116 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use super::{customer_id, periods, subscription_id};
 use crate::arrays::*;
 use crate::error::Result;
+use crate::plans::Plans;
+use crate::plans::stripe::{customer_id, periods, subscription_id};
+use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards, rows_by_account};
 use crate::world::{SUBSCRIPTION_STATUSES, Subscription, World};
 
 pub struct SubscriptionsTable;
 
+/// Columns of `stripe_subscriptions`, named once: the schema below and every check refer to these.
+pub mod cols {
+    use crate::schema::Col;
+
+    pub const TABLE: &str = "stripe_subscriptions";
+    pub const ID: Col = Col::new(TABLE, "id");
+    pub const CUSTOMER_ID: Col = Col::new(TABLE, "customer_id");
+    pub const APP_SUBSCRIPTION_ID: Col = Col::new(TABLE, "app_subscription_id");
+    pub const STATUS: Col = Col::new(TABLE, "status");
+    pub const COLLECTION_METHOD: Col = Col::new(TABLE, "collection_method");
+    pub const RECURRING_INTERVAL: Col = Col::new(TABLE, "recurring_interval");
+    pub const START_DATE: Col = Col::new(TABLE, "start_date");
+    pub const BILLING_CYCLE_ANCHOR: Col = Col::new(TABLE, "billing_cycle_anchor");
+    pub const CURRENT_PERIOD_START: Col = Col::new(TABLE, "current_period_start");
+    pub const CURRENT_PERIOD_END: Col = Col::new(TABLE, "current_period_end");
+    pub const TRIAL_START: Col = Col::new(TABLE, "trial_start");
+    pub const TRIAL_END: Col = Col::new(TABLE, "trial_end");
+    pub const CANCEL_AT_PERIOD_END: Col = Col::new(TABLE, "cancel_at_period_end");
+    pub const CANCELED_AT: Col = Col::new(TABLE, "canceled_at");
+    pub const ENDED_AT: Col = Col::new(TABLE, "ended_at");
+    pub const CANCELLATION_REASON: Col = Col::new(TABLE, "cancellation_reason");
+    pub const METADATA: Col = Col::new(TABLE, "metadata");
+    pub const CREATED: Col = Col::new(TABLE, "created");
+}
+
 static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     TableSchema::new(
-        "stripe_subscriptions",
+        cols::TABLE,
         "Stripe subscriptions, one per app subscription period.",
-        "id",
+        Size::Scaled {
+            dev: 125,
+            qa: 12_500,
+            production: 50_000,
+        },
+        cols::ID,
         vec![
-            col("id", Text, "Stripe subscription id (sub_…)."),
-            col("customer_id", Text, "Customer billed."),
+            col(cols::ID, Text, "Stripe subscription id (sub_…)."),
+            col(cols::CUSTOMER_ID, Text, "Customer billed."),
             col(
-                "app_subscription_id",
+                cols::APP_SUBSCRIPTION_ID,
                 Int64,
                 "The app subscription this mirrors.",
             ),
-            col("status", Text, "Status at the as-of date.")
+            col(cols::STATUS, Text, "Status at the as-of date.")
                 .accepted(&["trialing", "active", "past_due", "canceled"]),
-            col("collection_method", Text, "How invoices are collected.")
+            col(cols::COLLECTION_METHOD, Text, "How invoices are collected.")
                 .accepted(&["charge_automatically", "send_invoice"]),
-            col("recurring_interval", Text, "Billing interval.").accepted(&["month", "year"]),
-            col("start_date", Timestamp, "When the subscription started."),
+            col(cols::RECURRING_INTERVAL, Text, "Billing interval.").accepted(&["month", "year"]),
             col(
-                "billing_cycle_anchor",
+                cols::START_DATE,
+                Timestamp,
+                "When the subscription started.",
+            ),
+            col(
+                cols::BILLING_CYCLE_ANCHOR,
                 Timestamp,
                 "Anchor of the billing periods (end of trial).",
             ),
             col(
-                "current_period_start",
+                cols::CURRENT_PERIOD_START,
                 Timestamp,
                 "Start of the current (or last) period.",
             ),
             col(
-                "current_period_end",
+                cols::CURRENT_PERIOD_END,
                 Timestamp,
                 "End of the current (or last) period.",
             ),
-            col("trial_start", Timestamp, "Trial start.").nullable(),
-            col("trial_end", Timestamp, "Trial end.").nullable(),
+            col(cols::TRIAL_START, Timestamp, "Trial start.").nullable(),
+            col(cols::TRIAL_END, Timestamp, "Trial end.").nullable(),
             col(
-                "cancel_at_period_end",
+                cols::CANCEL_AT_PERIOD_END,
                 Bool,
                 "Whether it cancels at the period end.",
             ),
-            col("canceled_at", Timestamp, "When it was canceled.").nullable(),
-            col("ended_at", Timestamp, "When it ended.").nullable(),
-            col("cancellation_reason", Text, "cancellation_details.reason.")
-                .nullable()
-                .accepted(&[
-                    "cancellation_requested",
-                    "payment_failed",
-                    "payment_disputed",
-                ]),
-            col("metadata", Json, "Key-value metadata."),
-            col("created", Timestamp, "When the subscription was created."),
+            col(cols::CANCELED_AT, Timestamp, "When it was canceled.").nullable(),
+            col(cols::ENDED_AT, Timestamp, "When it ended.").nullable(),
+            col(
+                cols::CANCELLATION_REASON,
+                Text,
+                "cancellation_details.reason.",
+            )
+            .nullable()
+            .accepted(&[
+                "cancellation_requested",
+                "payment_failed",
+                "payment_disputed",
+            ]),
+            col(cols::METADATA, Json, "Key-value metadata."),
+            col(
+                cols::CREATED,
+                Timestamp,
+                "When the subscription was created.",
+            ),
         ],
         &[
-            ("customer_id", "stripe_customers", "id"),
+            (cols::CUSTOMER_ID, "stripe_customers", "id"),
             (
-                "app_subscription_id",
+                cols::APP_SUBSCRIPTION_ID,
                 "app_subscriptions",
                 "subscription_id",
             ),
@@ -91,13 +135,14 @@ impl Table for SubscriptionsTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World) -> Vec<u64> {
+    fn shard_rows(&self, world: &World, _plans: &Plans) -> Vec<u64> {
         rows_by_account(world, |a| a.subscriptions.len() as u64)
     }
 
     fn generate(
         &self,
         world: &World,
+        _plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
@@ -154,9 +199,5 @@ impl Table for SubscriptionsTable {
             build,
             emit,
         )
-    }
-
-    fn checks(&self, ds: &crate::validate::Dataset) -> Result<Vec<crate::validate::Check>> {
-        super::checks::subscription_checks(ds)
     }
 }

@@ -10,7 +10,8 @@ pub mod names;
 
 use std::collections::HashSet;
 
-use crate::profile::Profile;
+use crate::allocate::{fit_total, fit_total_capped};
+use crate::profile::{Counts, Profile};
 use crate::rng::Rand;
 use crate::time::{self, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MIN};
 
@@ -174,16 +175,8 @@ pub struct World {
     pub users: Vec<User>,
     pub devices: Vec<Device>,
     pub subscriptions: Vec<Subscription>,
-    /// Pours per device and shard boundaries of the IoT tables, computed on first use.
-    pub tap_plan: std::sync::OnceLock<crate::iot::TapPlan>,
-    /// Sessions per user of the activity tables, computed on first use.
-    pub activity_plan: std::sync::OnceLock<crate::activity::ActivityPlan>,
-    /// Invoices, charges and events of the Stripe tables, computed on first use.
-    pub stripe_plan: std::sync::OnceLock<crate::stripe::StripePlan>,
-    /// Companies, contacts and deals of the HubSpot tables, computed on first use.
-    pub crm_plan: std::sync::OnceLock<crate::hubspot::CrmPlan>,
-    /// Campaigns, MQLs and conversions of the marketing tables, computed on first use.
-    pub marketing_plan: std::sync::OnceLock<crate::marketing::MarketingPlan>,
+    /// Exact row counts of the profile, from the tables' declared sizes.
+    pub counts: Counts,
 }
 
 /// Per-account facts decided before the children are drawn.
@@ -195,9 +188,10 @@ struct Lifecycle {
 }
 
 impl World {
-    pub fn build(cfg: &Config) -> World {
+    /// Builds the dimensions of `cfg`, sized by `counts` (see `registry::counts`).
+    pub fn build(cfg: &Config, counts: &Counts) -> World {
         let n = cfg.profile.accounts() as usize;
-        let count = |t: &str| cfg.profile.count(t).expect("declared table") as usize;
+        let count = |t: &str| counts.get(t) as usize;
         let mut rng = Rand::new(cfg.seed, "world", 0);
         let (start, end) = (cfg.start_ts(), cfg.end_ts());
 
@@ -297,11 +291,7 @@ impl World {
             users: Vec::with_capacity(count("app_users")),
             devices: Vec::with_capacity(count("app_devices")),
             subscriptions: Vec::with_capacity(count("app_subscriptions")),
-            tap_plan: std::sync::OnceLock::new(),
-            activity_plan: std::sync::OnceLock::new(),
-            stripe_plan: std::sync::OnceLock::new(),
-            crm_plan: std::sync::OnceLock::new(),
-            marketing_plan: std::sync::OnceLock::new(),
+            counts: counts.clone(),
         };
         let mut domains = HashSet::new();
         let city_weights = geo::weights();
@@ -414,46 +404,6 @@ fn decide_lifecycle(
         converted,
         paid_start,
         churned_at,
-    }
-}
-
-/// Nudges per-entity counts up or down, one random entity at a time, until they sum to exactly
-/// `target`, keeping each inside [lo, hi]. The draws keep their shape; the total becomes exact.
-pub fn fit_total(counts: &mut [u8], target: usize, lo: u8, hi: u8, rng: &mut Rand) {
-    let caps = vec![hi; counts.len()];
-    let floors = vec![lo; counts.len()];
-    fit(counts, target, &floors, &caps, rng);
-}
-
-fn fit_total_capped(counts: &mut [u8], target: usize, caps: &[u8], rng: &mut Rand) {
-    let floors = vec![0; counts.len()];
-    let mut caps = caps.to_vec();
-    // Raise the caps of long-lived customers until the target is reachable.
-    while caps.iter().map(|&c| c as usize).sum::<usize>() < target {
-        for c in caps.iter_mut().filter(|c| **c > 0) {
-            *c = c.saturating_add(1);
-        }
-    }
-    fit(counts, target, &floors, &caps, rng);
-}
-
-fn fit(counts: &mut [u8], target: usize, floors: &[u8], caps: &[u8], rng: &mut Rand) {
-    let n = counts.len() as u64;
-    let mut sum: usize = counts.iter().map(|&c| c as usize).sum();
-    assert!(
-        floors.iter().map(|&c| c as usize).sum::<usize>() <= target
-            && caps.iter().map(|&c| c as usize).sum::<usize>() >= target,
-        "target {target} is not reachable"
-    );
-    while sum != target {
-        let i = rng.below(n) as usize;
-        if sum > target && counts[i] > floors[i] {
-            counts[i] -= 1;
-            sum -= 1;
-        } else if sum < target && counts[i] < caps[i] {
-            counts[i] += 1;
-            sum += 1;
-        }
     }
 }
 

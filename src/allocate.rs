@@ -1,0 +1,73 @@
+//! Exact allocation: splitting a total over weights, fitting per-entity draws to an exact total,
+//! and cutting index ranges into shards. Pure functions; every exact row count rests on them.
+
+use std::ops::Range;
+
+use crate::rng::Rand;
+
+/// Splits `total` over weights exactly: floors of the cumulative share, so every count is within
+/// one of its expectation and the sum is exact.
+pub fn apportion(total: u64, weights: &[f64]) -> Vec<u32> {
+    let sum: f64 = weights.iter().sum();
+    let mut out = Vec::with_capacity(weights.len());
+    let (mut acc, mut given) = (0.0, 0u64);
+    for (i, w) in weights.iter().enumerate() {
+        acc += w;
+        let upto = if i + 1 == weights.len() {
+            total
+        } else {
+            ((acc / sum) * total as f64).floor() as u64
+        };
+        let upto = upto.clamp(given, total);
+        out.push((upto - given) as u32);
+        given = upto;
+    }
+    out
+}
+
+/// Nudges per-entity counts up or down, one random entity at a time, until they sum to exactly
+/// `target`, keeping each inside [lo, hi]. The draws keep their shape; the total becomes exact.
+pub fn fit_total(counts: &mut [u8], target: usize, lo: u8, hi: u8, rng: &mut Rand) {
+    let caps = vec![hi; counts.len()];
+    let floors = vec![lo; counts.len()];
+    fit(counts, target, &floors, &caps, rng);
+}
+
+pub fn fit_total_capped(counts: &mut [u8], target: usize, caps: &[u8], rng: &mut Rand) {
+    let floors = vec![0; counts.len()];
+    let mut caps = caps.to_vec();
+    // Raise the caps of long-lived customers until the target is reachable.
+    while caps.iter().map(|&c| c as usize).sum::<usize>() < target {
+        for c in caps.iter_mut().filter(|c| **c > 0) {
+            *c = c.saturating_add(1);
+        }
+    }
+    fit(counts, target, &floors, &caps, rng);
+}
+
+fn fit(counts: &mut [u8], target: usize, floors: &[u8], caps: &[u8], rng: &mut Rand) {
+    let n = counts.len() as u64;
+    let mut sum: usize = counts.iter().map(|&c| c as usize).sum();
+    assert!(
+        floors.iter().map(|&c| c as usize).sum::<usize>() <= target
+            && caps.iter().map(|&c| c as usize).sum::<usize>() >= target,
+        "target {target} is not reachable"
+    );
+    while sum != target {
+        let i = rng.below(n) as usize;
+        if sum > target && counts[i] > floors[i] {
+            counts[i] -= 1;
+            sum -= 1;
+        } else if sum < target && counts[i] < caps[i] {
+            counts[i] += 1;
+            sum += 1;
+        }
+    }
+}
+
+/// Cuts `0..n` into consecutive ranges of `per` items (the last may be shorter; at least one).
+pub fn ranges(n: usize, per: usize) -> Vec<Range<usize>> {
+    (0..n.div_ceil(per).max(1))
+        .map(|s| s * per..((s + 1) * per).min(n))
+        .collect()
+}
