@@ -2,30 +2,36 @@
 //! record batches (no file I/O), at dev size.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use datagen::plans::Plans;
 use datagen::profile::Profile;
-use datagen::table;
+use datagen::registry;
 use datagen::world::{Config, World};
 
 fn world() -> World {
-    World::build(&Config {
-        profile: Profile::Dev,
-        seed: 42,
-        as_of: datagen::time::parse_date(Config::DEFAULT_AS_OF).unwrap(),
-        tap_window_days: 365,
-    })
+    World::build(
+        &Config {
+            profile: Profile::Dev,
+            seed: 42,
+            as_of: datagen::time::parse_date(Config::DEFAULT_AS_OF).unwrap(),
+            tap_window_days: 365,
+        },
+        &registry::counts(&Profile::Dev),
+    )
 }
 
 fn generators(c: &mut Criterion) {
     let mut group = c.benchmark_group("generate_shard_0");
     group.sample_size(10);
     let w = world();
-    for t in table::all() {
-        let rows = t.shard_rows(&w)[0];
+    let plans = Plans::build(&w);
+    for e in registry::all() {
+        let t = e.table;
+        let rows = t.shard_rows(&w, &plans)[0];
         group.throughput(Throughput::Elements(rows));
         group.bench_function(t.name(), |b| {
             b.iter(|| {
                 let mut n = 0;
-                t.generate(&w, 0, &mut |batch| {
+                t.generate(&w, &plans, 0, &mut |batch| {
                     n += batch.num_rows();
                     Ok(())
                 })
@@ -36,6 +42,10 @@ fn generators(c: &mut Criterion) {
     }
     group.finish();
     c.bench_function("world_build_dev", |b| b.iter(world));
+    c.bench_function("plans_build_dev", |b| {
+        let w = world();
+        b.iter(|| Plans::build(&w))
+    });
 }
 
 criterion_group!(benches, generators);

@@ -1,1 +1,126 @@
-//! Derived documentation.
+//! Files derived from the table declarations: the README's table list (between two markers) and
+//! the dbt project's sources and staging models. `datagen derive` rewrites them; a test fails when
+//! a committed copy is stale.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use crate::dbt;
+use crate::error::{Error, IoContext, Result};
+use crate::plans::Plans;
+use crate::profile::{NAMED, Profile};
+use crate::registry;
+use crate::schema::TableSchema;
+use crate::time;
+use crate::world::{Config, World};
+
+pub const README_BEGIN: &str = "<!-- tables: derived from the table declarations by `datagen derive`; do not edit -->";
+pub const README_END: &str = "<!-- end of tables -->";
+
+/// Rows of every registered table in a profile at the default seed and as-of date, built the way
+/// `generate` builds them (no files written).
+pub fn planned_rows(profile: &Profile) -> Vec<u64> {
+    let counts = registry::counts(profile);
+    let world = World::build(
+        &Config {
+            profile: profile.clone(),
+            seed: Config::DEFAULT_SEED,
+            as_of: time::parse_date(Config::DEFAULT_AS_OF).expect("default date"),
+            tap_window_days: 365,
+        },
+        &counts,
+    );
+    let plans = Plans::build(&world);
+    registry::all()
+        .iter()
+        .map(|e| e.table.shard_rows(&world, &plans).iter().sum())
+        .collect()
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The README's table list: every table in load order with its description, key, references
+/// and exact rows per named profile.
+pub fn readme_tables() -> String {
+    let rows: Vec<Vec<u64>> = NAMED.iter().map(planned_rows).collect();
+    let mut s = String::new();
+    s.push_str("| table | rows dev | rows qa | rows production | key | references | description |\n");
+    s.push_str("|---|---:|---:|---:|---|---|---|\n");
+    for (i, e) in registry::all().iter().enumerate() {
+        let t = e.table.schema();
+        let refs: Vec<String> = t
+            .foreign_keys
+            .iter()
+            .map(|f| format!("{} → {}", f.column, f.table))
+            .collect();
+        let derived = if t.size == crate::profile::Size::Derived {
+            " ¹"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            s,
+            "| `{}` | {}{derived} | {}{derived} | {}{derived} | {} | {} | {} |",
+            t.name,
+            thousands(rows[0][i]),
+            thousands(rows[1][i]),
+            thousands(rows[2][i]),
+            t.primary_key,
+            refs.join(", "),
+            t.description
+        );
+    }
+    s.push_str(
+        "\n¹ follows from the devices (one row per device per local day inside the tap window): \
+         the default seed and as-of date; `datagen profiles` prints it for any size.\n",
+    );
+    s
+}
+
+/// `text` with the block between the README markers replaced by `block`.
+pub fn replace_block(text: &str, block: &str) -> Result<String> {
+    let (Some(b), Some(e)) = (text.find(README_BEGIN), text.find(README_END)) else {
+        return Err(Error::Invalid(format!(
+            "the README has no derived-tables markers ({README_BEGIN} … {README_END})"
+        )));
+    };
+    let start = b + README_BEGIN.len();
+    Ok(format!("{}\n{}{}", &text[..start], block, &text[e..]))
+}
+
+/// Every schema, in load order.
+pub fn schemas() -> Vec<&'static TableSchema> {
+    registry::all().iter().map(|e| e.table.schema()).collect()
+}
+
+/// Writes the dbt sources and one staging model per table into `dbt_dir/models/staging`.
+pub fn write_dbt_project(dbt_dir: &Path) -> Result<usize> {
+    let staging = dbt_dir.join("models").join("staging");
+    std::fs::create_dir_all(&staging).at(&staging)?;
+    let schemas = schemas();
+    let path = staging.join("sources.yml");
+    std::fs::write(&path, dbt::sources_yml(&schemas)).at(&path)?;
+    for t in &schemas {
+        let path = staging.join(format!("stg_{}.sql", t.name));
+        std::fs::write(&path, dbt::staging_model(t)).at(&path)?;
+    }
+    Ok(schemas.len())
+}
+
+/// Rewrites every derived file under the repository root `root`.
+pub fn derive(root: &Path) -> Result<()> {
+    write_dbt_project(&root.join("dbt"))?;
+    let readme = root.join("README.md");
+    let text = std::fs::read_to_string(&readme).at(&readme)?;
+    std::fs::write(&readme, replace_block(&text, &readme_tables())?).at(&readme)
+}

@@ -8,10 +8,9 @@ use clap::{Parser, Subcommand};
 
 use datagen::generate::{self, Options};
 use datagen::output::{Compression, Format};
-use datagen::plans::Plans;
 use datagen::profile::{NAMED, Profile};
-use datagen::world::{Config, World};
-use datagen::{registry, time, validate};
+use datagen::world::Config;
+use datagen::{docs, registry, time, validate};
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +43,13 @@ enum Command {
         /// dbt project folder (models go to models/staging).
         #[arg(default_value = "dbt")]
         dir: PathBuf,
+    },
+    /// Rewrite the files derived from the table declarations: the README's table list and the
+    /// dbt project (run from the repository root after adding or changing a table).
+    Derive {
+        /// Repository root holding README.md and dbt/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
     },
     /// Merge the part manifests of a `--shard K/N` split copied into one folder.
     Assemble {
@@ -160,24 +166,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::DbtProject { dir } => {
-            let staging = dir.join("models").join("staging");
-            std::fs::create_dir_all(&staging)
-                .with_context(|| format!("creating {}", staging.display()))?;
-            let schemas: Vec<_> = registry::all().iter().map(|e| e.table.schema()).collect();
-            std::fs::write(
-                staging.join("sources.yml"),
-                datagen::dbt::sources_yml(&schemas),
-            )?;
-            for t in &schemas {
-                std::fs::write(
-                    staging.join(format!("stg_{}.sql", t.name)),
-                    datagen::dbt::staging_model(t),
-                )?;
-            }
+            let n = docs::write_dbt_project(&dir)?;
             println!(
-                "wrote sources.yml and {} staging models to {}",
-                schemas.len(),
-                staging.display()
+                "wrote sources.yml and {n} staging models to {}",
+                dir.join("models").join("staging").display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Derive { root } => {
+            docs::derive(&root)?;
+            println!(
+                "refreshed {} and {}",
+                root.join("README.md").display(),
+                root.join("dbt").display()
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -275,25 +276,7 @@ fn cmd_profiles(accounts: Option<u64>) -> Result<ExitCode> {
     if let Some(n) = accounts.filter(|&n| n > 0) {
         profiles.push(Profile::Custom(n));
     }
-    let counts: Vec<Vec<u64>> = profiles
-        .iter()
-        .map(|p| {
-            let world = World::build(
-                &Config {
-                    profile: p.clone(),
-                    seed: Config::DEFAULT_SEED,
-                    as_of: time::parse_date(Config::DEFAULT_AS_OF).expect("default date"),
-                    tap_window_days: 365,
-                },
-                &registry::counts(p),
-            );
-            let plans = Plans::build(&world);
-            registry::all()
-                .iter()
-                .map(|e| e.table.shard_rows(&world, &plans).iter().sum())
-                .collect()
-        })
-        .collect();
+    let counts: Vec<Vec<u64>> = profiles.iter().map(docs::planned_rows).collect();
     print!("{:<34}", "table");
     for p in &profiles {
         print!(" {:>14}", p.to_string().split(' ').next().unwrap_or(""));

@@ -3,7 +3,9 @@
 mod common;
 
 use common::*;
+use datagen::plans::Plans;
 use datagen::profile::Profile;
+use datagen::registry;
 use tempfile::tempdir;
 
 const WORLD_TABLES: [&str; 5] = [
@@ -25,7 +27,7 @@ fn assert_counts(profile: &Profile, args: &[&str]) {
             .iter()
             .find(|e| e["name"] == t)
             .unwrap();
-        let expected = profile.count(t).unwrap();
+        let expected = registry::counts(profile).get(t);
         assert_eq!(
             entry["rows"].as_u64().unwrap(),
             expected,
@@ -215,18 +217,72 @@ fn every_table_plans_its_exact_count_for_every_profile_without_writing() {
         Profile::Production,
         Profile::Custom(777),
     ] {
-        let world = datagen::world::World::build(&datagen::world::Config {
-            profile: p.clone(),
-            seed: 42,
-            as_of: datagen::time::parse_date("2025-12-31").unwrap(),
-            tap_window_days: 365,
-        });
-        for t in datagen::table::all() {
-            let rows: u64 = t.shard_rows(&world).iter().sum();
-            match p.count(t.name()) {
-                Some(expected) => assert_eq!(rows, expected, "{} in {p}", t.name()),
-                None => assert!(rows > 0, "{} in {p}", t.name()),
+        let counts = registry::counts(&p);
+        let world = datagen::world::World::build(
+            &datagen::world::Config {
+                profile: p.clone(),
+                seed: 42,
+                as_of: datagen::time::parse_date("2025-12-31").unwrap(),
+                tap_window_days: 365,
+            },
+            &counts,
+        );
+        let plans = Plans::build(&world);
+        for e in registry::all() {
+            let rows: u64 = e.table.shard_rows(&world, &plans).iter().sum();
+            match counts.try_get(e.name()) {
+                Some(expected) => assert_eq!(rows, expected, "{} in {p}", e.name()),
+                None => assert!(rows > 0, "{} in {p}", e.name()),
             }
         }
     }
+}
+
+/// SPEC §2, written out independently of the tables' declarations: a declared size that drifts
+/// from the specification fails here.
+const SPEC_COUNTS: [(&str, u64, u64, u64); 26] = [
+    ("app_accounts", 100, 10_000, 40_000),
+    ("app_locations", 150, 15_000, 60_000),
+    ("app_users", 300, 30_000, 120_000),
+    ("app_devices", 450, 45_000, 180_000),
+    ("app_subscriptions", 125, 12_500, 50_000),
+    ("stripe_customers", 100, 10_000, 40_000),
+    ("stripe_prices", 12, 12, 12),
+    ("stripe_subscriptions", 125, 12_500, 50_000),
+    ("stripe_subscription_items", 175, 17_500, 70_000),
+    ("stripe_invoices", 1_500, 150_000, 600_000),
+    ("stripe_charges", 1_425, 142_500, 570_000),
+    ("stripe_events", 10_000, 1_000_000, 4_000_000),
+    ("hubspot_companies", 125, 12_500, 50_000),
+    ("hubspot_contacts", 500, 50_000, 200_000),
+    ("hubspot_deals", 250, 25_000, 100_000),
+    ("hubspot_engagements", 2_500, 250_000, 1_000_000),
+    ("hubspot_tickets", 400, 40_000, 160_000),
+    ("marketing_campaigns", 25, 1_250, 5_000),
+    ("marketing_campaign_performance", 7_500, 375_000, 1_500_000),
+    ("marketing_attribution_touchpoints", 15_000, 750_000, 3_000_000),
+    ("marketing_mqls", 200, 20_000, 80_000),
+    ("ga_sessions", 30_000, 1_500_000, 6_000_000),
+    ("app_user_sessions", 50_000, 2_500_000, 10_000_000),
+    ("app_page_views", 250_000, 12_500_000, 50_000_000),
+    ("app_feature_usage", 150_000, 7_500_000, 30_000_000),
+    ("iot_tap_events", 500_000, 50_000_000, 200_000_000),
+];
+
+#[test]
+fn declared_sizes_match_the_specification() {
+    let (dev, qa, prod) = (
+        registry::counts(&Profile::Dev),
+        registry::counts(&Profile::Qa),
+        registry::counts(&Profile::Production),
+    );
+    for (t, d, q, p) in SPEC_COUNTS {
+        assert_eq!(dev.try_get(t), Some(d), "{t} dev");
+        assert_eq!(qa.try_get(t), Some(q), "{t} qa");
+        assert_eq!(prod.try_get(t), Some(p), "{t} production");
+    }
+    // Device health follows from the world; every other table is in the specification.
+    let declared: Vec<&str> = registry::all().iter().map(|e| e.name()).collect();
+    assert_eq!(declared.len(), SPEC_COUNTS.len() + 1);
+    assert_eq!(dev.try_get("iot_device_health"), None);
 }

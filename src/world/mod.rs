@@ -707,21 +707,23 @@ mod tests {
             Profile::Custom(1),
             Profile::Custom(2),
         ] {
-            let w = World::build(&cfg(p.clone()));
-            assert_eq!(w.accounts.len() as u64, p.count("app_accounts").unwrap());
-            assert_eq!(w.locations.len() as u64, p.count("app_locations").unwrap());
-            assert_eq!(w.users.len() as u64, p.count("app_users").unwrap());
-            assert_eq!(w.devices.len() as u64, p.count("app_devices").unwrap());
+            let counts = crate::registry::counts(&p);
+            let w = World::build(&cfg(p.clone()), &counts);
+            assert_eq!(w.accounts.len() as u64, counts.get("app_accounts"));
+            assert_eq!(w.locations.len() as u64, counts.get("app_locations"));
+            assert_eq!(w.users.len() as u64, counts.get("app_users"));
+            assert_eq!(w.devices.len() as u64, counts.get("app_devices"));
             assert_eq!(
                 w.subscriptions.len() as u64,
-                p.count("app_subscriptions").unwrap()
+                counts.get("app_subscriptions")
             );
         }
     }
 
     #[test]
     fn timelines_are_ordered() {
-        let w = World::build(&cfg(Profile::Custom(2_000)));
+        let p = Profile::Custom(2_000);
+        let w = World::build(&cfg(p.clone()), &crate::registry::counts(&p));
         let end = w.cfg.end_ts();
         for d in &w.devices {
             let l = &w.locations[d.location as usize];
