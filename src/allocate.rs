@@ -33,6 +33,8 @@ pub fn fit_total(counts: &mut [u8], target: usize, lo: u8, hi: u8, rng: &mut Ran
     fit(counts, target, &floors, &caps, rng);
 }
 
+/// Like `fit_total` with a cap per entity and a floor of zero; when the caps cannot reach the
+/// target, every non-zero cap grows by one until they can.
 pub fn fit_total_capped(counts: &mut [u8], target: usize, caps: &[u8], rng: &mut Rand) {
     let floors = vec![0; counts.len()];
     let mut caps = caps.to_vec();
@@ -70,4 +72,34 @@ pub fn ranges(n: usize, per: usize) -> Vec<Range<usize>> {
     (0..n.div_ceil(per).max(1))
         .map(|s| s * per..((s + 1) * per).min(n))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apportion_is_exact() {
+        let w = [0.1, 3.0, 0.0, 2.2, 7.9];
+        for total in [0, 1, 7, 1000, 123_457] {
+            let c = apportion(total, &w);
+            assert_eq!(c.iter().map(|&x| u64::from(x)).sum::<u64>(), total);
+            assert_eq!(c[2], 0);
+        }
+    }
+
+    #[test]
+    fn fit_total_lands_on_the_target_inside_the_bounds() {
+        let mut rng = Rand::new(1, "test", 0);
+        let mut counts = vec![3u8, 9, 1, 5, 5, 2];
+        fit_total(&mut counts, 30, 2, 8, &mut rng);
+        assert_eq!(counts.iter().map(|&c| c as usize).sum::<usize>(), 30);
+        assert!(counts.iter().all(|&c| (2..=8).contains(&c)));
+    }
+
+    #[test]
+    fn ranges_cover_everything_once() {
+        assert_eq!(ranges(25, 10), vec![0..10, 10..20, 20..25]);
+        assert_eq!(ranges(0, 10), vec![0..0]);
+    }
 }

@@ -14,7 +14,8 @@ use crate::schema::TableSchema;
 use crate::time;
 use crate::world::{Config, World};
 
-pub const README_BEGIN: &str = "<!-- tables: derived from the table declarations by `datagen derive`; do not edit -->";
+pub const README_BEGIN: &str =
+    "<!-- tables: derived from the table declarations by `datagen derive`; do not edit -->";
 pub const README_END: &str = "<!-- end of tables -->";
 
 /// Rows of every registered table in a profile at the default seed and as-of date, built the way
@@ -41,7 +42,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -54,7 +55,9 @@ fn thousands(n: u64) -> String {
 pub fn readme_tables() -> String {
     let rows: Vec<Vec<u64>> = NAMED.iter().map(planned_rows).collect();
     let mut s = String::new();
-    s.push_str("| table | rows dev | rows qa | rows production | key | references | description |\n");
+    s.push_str(
+        "| table | rows dev | rows qa | rows production | key | references | description |\n",
+    );
     s.push_str("|---|---:|---:|---:|---|---|---|\n");
     for (i, e) in registry::all().iter().enumerate() {
         let t = e.table.schema();

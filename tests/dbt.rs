@@ -23,7 +23,10 @@ fn committed_readme_table_list_matches_the_declarations() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
     let readme = std::fs::read_to_string(path).unwrap();
     let fresh = docs::replace_block(&readme, &docs::readme_tables()).unwrap();
-    assert!(readme == fresh, "the README's table list is stale: {REFRESH}");
+    assert!(
+        readme == fresh,
+        "the README's table list is stale: {REFRESH}"
+    );
 }
 
 #[test]

@@ -260,7 +260,12 @@ const SPEC_COUNTS: [(&str, u64, u64, u64); 26] = [
     ("hubspot_tickets", 400, 40_000, 160_000),
     ("marketing_campaigns", 25, 1_250, 5_000),
     ("marketing_campaign_performance", 7_500, 375_000, 1_500_000),
-    ("marketing_attribution_touchpoints", 15_000, 750_000, 3_000_000),
+    (
+        "marketing_attribution_touchpoints",
+        15_000,
+        750_000,
+        3_000_000,
+    ),
     ("marketing_mqls", 200, 20_000, 80_000),
     ("ga_sessions", 30_000, 1_500_000, 6_000_000),
     ("app_user_sessions", 50_000, 2_500_000, 10_000_000),
@@ -285,4 +290,36 @@ fn declared_sizes_match_the_specification() {
     let declared: Vec<&str> = registry::all().iter().map(|e| e.name()).collect();
     assert_eq!(declared.len(), SPEC_COUNTS.len() + 1);
     assert_eq!(dev.try_get("iot_device_health"), None);
+}
+
+/// The dev dataset (default seed and as-of date) is pinned shard by shard: a refactor that
+/// changes a byte fails here. A deliberate change of the data regenerates the file:
+/// `datagen generate --out D` and the `path sha256` pairs of `D/manifest.json`.
+#[test]
+fn dev_checksums_are_pinned() {
+    let dir = tempdir().unwrap();
+    generate(dir.path(), &[]);
+    let m = manifest(dir.path());
+    let got: Vec<String> = m["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["shards"].as_array().unwrap().clone())
+        .map(|s| {
+            format!(
+                "{} {}",
+                s["path"].as_str().unwrap(),
+                s["sha256"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let golden = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/dev.sha256"),
+    )
+    .unwrap();
+    let want: Vec<&str> = golden.lines().collect();
+    assert_eq!(got.len(), want.len(), "shard count changed");
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g, w, "dev shard bytes changed");
+    }
 }

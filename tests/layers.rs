@@ -100,7 +100,10 @@ fn imports_point_down_the_layers() {
                 let reads_columns = path.ends_with("::cols");
                 let in_rules = is_checks || module == "app";
                 if !(reads_columns && in_rules) {
-                    wrong.push(format!("{}: crate::{path} (another source system)", rel.display()));
+                    wrong.push(format!(
+                        "{}: crate::{path} (another source system)",
+                        rel.display()
+                    ));
                 }
             } else if layer(&to) >= layer(&module) {
                 wrong.push(format!(
@@ -152,5 +155,8 @@ fn the_layer_check_catches_an_upward_import() {
     let found = imports("use crate::registry;\nuse crate::{time, world::World};\n");
     let firsts: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
     assert_eq!(firsts, ["registry", "time", "world"]);
-    assert!(layer("registry") > layer("world"), "world importing registry is upward");
+    assert!(
+        layer("registry") > layer("world"),
+        "world importing registry is upward"
+    );
 }

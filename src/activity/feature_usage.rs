@@ -148,7 +148,8 @@ impl Table for FeatureUsageTable {
 
     fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
         let k = per_session(world, "app_feature_usage");
-        (&plans.activity)
+        plans
+            .activity
             .shard_sessions(world)
             .iter()
             .map(|s| s * k)

@@ -1,6 +1,6 @@
-//! App activity: user sessions, the page views inside them and feature usage. One pure plan
-//! decides sessions per user; page views are exactly five per session on average and feature
-//! events three, apportioned per user, so every total is exact and every id is a prefix sum.
+//! App activity: user sessions, the page views inside them and feature usage, one module per
+//! table, written from the activity plan (`plans::activity`) by user range; `checks` holds their
+//! rules.
 
 pub mod checks;
 pub mod feature_usage;

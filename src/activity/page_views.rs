@@ -114,7 +114,8 @@ impl Table for PageViewsTable {
 
     fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
         let k = per_session(world, "app_page_views");
-        (&plans.activity)
+        plans
+            .activity
             .shard_sessions(world)
             .iter()
             .map(|s| s * k)

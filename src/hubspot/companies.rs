@@ -91,7 +91,8 @@ impl Table for CompaniesTable {
     }
 
     fn shard_rows(&self, _world: &World, plans: &Plans) -> Vec<u64> {
-        (&plans.crm)
+        plans
+            .crm
             .shards()
             .into_iter()
             .map(|r| r.len() as u64)

@@ -1,12 +1,6 @@
 //! HubSpot CRM as a warehouse loader lands it (`property_*` columns beside `id`, `portal_id`,
-//! `is_deleted`): companies, contacts, deals, engagements and tickets. A pure plan, computed once,
-//! holds the companies, contacts and deals that marketing tables link to; engagements and
-//! tickets stream per company range.
-//!
-//! Every account is a customer company (linked by `account_id`); prospects fill the rest. Deals
-//! go through the default pipeline: about 12 % open, and a quarter of the closed ones won. Won
-//! deals belong to customers (sales-assisted sign-ups, higher tiers first) and close within days
-//! of the account's creation; the other customers signed up self-serve.
+//! `is_deleted`): companies, contacts, deals, engagements and tickets, one module per table,
+//! written from the CRM plan (`plans::crm`) by company range; `checks` holds their rules.
 
 pub mod checks;
 pub mod companies;

@@ -1,6 +1,6 @@
 //! IoT telemetry from the tap devices: pours (`iot_tap_events`) and one health row per device
-//! per day (`iot_device_health`). Both read the same pure per-device, per-day plan, so health
-//! pour counts equal the events exactly and every device's last pour is its `last_seen_at`.
+//! per day (`iot_device_health`), written from the tap plan (`plans::taps`); `checks` holds their
+//! rules.
 
 pub mod checks;
 pub mod device_health;

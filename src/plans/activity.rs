@@ -1,6 +1,7 @@
-//! App activity: user sessions, the page views inside them and feature usage. One pure plan
-//! decides sessions per user; page views are exactly five per session on average and feature
-//! events three, apportioned per user, so every total is exact and every id is a prefix sum.
+//! The activity plan: sessions per user over the trailing year, apportioned exactly from each
+//! user's span and login frequency; the session, page-view and feature-usage tables read it.
+//! Page views are exactly five per session on average and feature events three, apportioned per
+//! user, so every total is exact and every id is a prefix sum.
 
 use crate::allocate::apportion;
 use crate::rng::Rand;

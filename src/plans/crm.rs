@@ -1,7 +1,5 @@
-//! HubSpot CRM as a warehouse loader lands it (`property_*` columns beside `id`, `portal_id`,
-//! `is_deleted`): companies, contacts, deals, engagements and tickets. A pure plan, computed once,
-//! holds the companies, contacts and deals that marketing tables link to; engagements and
-//! tickets stream per company range.
+//! The CRM plan: the HubSpot companies, contacts and deals (and engagement and ticket counts per
+//! company) that the HubSpot tables write and the marketing plan links to.
 //!
 //! Every account is a customer company (linked by `account_id`); prospects fill the rest. Deals
 //! go through the default pipeline: about 12 % open, and a quarter of the closed ones won. Won

@@ -1,6 +1,5 @@
-//! Marketing: campaigns and their daily performance, MQLs, multi-touch attribution and Google
-//! Analytics sessions. A pure plan holds campaigns, MQLs and conversions; daily performance,
-//! touchpoints and GA sessions stream from it by range.
+//! The marketing plan: campaigns, MQLs and conversions, read by the campaign, performance, MQL,
+//! touchpoint and GA tables. Built after the CRM plan, whose contacts and deals MQLs link to.
 //!
 //! Campaigns start along the same growth curve as accounts and their daily budgets grow ~40 % a
 //! year, so monthly spend tracks new-account growth.

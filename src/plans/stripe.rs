@@ -1,6 +1,5 @@
-//! Stripe billing as a warehouse loader lands it: customers, prices, subscriptions, items,
-//! invoices, charges and the event stream. One pure plan, computed once, decides every invoice
-//! and its outcome; the tables only read it, shard by account range.
+//! The Stripe plan: every invoice and its outcome, the price list and the id scheme, read by the
+//! Stripe tables (which shard it by account range).
 //!
 //! Exact counts: the candidate invoices are every billing period of every paid subscription plus
 //! a hardware invoice per installed device; the account's history moved to Stripe at a

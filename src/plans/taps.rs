@@ -1,6 +1,6 @@
-//! IoT telemetry from the tap devices: pours (`iot_tap_events`) and one health row per device
-//! per day (`iot_device_health`). Both read the same pure per-device, per-day plan, so health
-//! pour counts equal the events exactly and every device's last pour is its `last_seen_at`.
+//! The tap plan: pours per device and per local day, device lines (flow, temperature, kegs) and
+//! degradation before maintenance. Tap events and device health both read it, so health pour
+//! counts equal the events exactly and every device's last pour is its `last_seen_at`.
 
 use crate::allocate::apportion;
 use crate::rng::Rand;
@@ -189,31 +189,6 @@ impl TapPlan {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn apportion_is_exact() {
-        let w = [0.1, 3.0, 0.0, 2.2, 7.9];
-        for total in [0, 1, 7, 1000, 123_457] {
-            let c = apportion(total, &w);
-            assert_eq!(c.iter().map(|&x| u64::from(x)).sum::<u64>(), total);
-            assert_eq!(c[2], 0);
-        }
-    }
-
-    #[test]
-    fn weekends_and_july_are_busier() {
-        let fri = time::days_from_civil(2025, 7, 11);
-        let tue = time::days_from_civil(2025, 7, 8);
-        assert!(day_factor(fri) > 1.3 * day_factor(tue));
-        let jan = time::days_from_civil(2025, 1, 14);
-        assert!(day_factor(tue) > 1.3 * day_factor(jan));
-        assert!(day_factor(time::days_from_civil(2025, 3, 17)) > 1.5 * day_factor(tue));
-    }
-}
-
 pub const PRODUCTS: [&str; 8] = [
     "lager", "ipa", "pale_ale", "pilsner", "stout", "wheat", "sour", "cider",
 ];
@@ -256,4 +231,19 @@ pub fn degradation(d: &Device, t: i64) -> f64 {
     }
     let left = (d.last_seen_at - t) as f64 / (DEGRADE_DAYS * MICROS_PER_DAY) as f64;
     (1.0 - left).clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weekends_and_july_are_busier() {
+        let fri = time::days_from_civil(2025, 7, 11);
+        let tue = time::days_from_civil(2025, 7, 8);
+        assert!(day_factor(fri) > 1.3 * day_factor(tue));
+        let jan = time::days_from_civil(2025, 1, 14);
+        assert!(day_factor(tue) > 1.3 * day_factor(jan));
+        assert!(day_factor(time::days_from_civil(2025, 3, 17)) > 1.5 * day_factor(tue));
+    }
 }

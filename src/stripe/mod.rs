@@ -1,12 +1,6 @@
 //! Stripe billing as a warehouse loader lands it: customers, prices, subscriptions, items,
-//! invoices, charges and the event stream. One pure plan, computed once, decides every invoice
-//! and its outcome; the tables only read it, shard by account range.
-//!
-//! Exact counts: the candidate invoices are every billing period of every paid subscription plus
-//! a hardware invoice per installed device; the account's history moved to Stripe at a
-//! "billing start" instant chosen so that exactly the profile's number of invoices falls after
-//! it. Charges land exactly by moving invoices between card and out-of-band payment; events by
-//! adding `invoice.upcoming` and `customer.updated` notices to the mandatory trail.
+//! invoices, charges and the event stream, one module per table, written from the Stripe plan
+//! (`plans::stripe`) by account range; `checks` holds their rules.
 
 pub mod charges;
 pub mod checks;
