@@ -248,7 +248,7 @@ pub fn device_health_checks(ds: &Dataset) -> Result<Vec<Check>> {
         as_of - time::day_of(dev.local(i, from)) + 1
     };
     let bad_rows = (0..n).filter(|&i| rows[i] != expected_rows(i)).count();
-    let events = if ds.has("iot_tap_events") {
+    let events = if ds.has(iot_tap_events::TABLE) {
         Some(events_per_device(ds, &dev)?)
     } else {
         None

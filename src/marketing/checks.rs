@@ -7,7 +7,7 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::{Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
 
 use crate::app::accounts::cols as app_accounts;
-use crate::check::{Check, Dataset, share_check};
+use crate::check::{Check, Dataset, pearson, share_check};
 use crate::error::Result;
 use crate::hubspot::companies::cols as hubspot_companies;
 use crate::hubspot::contacts::cols as hubspot_contacts;
@@ -125,18 +125,6 @@ pub fn performance_checks(ds: &Dataset) -> Result<Vec<Check>> {
             format!("{} years", years.len()),
         ),
     ])
-}
-
-fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    if n < 2.0 {
-        return 0.0;
-    }
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let cov: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let vx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
-    let vy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
-    cov / (vx * vy).sqrt().max(1e-12)
 }
 
 pub fn touchpoint_checks(ds: &Dataset) -> Result<Vec<Check>> {
