@@ -117,7 +117,30 @@ pub fn write_dbt_project(dbt_dir: &Path) -> Result<usize> {
         let path = staging.join(format!("stg_{}.sql", t.name));
         std::fs::write(&path, dbt::staging_model(t)).at(&path)?;
     }
+    // Staging models of tables no longer declared would fail `dbt build`: remove them.
+    for stale in stale_models(&staging)? {
+        std::fs::remove_file(&stale).at(&stale)?;
+    }
     Ok(schemas.len())
+}
+
+/// Staging models in `staging` whose table is not declared.
+pub fn stale_models(staging: &Path) -> Result<Vec<std::path::PathBuf>> {
+    let declared: Vec<String> = schemas()
+        .iter()
+        .map(|t| format!("stg_{}.sql", t.name))
+        .collect();
+    let mut stale = Vec::new();
+    for e in std::fs::read_dir(staging).at(staging)? {
+        let path = e.at(staging)?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with("stg_") && name.ends_with(".sql") && !declared.iter().any(|d| d == name)
+        {
+            stale.push(path);
+        }
+    }
+    stale.sort();
+    Ok(stale)
 }
 
 /// Rewrites every derived file under the repository root `root`.

@@ -16,6 +16,11 @@ fn committed_dbt_project_matches_the_declarations() {
             .unwrap_or_else(|_| panic!("no staging model for {}: {REFRESH}", t.name));
         assert_eq!(model, datagen::dbt::staging_model(t), "{REFRESH}");
     }
+    let stale = docs::stale_models(&root).unwrap();
+    assert!(
+        stale.is_empty(),
+        "staging models of undeclared tables {stale:?}: {REFRESH}"
+    );
 }
 
 #[test]
