@@ -91,24 +91,17 @@ impl Profile {
 
     /// Rows of a table of this size in this profile; None for a size that follows from the world.
     pub fn rows(&self, size: Size) -> Option<u64> {
-        let Size::Scaled {
-            dev,
-            qa,
-            production,
-        } = size
-        else {
-            return match size {
-                Size::Fixed(n) => Some(n),
-                _ => None,
-            };
-        };
-        Some(match self {
-            Profile::Dev => dev,
-            Profile::Qa => qa,
-            Profile::Production => production,
+        match (size, self) {
+            (Size::Derived, _) => None,
+            (Size::Fixed(n), _) => Some(n),
+            (Size::Scaled { dev, .. }, Profile::Dev) => Some(dev),
+            (Size::Scaled { qa, .. }, Profile::Qa) => Some(qa),
+            (Size::Scaled { production, .. }, Profile::Production) => Some(production),
             // Scale from the QA ratio (equal to production's), rounding half up.
-            Profile::Custom(n) => (n * qa * 2 + QA_ACCOUNTS) / (2 * QA_ACCOUNTS),
-        })
+            (Size::Scaled { qa, .. }, Profile::Custom(n)) => {
+                Some((n * qa * 2 + QA_ACCOUNTS) / (2 * QA_ACCOUNTS))
+            }
+        }
     }
 }
 

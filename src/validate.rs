@@ -12,11 +12,17 @@ use crate::check::{Check, Dataset};
 use crate::error::Result;
 use crate::manifest::TableEntry;
 use crate::output::sha256_file;
+use crate::profile::Counts;
 use crate::registry;
 use crate::schema::ColType;
 
 /// Checks every table gets from its manifest entry.
-fn generic_checks(ds: &Dataset, entry: &TableEntry, checks: &mut Vec<Check>) -> Result<()> {
+fn generic_checks(
+    ds: &Dataset,
+    counts: &Counts,
+    entry: &TableEntry,
+    checks: &mut Vec<Check>,
+) -> Result<()> {
     let t = entry.name.as_str();
     // Files present and unchanged.
     let mut bad = Vec::new();
@@ -58,9 +64,7 @@ fn generic_checks(ds: &Dataset, entry: &TableEntry, checks: &mut Vec<Check>) -> 
         violations += keys.insert_all(a.as_ref());
         Ok(())
     })?;
-    let expected = registry::counts(&ds.profile)
-        .try_get(t)
-        .unwrap_or(entry.rows);
+    let expected = counts.try_get(t).unwrap_or(entry.rows);
     checks.push(Check::new(
         t,
         "exact row count",
@@ -227,9 +231,10 @@ impl KeySet {
 /// Runs every check on the dataset in `dir`.
 pub fn run(dir: &Path) -> Result<Vec<Check>> {
     let ds = Dataset::open(dir)?;
+    let counts = registry::counts(&ds.profile);
     let mut checks = Vec::new();
     for entry in &ds.manifest.tables {
-        generic_checks(&ds, entry, &mut checks)?;
+        generic_checks(&ds, &counts, entry, &mut checks)?;
     }
     if checks
         .iter()
