@@ -280,7 +280,7 @@ pub fn run(opts: &Options) -> Result<Summary> {
         .map(|(t, (r, b, s))| (t.name().to_string(), r, b, s))
         .collect();
 
-    let manifest = Manifest {
+    let mut manifest = Manifest {
         format_version: manifest::FORMAT_VERSION,
         generator: format!("datagen {}", env!("CARGO_PKG_VERSION")),
         dataset: dataset_entry(opts),
@@ -288,6 +288,7 @@ pub fn run(opts: &Options) -> Result<Summary> {
     };
     summary.manifest_written = match opts.shard {
         None => {
+            manifest.seal();
             write_sources(&opts.out, &manifest)?;
             manifest.write(&opts.out.join(manifest::FILE))?;
             true
@@ -348,6 +349,7 @@ pub fn assemble_if_complete(dir: &Path, n: usize) -> Result<bool> {
             )));
         }
     }
+    merged.seal();
     write_sources(dir, &merged)?;
     merged.write(&dir.join(manifest::FILE))?;
     for p in paths {

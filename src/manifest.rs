@@ -22,7 +22,10 @@ pub struct Manifest {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Dataset {
-    /// Stable id of (generator version, profile, accounts, seed, as-of, window, format).
+    /// In a part manifest, the id of the run's settings (generator version, profile, accounts,
+    /// seed, as-of, window, format), equal across the parts of one run; in `manifest.json`, the
+    /// id of the content: those settings and every shard's checksum, so any change to any byte
+    /// of the dataset gives another id (see [`Manifest::seal`]).
     pub id: String,
     pub profile: String,
     pub accounts: u64,
@@ -142,6 +145,21 @@ impl Manifest {
         text.push('\n');
         std::fs::write(&tmp, text).at(&tmp)?;
         std::fs::rename(&tmp, path).at(path)
+    }
+
+    /// Sets the dataset id from the run's settings id and every shard's path and SHA-256, in
+    /// table order: two datasets share an id only when every shard is byte-identical.
+    pub fn seal(&mut self) {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(self.dataset.id.as_bytes());
+        for t in &self.tables {
+            h.update(format!("\n{}", t.name).as_bytes());
+            for s in &t.shards {
+                h.update(format!("\n{} {}", s.path, s.sha256).as_bytes());
+            }
+        }
+        self.dataset.id = hex::encode(&h.finalize()[..8]);
     }
 
     pub fn table(&self, name: &str) -> Option<&TableEntry> {

@@ -5,4 +5,5 @@
 pub mod db;
 pub mod encode;
 pub mod load;
+pub mod lock;
 pub mod manifest;

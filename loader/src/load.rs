@@ -1,12 +1,15 @@
-//! The load: create tables, COPY every shard not yet in the ledger (each in one transaction with
-//! its ledger row), then primary keys, foreign keys (NOT VALID, then VALIDATE), ANALYZE and a
-//! row count per table against the manifest.
+//! The load: create (or take over) the tables, then one queue of work shared by every
+//! connection: COPY each shard not yet in the ledger (each in one transaction with its ledger
+//! row), build a table's primary key as soon as its last shard is in, add and validate a foreign
+//! key as soon as both of its tables are keyed, then ANALYZE and count each table against the
+//! manifest. Any interruption leaves committed shards and finished keys in place, and a rerun
+//! does only what is left.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use bytes::{Bytes, BytesMut};
@@ -15,12 +18,17 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sha2::{Digest, Sha256};
 use tokio_postgres::Client;
+use tokio_postgres::error::SqlState;
 
 use crate::db::{self, Target, describe};
 use crate::encode;
-use crate::manifest::{ColType, Manifest, Table};
+use crate::lock;
+use crate::manifest::{ColType, ForeignKey, Manifest, Table, check_identifier, quote};
 
+/// Shards loaded, per dataset, with their checksums.
 pub const LEDGER: &str = "_datagen_ledger";
+/// Foreign keys of other tables into a table being replaced, kept until they are recreated.
+pub const SAVED_FKS: &str = "_datagen_saved_fk";
 /// Bytes of COPY data handed to the server at a time.
 const CHUNK: usize = 4 << 20;
 
@@ -32,6 +40,8 @@ pub struct Options {
     pub tables: Option<Vec<String>>,
     pub replace: bool,
     pub progress: bool,
+    /// `maintenance_work_mem` for the load's sessions (index builds), e.g. "256MB".
+    pub maintenance_work_mem: String,
 }
 
 #[derive(Default, Debug)]
@@ -48,34 +58,28 @@ pub struct TableReport {
 pub struct Report {
     pub tables: Vec<TableReport>,
     pub rows_loaded: u64,
+    /// Wall seconds from the first COPY to the last.
     pub copy_seconds: f64,
+    /// Seconds in primary-key builds, foreign-key validation and ANALYZE + count, each summed
+    /// over connections (they overlap with COPY and with each other).
     pub key_seconds: f64,
     pub foreign_key_seconds: f64,
     pub analyze_seconds: f64,
     pub total_seconds: f64,
+    /// Foreign keys not created, with the reason (a parent table not in the schema).
+    pub foreign_keys_skipped: Vec<String>,
 }
 
-/// A plain lower-case SQL identifier: the only names this loader will put into SQL.
-pub fn check_identifier(kind: &str, name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if !ok {
-        bail!(
-            "{kind} '{name}' is not a plain identifier (lower-case letters, digits and _, at most 63 characters)"
-        );
-    }
-    Ok(())
+fn table_sql(schema: &str, table: &str) -> String {
+    format!("{}.{}", quote(schema), quote(table))
 }
 
-fn pg_type_name(pg: &str) -> &str {
-    match pg {
-        "timestamptz" => "timestamp with time zone",
-        other => other,
-    }
+fn pkey_name(t: &str) -> String {
+    format!("{t}_pkey")
+}
+
+fn fkey_name(t: &str, fk: &ForeignKey) -> String {
+    format!("{t}_{}_fkey", fk.column)
 }
 
 async fn exec(client: &Client, sql: &str) -> Result<()> {
@@ -83,6 +87,29 @@ async fn exec(client: &Client, sql: &str) -> Result<()> {
         .batch_execute(sql)
         .await
         .map_err(|e| anyhow!("{}\n  while running: {sql}", describe(&e)))
+}
+
+/// Runs DDL, retrying when the server picks it as a deadlock victim or a lock wait times out
+/// (another session of the load, or a user's query, held the table for a moment).
+async fn exec_ddl(client: &Client, sql: &str) -> Result<()> {
+    let mut wait = Duration::from_millis(50);
+    for attempt in 1.. {
+        match client.batch_execute(sql).await {
+            Ok(()) => return Ok(()),
+            Err(e)
+                if attempt < 8
+                    && matches!(
+                        e.code(),
+                        Some(&SqlState::T_R_DEADLOCK_DETECTED | &SqlState::LOCK_NOT_AVAILABLE)
+                    ) =>
+            {
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+            Err(e) => bail!("{}\n  while running: {sql}", describe(&e)),
+        }
+    }
+    unreachable!()
 }
 
 /// Columns of an existing table as (name, formatted type), or None when it does not exist.
@@ -109,12 +136,13 @@ fn expected_columns(t: &Table) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = t
         .columns
         .iter()
-        .map(|c| (c.name.clone(), pg_type_name(&c.pg_type).to_string()))
+        .map(|c| (c.name.clone(), c.ty.postgres_formatted().to_string()))
         .collect();
     v.push(("_loaded_at".into(), "timestamp with time zone".into()));
     v
 }
 
+/// CREATE TABLE from checked names and the loader's own type list (never the manifest's text).
 fn create_sql(schema: &str, t: &Table) -> String {
     let cols: Vec<String> = t
         .columns
@@ -122,22 +150,132 @@ fn create_sql(schema: &str, t: &Table) -> String {
         .map(|c| {
             format!(
                 "{} {}{}",
-                c.name,
-                c.pg_type,
+                quote(&c.name),
+                c.ty.postgres(),
                 if c.nullable { "" } else { " NOT NULL" }
             )
         })
         .collect();
     format!(
-        "CREATE TABLE {schema}.{} ({}, _loaded_at timestamptz NOT NULL DEFAULT now())",
-        t.name,
+        "CREATE TABLE {} ({}, _loaded_at timestamptz NOT NULL DEFAULT now())",
+        table_sql(schema, &t.name),
         cols.join(", ")
     )
 }
 
-/// Creates schema, ledger and tables; refuses tables that hold something else.
+/// Names of relations in the schema that are plain tables.
+async fn tables_in_schema(client: &Client, schema: &str) -> Result<HashSet<String>> {
+    let rows = client
+        .query("SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'", &[&schema])
+        .await
+        .map_err(|e| anyhow!(describe(&e)))?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// Constraints of the schema: name → validated.
+async fn constraints(client: &Client, schema: &str) -> Result<HashMap<String, bool>> {
+    let rows = client
+        .query(
+            "SELECT c.conname::text, c.convalidated FROM pg_constraint c \
+             JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = $1",
+            &[&schema],
+        )
+        .await
+        .map_err(|e| anyhow!(describe(&e)))?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Empties a table for a reload without dropping anything it does not recreate: foreign keys of
+/// other tables into it are saved (and recreated after the load), its own constraints come back
+/// from the manifest, and views on it survive. A table with other columns is dropped and
+/// recreated (refused, naming them, if other objects depend on it). One transaction.
+async fn replace_table(
+    client: &mut Client,
+    schema: &str,
+    t: &Table,
+    same_columns: bool,
+) -> Result<()> {
+    let s = schema;
+    let ts = table_sql(s, &t.name);
+    let tx = client
+        .transaction()
+        .await
+        .map_err(|e| anyhow!(describe(&e)))?;
+    let incoming = tx
+        .query(
+            "SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid) \
+             FROM pg_constraint WHERE contype = 'f' AND confrelid = to_regclass($1) AND conrelid <> confrelid",
+            &[&ts],
+        )
+        .await
+        .map_err(|e| anyhow!(describe(&e)))?;
+    for r in &incoming {
+        let (child, name, def): (String, String, String) = (r.get(0), r.get(1), r.get(2));
+        tx.execute(
+            &format!(
+                "INSERT INTO {} (child, name, definition) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                table_sql(s, SAVED_FKS)
+            ),
+            &[&child, &name, &def],
+        )
+        .await
+        .map_err(|e| anyhow!(describe(&e)))?;
+        // `child` is the server's own quoted rendering of the table.
+        tx.batch_execute(&format!(
+            "ALTER TABLE {child} DROP CONSTRAINT {}",
+            quote(&name)
+        ))
+        .await
+        .map_err(|e| anyhow!("dropping {name} on {child}: {}", describe(&e)))?;
+    }
+    if same_columns {
+        let own = tx
+            .query(
+                "SELECT conname::text FROM pg_constraint WHERE conrelid = to_regclass($1) AND contype IN ('p', 'f', 'u')",
+                &[&ts],
+            )
+            .await
+            .map_err(|e| anyhow!(describe(&e)))?;
+        for r in &own {
+            let name: String = r.get(0);
+            tx.batch_execute(&format!("ALTER TABLE {ts} DROP CONSTRAINT {}", quote(&name)))
+                .await
+                .map_err(|e| anyhow!("dropping {name} on {ts}: {}", describe(&e)))?;
+        }
+        tx.batch_execute(&format!(
+            "DROP INDEX IF EXISTS {}; TRUNCATE {ts}",
+            table_sql(s, &pkey_name(&t.name))
+        ))
+        .await
+        .map_err(|e| anyhow!("emptying {ts}: {}", describe(&e)))?;
+    } else {
+        tx.batch_execute(&format!("DROP TABLE {ts}; {}", create_sql(s, t)))
+            .await
+            .map_err(|e| {
+                anyhow!(
+                    "cannot replace {ts}, which has other columns than the manifest declares: {}; drop what depends on it, or load into another --schema",
+                    describe(&e)
+                )
+            })?;
+    }
+    tx.execute(
+        &format!(
+            "DELETE FROM {} WHERE table_name = $1",
+            table_sql(s, LEDGER)
+        ),
+        &[&t.name],
+    )
+    .await
+    .map_err(|e| anyhow!(describe(&e)))?;
+    tx.commit()
+        .await
+        .map_err(|e| anyhow!("replacing {ts}: {}", describe(&e)))
+}
+
+/// Creates schema, ledger and tables; takes over (with --replace) or refuses tables that hold
+/// something else. Returns the shards already loaded from this dataset.
 async fn prepare(
-    client: &Client,
+    client: &mut Client,
     opts: &Options,
     m: &Manifest,
     tables: &[&Table],
@@ -146,37 +284,76 @@ async fn prepare(
     exec(
         client,
         &format!(
-            "CREATE SCHEMA IF NOT EXISTS {s};
-             CREATE TABLE IF NOT EXISTS {s}.{LEDGER} (
+            "CREATE SCHEMA IF NOT EXISTS {qs};
+             CREATE TABLE IF NOT EXISTS {ledger} (
                dataset_id text NOT NULL, table_name text NOT NULL, shard_path text NOT NULL,
                sha256 text NOT NULL, rows bigint NOT NULL, loaded_at timestamptz NOT NULL DEFAULT now(),
-               PRIMARY KEY (dataset_id, shard_path))"
+               PRIMARY KEY (dataset_id, shard_path));
+             CREATE TABLE IF NOT EXISTS {saved} (
+               child text NOT NULL, name text NOT NULL, definition text NOT NULL,
+               PRIMARY KEY (child, name))",
+            qs = quote(s),
+            ledger = table_sql(s, LEDGER),
+            saved = table_sql(s, SAVED_FKS),
         ),
     )
     .await?;
+    let mut done = HashSet::new();
     for t in tables {
-        let others: Vec<String> = client
+        let ledger = client
             .query(
-                &format!("SELECT DISTINCT dataset_id FROM {s}.{LEDGER} WHERE table_name = $1 AND dataset_id <> $2"),
-                &[&t.name, &m.dataset.id],
+                &format!(
+                    "SELECT dataset_id, shard_path, sha256 FROM {} WHERE table_name = $1",
+                    table_sql(s, LEDGER)
+                ),
+                &[&t.name],
             )
             .await
-            .map_err(|e| anyhow!(describe(&e)))?
+            .map_err(|e| anyhow!(describe(&e)))?;
+        let shas: HashMap<&str, &str> = t
+            .shards
             .iter()
-            .map(|r| r.get(0))
+            .map(|sh| (sh.path.as_str(), sh.sha256.as_str()))
             .collect();
+        let mut foreign = Vec::new();
+        let mut ours = Vec::new();
+        for r in &ledger {
+            let (id, path, sha): (String, String, String) = (r.get(0), r.get(1), r.get(2));
+            if id != m.dataset.id {
+                foreign.push(format!("dataset {id}"));
+            } else if shas.get(path.as_str()) != Some(&sha.as_str()) {
+                foreign.push(format!(
+                    "shard {path} with another checksum ({sha}) than the manifest's"
+                ));
+            } else {
+                ours.push(path);
+            }
+        }
+        foreign.sort();
+        foreign.dedup();
         let existing = existing_columns(client, s, &t.name).await?;
-        let foreign = !others.is_empty();
-        let mismatched = existing
-            .as_ref()
-            .is_some_and(|cols| *cols != expected_columns(t));
-        if opts.replace && (existing.is_some() || foreign) {
-            exec(
-                client,
-                &format!("DROP TABLE IF EXISTS {s}.{} CASCADE; DELETE FROM {s}.{LEDGER} WHERE table_name = '{}'", t.name, t.name),
-            )
-            .await?;
-        } else if mismatched {
+        let same_columns = existing.as_ref().is_some_and(|c| *c == expected_columns(t));
+        if existing.is_some() && ledger.is_empty() {
+            let any: bool = client
+                .query_one(
+                    &format!(
+                        "SELECT EXISTS (SELECT 1 FROM {})",
+                        table_sql(s, &t.name)
+                    ),
+                    &[],
+                )
+                .await
+                .map_err(|e| anyhow!(describe(&e)))?
+                .get(0);
+            if any {
+                foreign.push("rows no datagen-load recorded".into());
+            }
+        }
+        if opts.replace && existing.is_some() {
+            replace_table(client, s, t, same_columns).await?;
+            continue;
+        }
+        if existing.is_some() && !same_columns {
             let cols: Vec<String> = existing
                 .unwrap_or_default()
                 .iter()
@@ -187,34 +364,26 @@ async fn prepare(
                 t.name,
                 cols.join(", ")
             );
-        } else if foreign {
+        }
+        if !foreign.is_empty() {
             bail!(
-                "table {s}.{} holds another dataset ({}); pass --replace to replace it, or load into another --schema",
+                "table {s}.{} holds another dataset ({}) than {} (dataset {}); pass --replace to reload it from this one, or load into another --schema",
                 t.name,
-                others.join(", ")
+                foreign.join(", "),
+                opts.dir.display(),
+                m.dataset.id
             );
         }
-        if existing.is_none() || opts.replace {
+        if existing.is_none() {
             exec(client, &create_sql(s, t)).await?;
         }
+        done.extend(ours);
     }
-    let done = client
-        .query(
-            &format!("SELECT shard_path FROM {s}.{LEDGER} WHERE dataset_id = $1"),
-            &[&m.dataset.id],
-        )
-        .await
-        .map_err(|e| anyhow!(describe(&e)))?;
-    Ok(done.iter().map(|r| r.get(0)).collect())
-}
-
-struct Job {
-    table: usize,
-    shard: usize,
+    Ok(done)
 }
 
 /// Reads, verifies, decodes and encodes one shard off the async runtime, handing COPY chunks
-/// to the connection through a bounded channel.
+/// to the connection through a bounded channel. Columns are matched to the file by name.
 fn produce(
     path: PathBuf,
     sha256: String,
@@ -242,9 +411,47 @@ fn produce(
     }
     let name = path.to_string_lossy();
     if name.ends_with(".parquet") {
-        let reader = match ParquetRecordBatchReaderBuilder::try_new(Bytes::from(bytes))
-            .and_then(|b| b.with_batch_size(16 * 1024).build())
-        {
+        let builder = match ParquetRecordBatchReaderBuilder::try_new(Bytes::from(bytes)) {
+            Ok(b) => b,
+            Err(e) => {
+                return send_err(anyhow!(
+                    "shard {} is not readable Parquet: {e}",
+                    path.display()
+                ));
+            }
+        };
+        let fields: Vec<String> = builder
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        let mut projection = Vec::with_capacity(types.len());
+        for (col, _) in &types {
+            match fields.iter().position(|f| f == col) {
+                Some(i) => projection.push(i),
+                None => {
+                    return send_err(anyhow!(
+                        "shard {} has no column {col} (it holds {}); regenerate the dataset",
+                        path.display(),
+                        fields.join(", ")
+                    ));
+                }
+            }
+        }
+        if fields.len() != types.len() {
+            return send_err(anyhow!(
+                "shard {} holds columns {} but the manifest declares {}; regenerate the dataset",
+                path.display(),
+                fields.join(", "),
+                types
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let reader = match builder.with_batch_size(16 * 1024).build() {
             Ok(r) => r,
             Err(e) => {
                 return send_err(anyhow!(
@@ -256,7 +463,7 @@ fn produce(
         let mut buf = BytesMut::with_capacity(CHUNK + (1 << 20));
         encode::header(&mut buf);
         for batch in reader {
-            let batch = match batch {
+            let batch = match batch.and_then(|b| b.project(&projection)) {
                 Ok(b) => b,
                 Err(e) => {
                     return send_err(anyhow!("shard {} cannot be decoded: {e}", path.display()));
@@ -286,6 +493,19 @@ fn produce(
                 path.display()
             ));
         }
+        let header_end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
+        let header = String::from_utf8_lossy(&data[..header_end]);
+        let expected = types
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        if header.trim_end_matches('\r') != expected {
+            return send_err(anyhow!(
+                "shard {}: its header ({header}) does not name the manifest's columns in order ({expected}); regenerate the dataset",
+                path.display()
+            ));
+        }
         for chunk in data.chunks(CHUNK) {
             if tx.blocking_send(Ok(Bytes::copy_from_slice(chunk))).is_err() {
                 return;
@@ -305,7 +525,7 @@ async fn load_shard(
     let s = &t.shards[shard];
     let path = opts.dir.join(&s.path);
     let types: Vec<(String, ColType)> = t.columns.iter().map(|c| (c.name.clone(), c.ty)).collect();
-    let cols: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    let cols: Vec<String> = t.columns.iter().map(|c| quote(&c.name)).collect();
     let format = if s.path.ends_with(".parquet") {
         "binary"
     } else {
@@ -321,9 +541,8 @@ async fn load_shard(
         .await
         .map_err(|e| anyhow!(describe(&e)))?;
     let copy = format!(
-        "COPY {}.{} ({}) FROM STDIN (FORMAT {format})",
-        opts.schema,
-        t.name,
+        "COPY {} ({}) FROM STDIN (FORMAT {format})",
+        table_sql(&opts.schema, &t.name),
         cols.join(", ")
     );
     let sink = tx
@@ -350,7 +569,7 @@ async fn load_shard(
         );
     }
     tx.execute(
-        &format!("INSERT INTO {}.{LEDGER} (dataset_id, table_name, shard_path, sha256, rows) VALUES ($1, $2, $3, $4, $5)", opts.schema),
+        &format!("INSERT INTO {} (dataset_id, table_name, shard_path, sha256, rows) VALUES ($1, $2, $3, $4, $5)", table_sql(&opts.schema, LEDGER)),
         &[&m.dataset.id, &t.name, &s.path, &s.sha256, &(rows as i64)],
     )
     .await
@@ -361,57 +580,164 @@ async fn load_shard(
     Ok(rows)
 }
 
-/// Runs statement lists on the connections in parallel, one list at a time per connection.
-async fn run_parallel(clients: &[Client], work: Vec<String>) -> Result<()> {
-    let queue = Arc::new(Mutex::new(VecDeque::from(work)));
-    let tasks = clients.iter().map(|c| {
-        let queue = queue.clone();
-        async move {
-            loop {
-                let next = queue.lock().expect("queue").pop_front();
-                let Some(sql) = next else { return Ok(()) };
-                exec(c, &sql).await?;
-            }
-        }
-    });
-    futures_util::future::try_join_all(tasks).await.map(|_| ())
+/// One unit of work for a connection. Indexes are into the selected tables, except `Fk`, whose
+/// child is any table of the manifest present in the schema.
+#[derive(Clone, Copy, Debug)]
+enum Task {
+    Copy { table: usize, shard: usize },
+    Key { table: usize },
+    Fk { child: usize, fk: usize },
+    Verify { table: usize },
 }
 
-async fn constraint_exists(client: &Client, schema: &str, name: &str) -> Result<Option<bool>> {
-    let row = client
-        .query_opt(
-            "SELECT c.convalidated FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace \
-             WHERE n.nspname = $1 AND c.conname = $2",
-            &[&schema, &name],
+/// The shared queue. Keys and foreign keys go first (they unblock others and use the server
+/// while copies use the client), then copies, then ANALYZE + count.
+#[derive(Default)]
+struct Queue {
+    urgent: VecDeque<Task>,
+    copies: VecDeque<Task>,
+    last: VecDeque<Task>,
+    in_flight: usize,
+    failed: bool,
+    /// Shards still to copy, per selected table.
+    remaining: Vec<usize>,
+    /// Tables (by name) that have their primary key.
+    keyed: HashSet<String>,
+    /// Foreign keys waiting for a side to be keyed: (child manifest index, fk index).
+    waiting: Vec<(usize, usize)>,
+}
+
+impl Queue {
+    fn next(&mut self) -> Option<Task> {
+        let t = self
+            .urgent
+            .pop_front()
+            .or_else(|| self.copies.pop_front())
+            .or_else(|| self.last.pop_front())?;
+        self.in_flight += 1;
+        Some(t)
+    }
+
+    /// Moves foreign keys whose both tables are keyed to the front.
+    fn release_fks(&mut self, m: &Manifest) {
+        let keyed = &self.keyed;
+        let (ready, waiting): (Vec<_>, Vec<_>) = self.waiting.drain(..).partition(|&(c, f)| {
+            let child = &m.tables[c];
+            keyed.contains(&child.name)
+                && keyed.contains(&child.foreign_keys[f].references_table)
+        });
+        self.waiting = waiting;
+        for (child, fk) in ready {
+            self.urgent.push_back(Task::Fk { child, fk });
+        }
+    }
+}
+
+struct Progress {
+    bars: Vec<ProgressBar>,
+    constraints: ProgressBar,
+    say: Box<dyn Fn(String) + Send + Sync>,
+}
+
+fn progress(opts: &Options, selected: &[&Table]) -> Progress {
+    let visible = opts.progress && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let multi = MultiProgress::with_draw_target(if visible {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    });
+    let style = ProgressStyle::with_template(
+        "{prefix:>34} {bar:28} {human_pos:>12}/{human_len:<12} {per_sec:>14}",
+    )
+    .expect("template");
+    let bars = selected
+        .iter()
+        .map(|t| {
+            let b = multi.add(ProgressBar::new(t.rows));
+            b.set_style(style.clone());
+            b.set_prefix(t.name.clone());
+            b
+        })
+        .collect();
+    let constraints = multi.add(ProgressBar::new(0));
+    constraints.set_style(
+        ProgressStyle::with_template("{prefix:>34} {bar:28} {pos:>12}/{len:<12} {msg}")
+            .expect("template"),
+    );
+    constraints.set_prefix("keys, foreign keys, analyze");
+    let quiet = !opts.progress;
+    let printer = multi.clone();
+    Progress {
+        bars,
+        constraints,
+        say: Box::new(move |line: String| {
+            if quiet {
+            } else if visible {
+                let _ = printer.println(&line);
+            } else {
+                eprintln!("{line}");
+            }
+        }),
+    }
+}
+
+/// Opens the load's connections: the first takes the schema lock (waiting for another loader,
+/// clearing a dead one's sessions); each carries the shared session lock and bulk-load settings.
+async fn connect_all(opts: &Options, say: &dyn Fn(String)) -> Result<Vec<Client>> {
+    let admin = db::connect(&opts.target).await?;
+    lock::acquire(&admin, &opts.schema, say).await?;
+    let mut clients = vec![admin];
+    for _ in 1..opts.jobs.max(1) {
+        clients.push(db::connect(&opts.target).await?);
+    }
+    for c in &clients {
+        lock::join(c, &opts.schema).await?;
+        c.execute(
+            "SELECT set_config('maintenance_work_mem', $1, false), \
+                    set_config('synchronous_commit', 'off', false), \
+                    set_config('statement_timeout', '0', false)",
+            &[&opts.maintenance_work_mem],
         )
         .await
-        .map_err(|e| anyhow!(describe(&e)))?;
-    Ok(row.map(|r| r.get(0)))
+        .map_err(|e| {
+            anyhow!(
+                "session settings (--maintenance-work-mem {}): {}",
+                opts.maintenance_work_mem,
+                describe(&e)
+            )
+        })?;
+    }
+    Ok(clients)
+}
+
+fn select<'m>(opts: &Options, m: &'m Manifest) -> Result<Vec<&'m Table>> {
+    let Some(names) = &opts.tables else {
+        return Ok(m.tables.iter().collect());
+    };
+    for n in names {
+        if !m.tables.iter().any(|t| &t.name == n) {
+            bail!(
+                "--tables: the dataset has no table {n:?}; it has {}",
+                m.tables
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    Ok(m.tables
+        .iter()
+        .filter(|t| names.contains(&t.name))
+        .collect())
 }
 
 pub async fn run(opts: &Options) -> Result<Report> {
     let started = Instant::now();
     check_identifier("--schema", &opts.schema)?;
     let m = Manifest::read(&opts.dir)?;
-    let selected: Vec<&Table> = match &opts.tables {
-        None => m.tables.iter().collect(),
-        Some(names) => {
-            for n in names {
-                if !m.tables.iter().any(|t| &t.name == n) {
-                    bail!("--tables: the dataset has no table '{n}'");
-                }
-            }
-            m.tables
-                .iter()
-                .filter(|t| names.contains(&t.name))
-                .collect()
-        }
-    };
+    let selected = select(opts, &m)?;
     for t in &selected {
-        check_identifier("table", &t.name)?;
-        for c in &t.columns {
-            check_identifier("column", &c.name)?;
-        }
         for s in &t.shards {
             let p = opts.dir.join(&s.path);
             if !p.is_file() {
@@ -422,110 +748,175 @@ pub async fn run(opts: &Options) -> Result<Report> {
             }
         }
     }
+    let progress = progress(opts, &selected);
+    let mut clients = connect_all(opts, &*progress.say).await?;
+    let done = prepare(&mut clients[0], opts, &m, &selected).await?;
 
-    let admin = db::connect(&opts.target).await?;
-    let done = prepare(&admin, opts, &m, &selected).await?;
-    let mut clients = vec![admin];
-    for _ in 1..opts.jobs.max(1) {
-        clients.push(db::connect(&opts.target).await?);
-    }
-
-    // Shards not yet in the ledger, parents first.
+    let s = &opts.schema;
+    let present = tables_in_schema(&clients[0], s).await?;
+    let existing = constraints(&clients[0], s).await?;
     let mut report = Report::default();
-    let mut jobs = VecDeque::new();
+    let mut q = Queue {
+        remaining: vec![0; selected.len()],
+        ..Default::default()
+    };
+    let index_of: HashMap<&str, usize> = selected
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.as_str(), i))
+        .collect();
     for (ti, t) in selected.iter().enumerate() {
         let mut tr = TableReport {
             name: t.name.clone(),
             ..Default::default()
         };
-        for (si, s) in t.shards.iter().enumerate() {
-            if done.contains(&s.path) {
+        for (si, sh) in t.shards.iter().enumerate() {
+            if done.contains(&sh.path) {
                 tr.shards_skipped += 1;
+                progress.bars[ti].inc(sh.rows);
             } else {
-                jobs.push_back(Job {
+                q.remaining[ti] += 1;
+                q.copies.push_back(Task::Copy {
                     table: ti,
                     shard: si,
                 });
             }
         }
         report.tables.push(tr);
+        if q.remaining[ti] == 0 {
+            if existing.contains_key(&pkey_name(&t.name)) {
+                q.keyed.insert(t.name.clone());
+                q.last.push_back(Task::Verify { table: ti });
+            } else {
+                q.urgent.push_back(Task::Key { table: ti });
+            }
+        }
     }
-
-    let multi = MultiProgress::with_draw_target(
-        if opts.progress && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-            ProgressDrawTarget::stderr()
-        } else {
-            ProgressDrawTarget::hidden()
-        },
-    );
-    let style = ProgressStyle::with_template(
-        "{prefix:>34} {bar:28} {human_pos:>12}/{human_len:<12} {per_sec:>14}",
-    )
-    .expect("template");
-    let bars: Vec<ProgressBar> = selected
-        .iter()
-        .map(|t| {
-            let b = multi.add(ProgressBar::new(t.rows));
-            b.set_style(style.clone());
-            b.set_prefix(t.name.clone());
-            b
-        })
-        .collect();
-    for (ti, t) in selected.iter().enumerate() {
-        let skipped: u64 = t
-            .shards
-            .iter()
-            .filter(|s| done.contains(&s.path))
-            .map(|s| s.rows)
-            .sum();
-        bars[ti].set_position(skipped);
+    // Tables of the schema this run does not load keep their keys.
+    for t in &m.tables {
+        if !index_of.contains_key(t.name.as_str())
+            && present.contains(&t.name)
+            && existing.contains_key(&pkey_name(&t.name))
+        {
+            q.keyed.insert(t.name.clone());
+        }
     }
+    // Every declared foreign key between tables in the schema, except those already validated.
+    for (ci, child) in m.tables.iter().enumerate() {
+        if !present.contains(&child.name) {
+            continue;
+        }
+        for (fi, fk) in child.foreign_keys.iter().enumerate() {
+            if !present.contains(&fk.references_table) {
+                report.foreign_keys_skipped.push(format!(
+                    "{}.{} -> {}.{} (table {} is not in schema {s})",
+                    child.name,
+                    fk.column,
+                    fk.references_table,
+                    fk.references_column,
+                    fk.references_table
+                ));
+            } else if existing.get(&fkey_name(&child.name, fk)) != Some(&true) {
+                q.waiting.push((ci, fi));
+            }
+        }
+    }
+    q.release_fks(&m);
+    let keys_to_build = selected.len() - q.keyed.iter().filter(|n| index_of.contains_key(n.as_str())).count();
+    progress
+        .constraints
+        .set_length((keys_to_build + q.urgent.len() + q.waiting.len() + selected.len()) as u64);
 
     let copy_started = Instant::now();
-    let queue = Arc::new(Mutex::new(jobs));
+    let last_copy = Arc::new(Mutex::new(copy_started));
+    let queue = Arc::new(Mutex::new(q));
     let stats = Arc::new(Mutex::new(vec![(0u64, 0usize, 0f64); selected.len()]));
-    let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let times = Arc::new(Mutex::new([0f64; 3]));
+    let counts = Arc::new(Mutex::new(Vec::new()));
     let workers = clients.iter_mut().map(|client| {
-        let (queue, stats, failed, bars, selected, m) = (
+        let (queue, stats, times, counts, last_copy) = (
             queue.clone(),
             stats.clone(),
-            failed.clone(),
-            &bars,
-            &selected,
-            &m,
+            times.clone(),
+            counts.clone(),
+            last_copy.clone(),
         );
+        let (selected, m, progress) = (&selected, &m, &progress);
         async move {
             loop {
-                if failed.load(std::sync::atomic::Ordering::Relaxed) {
-                    return Ok(());
-                }
-                let next = queue.lock().expect("queue").pop_front();
-                let Some(job) = next else { return Ok(()) };
-                let t0 = Instant::now();
-                match load_shard(client, opts, m, selected[job.table], job.shard).await {
-                    Ok(rows) => {
-                        bars[job.table].inc(rows);
-                        let mut s = stats.lock().expect("stats");
-                        s[job.table].0 += rows;
-                        s[job.table].1 += 1;
-                        s[job.table].2 += t0.elapsed().as_secs_f64();
+                let next = {
+                    let mut q = queue.lock().expect("queue");
+                    if q.failed {
+                        return Ok(());
                     }
+                    match q.next() {
+                        Some(t) => Some(t),
+                        None if q.in_flight == 0 => return Ok(()),
+                        None => None,
+                    }
+                };
+                let Some(task) = next else {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
+                let t0 = Instant::now();
+                let result = run_task(client, opts, m, selected, task).await;
+                let secs = t0.elapsed().as_secs_f64();
+                let mut q = queue.lock().expect("queue");
+                q.in_flight -= 1;
+                let value = match result {
+                    Ok(v) => v,
                     Err(e) => {
-                        failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                        q.failed = true;
                         return Err(e);
                     }
+                };
+                match task {
+                    Task::Copy { table, .. } => {
+                        progress.bars[table].inc(value);
+                        let mut st = stats.lock().expect("stats");
+                        st[table].0 += value;
+                        st[table].1 += 1;
+                        st[table].2 += secs;
+                        *last_copy.lock().expect("clock") = Instant::now();
+                        q.remaining[table] -= 1;
+                        if q.remaining[table] == 0 {
+                            q.urgent.push_back(Task::Key { table });
+                        }
+                    }
+                    Task::Key { table } => {
+                        times.lock().expect("times")[0] += secs;
+                        q.keyed.insert(selected[table].name.clone());
+                        q.release_fks(m);
+                        q.last.push_back(Task::Verify { table });
+                    }
+                    Task::Fk { .. } => times.lock().expect("times")[1] += secs,
+                    Task::Verify { table } => {
+                        times.lock().expect("times")[2] += secs;
+                        counts.lock().expect("counts").push((table, value));
+                    }
+                }
+                if !matches!(task, Task::Copy { .. }) {
+                    progress.constraints.inc(1);
                 }
             }
         }
     });
     let results = futures_util::future::join_all(workers).await;
-    bars.iter().for_each(|b| b.finish_and_clear());
+    progress.bars.iter().for_each(|b| b.finish_and_clear());
+    progress.constraints.finish_and_clear();
     if let Some(Err(e)) = results.into_iter().find(|r| r.is_err()) {
         return Err(e.context(
-            "the load stopped; shards committed so far are kept and a rerun loads the rest",
+            "the load stopped; shards and keys finished so far are kept and a rerun does the rest",
         ));
     }
-    report.copy_seconds = copy_started.elapsed().as_secs_f64();
+    restore_saved_fks(&clients[0], s).await?;
+
+    report.copy_seconds = last_copy
+        .lock()
+        .expect("clock")
+        .duration_since(copy_started)
+        .as_secs_f64();
     for (tr, (rows, n, secs)) in report
         .tables
         .iter_mut()
@@ -536,94 +927,168 @@ pub async fn run(opts: &Options) -> Result<Report> {
         tr.copy_seconds = *secs;
         report.rows_loaded += rows;
     }
-
-    // Keys: unique index, then the constraint using it (parallel over tables).
-    let s = &opts.schema;
-    let t0 = Instant::now();
-    let mut work = Vec::new();
-    for t in &selected {
-        let name = format!("{}_pkey", t.name);
-        if constraint_exists(&clients[0], s, &name).await?.is_none() {
-            work.push(format!(
-                "CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {s}.{t} ({pk}); ALTER TABLE {s}.{t} ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {name}",
-                t = t.name,
-                pk = t.primary_key
-            ));
-        }
-    }
-    run_parallel(&clients, work)
-        .await
-        .context("building primary keys")?;
-    report.key_seconds = t0.elapsed().as_secs_f64();
-
-    // Foreign keys: NOT VALID (instant), then VALIDATE (a scan that takes no write lock).
-    let t0 = Instant::now();
-    let present: HashSet<String> = {
-        let rows = clients[0]
-            .query("SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'", &[s])
-            .await
-            .map_err(|e| anyhow!(describe(&e)))?;
-        rows.iter().map(|r| r.get(0)).collect()
-    };
-    let mut work = Vec::new();
-    for t in &selected {
-        for fk in &t.foreign_keys {
-            if !present.contains(&fk.references_table) {
-                continue;
-            }
-            let name = format!("{}_{}_fkey", t.name, fk.column);
-            let validate = format!("ALTER TABLE {s}.{} VALIDATE CONSTRAINT {name}", t.name);
-            match constraint_exists(&clients[0], s, &name).await? {
-                Some(true) => {}
-                Some(false) => work.push(validate),
-                None => {
-                    exec(
-                        &clients[0],
-                        &format!(
-                            "ALTER TABLE {s}.{} ADD CONSTRAINT {name} FOREIGN KEY ({}) REFERENCES {s}.{} ({}) NOT VALID",
-                            t.name, fk.column, fk.references_table, fk.references_column
-                        ),
-                    )
-                    .await?;
-                    work.push(validate);
-                }
-            }
-        }
-    }
-    run_parallel(&clients, work)
-        .await
-        .context("validating foreign keys")?;
-    report.foreign_key_seconds = t0.elapsed().as_secs_f64();
-
-    let t0 = Instant::now();
-    run_parallel(
-        &clients,
-        selected
-            .iter()
-            .map(|t| format!("ANALYZE {s}.{}", t.name))
-            .collect(),
-    )
-    .await?;
-    report.analyze_seconds = t0.elapsed().as_secs_f64();
+    let [k, f, a] = *times.lock().expect("times");
+    (report.key_seconds, report.foreign_key_seconds, report.analyze_seconds) = (k, f, a);
 
     // Every row exactly once: counts equal the manifest.
-    let mut wrong = Vec::new();
-    for t in &selected {
-        let n: i64 = clients[0]
-            .query_one(&format!("SELECT count(*) FROM {s}.{}", t.name), &[])
-            .await
-            .map_err(|e| anyhow!(describe(&e)))?
-            .get(0);
-        if n as u64 != t.rows {
-            wrong.push(format!(
+    let mut wrong: Vec<String> = counts
+        .lock()
+        .expect("counts")
+        .iter()
+        .filter(|&&(t, n)| n != selected[t].rows)
+        .map(|&(t, n)| {
+            format!(
                 "{} has {n} rows, the manifest says {}",
-                t.name, t.rows
-            ));
-        }
-    }
+                selected[t].name, selected[t].rows
+            )
+        })
+        .collect();
+    wrong.sort();
     if !wrong.is_empty() {
         bail!("row counts differ from the manifest: {}", wrong.join("; "));
     }
     report.total_seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Runs one task; returns rows copied (Copy), rows counted (Verify), or 0.
+async fn run_task(
+    client: &mut Client,
+    opts: &Options,
+    m: &Manifest,
+    selected: &[&Table],
+    task: Task,
+) -> Result<u64> {
+    let s = &opts.schema;
+    match task {
+        Task::Copy { table, shard } => load_shard(client, opts, m, selected[table], shard).await,
+        Task::Key { table } => {
+            let t = selected[table];
+            let name = quote(&pkey_name(&t.name));
+            let ts = table_sql(s, &t.name);
+            let has_key = client
+                .query_opt(
+                    "SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass($1) AND contype = 'p'",
+                    &[&ts],
+                )
+                .await
+                .map_err(|e| anyhow!(describe(&e)))?
+                .is_some();
+            if has_key {
+                return Ok(0);
+            }
+            // One implicit transaction: the index and the constraint exist together or not at all.
+            exec_ddl(
+                client,
+                &format!(
+                    "CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {ts} ({pk}); ALTER TABLE {ts} ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {name}",
+                    pk = quote(&t.primary_key)
+                ),
+            )
+            .await
+            .with_context(|| format!("building the primary key of {}", t.name))?;
+            Ok(0)
+        }
+        Task::Fk { child, fk } => {
+            let t = &m.tables[child];
+            let f = &t.foreign_keys[fk];
+            let name = fkey_name(&t.name, f);
+            let ts = table_sql(s, &t.name);
+            let exists = client
+                .query_opt(
+                    "SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2",
+                    &[&ts, &name],
+                )
+                .await
+                .map_err(|e| anyhow!(describe(&e)))?
+                .is_some();
+            if !exists {
+                exec_ddl(
+                    client,
+                    &format!(
+                        "ALTER TABLE {ts} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) NOT VALID",
+                        quote(&name),
+                        quote(&f.column),
+                        table_sql(s, &f.references_table),
+                        quote(&f.references_column)
+                    ),
+                )
+                .await
+                .with_context(|| format!("adding foreign key {name}"))?;
+            }
+            // VALIDATE scans without blocking writes; a failure names the constraint.
+            exec_ddl(
+                client,
+                &format!("ALTER TABLE {ts} VALIDATE CONSTRAINT {}", quote(&name)),
+            )
+            .await
+            .with_context(|| format!("validating foreign key {name}"))?;
+            Ok(0)
+        }
+        Task::Verify { table } => {
+            let ts = table_sql(s, &selected[table].name);
+            exec_ddl(client, &format!("ANALYZE {ts}")).await?;
+            let n: i64 = client
+                .query_one(&format!("SELECT count(*) FROM {ts}"), &[])
+                .await
+                .map_err(|e| anyhow!(describe(&e)))?
+                .get(0);
+            Ok(n as u64)
+        }
+    }
+}
+
+/// Recreates foreign keys of other tables that a `--replace` set aside, unless the manifest's
+/// pass already did, and validates them.
+async fn restore_saved_fks(client: &Client, schema: &str) -> Result<()> {
+    let saved = table_sql(schema, SAVED_FKS);
+    let rows = client
+        .query(&format!("SELECT child, name, definition FROM {saved}"), &[])
+        .await
+        .map_err(|e| anyhow!(describe(&e)))?;
+    for r in rows {
+        let (child, name, def): (String, String, String) = (r.get(0), r.get(1), r.get(2));
+        let state: Option<bool> = client
+            .query_opt(
+                "SELECT convalidated FROM pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2",
+                &[&child, &name],
+            )
+            .await
+            .map_err(|e| anyhow!(describe(&e)))?
+            .map(|r| r.get(0));
+        let relation_exists: bool = client
+            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&child])
+            .await
+            .map_err(|e| anyhow!(describe(&e)))?
+            .get(0);
+        if relation_exists {
+            // `child` and `def` are the server's own renderings, saved by `replace_table`.
+            let def = def.trim_end_matches(" NOT VALID");
+            let qn = quote(&name);
+            if state.is_none() {
+                exec_ddl(
+                    client,
+                    &format!("ALTER TABLE {child} ADD CONSTRAINT {qn} {def} NOT VALID"),
+                )
+                .await
+                .with_context(|| format!("recreating foreign key {name} on {child}"))?;
+            }
+            if state != Some(true) {
+                exec_ddl(
+                    client,
+                    &format!("ALTER TABLE {child} VALIDATE CONSTRAINT {qn}"),
+                )
+                .await
+                .with_context(|| format!("validating foreign key {name} on {child}"))?;
+            }
+        }
+        client
+            .execute(
+                &format!("DELETE FROM {saved} WHERE child = $1 AND name = $2"),
+                &[&child, &name],
+            )
+            .await
+            .map_err(|e| anyhow!(describe(&e)))?;
+    }
+    Ok(())
 }

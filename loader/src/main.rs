@@ -28,9 +28,13 @@ struct Cli {
     /// Only these tables, comma-separated.
     #[arg(long, value_delimiter = ',')]
     tables: Option<Vec<String>>,
-    /// Drop and reload tables that hold another dataset or other columns.
+    /// Empty and reload the selected tables (those holding another dataset included); foreign
+    /// keys of other tables into them are set aside and recreated, views on them kept.
     #[arg(long)]
     replace: bool,
+    /// maintenance_work_mem for the load's sessions: memory per primary-key build.
+    #[arg(long, default_value = "256MB")]
+    maintenance_work_mem: String,
     /// No progress bars and no summary.
     #[arg(long, short)]
     quiet: bool,
@@ -62,6 +66,7 @@ async fn run(cli: Cli) -> Result<()> {
         tables: cli.tables,
         replace: cli.replace,
         progress: !cli.quiet,
+        maintenance_work_mem: cli.maintenance_work_mem,
     };
     let r = load::run(&opts).await?;
     if !cli.quiet {
@@ -81,7 +86,7 @@ async fn run(cli: Cli) -> Result<()> {
             );
         }
         println!(
-            "loaded {} rows into {label} schema {} in {:.2} s: copy {:.2} s ({:.0} rows/s), keys {:.2} s, foreign keys {:.2} s, analyze {:.2} s",
+            "loaded {} rows into {label} schema {} in {:.2} s: copy {:.2} s ({:.0} rows/s); summed over connections: keys {:.2} s, foreign keys {:.2} s, analyze + count {:.2} s",
             r.rows_loaded,
             opts.schema,
             r.total_seconds,
@@ -91,6 +96,9 @@ async fn run(cli: Cli) -> Result<()> {
             r.foreign_key_seconds,
             r.analyze_seconds
         );
+        for fk in &r.foreign_keys_skipped {
+            println!("foreign key not created: {fk}");
+        }
     }
     Ok(())
 }

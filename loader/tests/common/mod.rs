@@ -125,6 +125,18 @@ pub fn manifest_rows(dir: &Path) -> Vec<(String, i64)> {
         .collect()
 }
 
+/// Foreign keys the manifest declares.
+pub fn declared_fks(dir: &Path) -> i64 {
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    m["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["foreign_keys"].as_array().unwrap().len() as i64)
+        .sum()
+}
+
 pub fn assert_loaded(dir: &Path, schema: &str) {
     let c = client();
     for (table, rows) in manifest_rows(dir) {
@@ -138,6 +150,10 @@ pub fn assert_loaded(dir: &Path, schema: &str) {
         ));
         assert_eq!(pk, 1, "{table} primary key");
     }
+    let fks = c.i64(&format!(
+        "SELECT count(*) FROM pg_constraint WHERE connamespace = '{schema}'::regnamespace AND contype = 'f'"
+    ));
+    assert_eq!(fks, declared_fks(dir), "every declared foreign key exists");
     let unvalidated = c.i64(&format!(
         "SELECT count(*) FROM pg_constraint WHERE connamespace = '{schema}'::regnamespace AND contype = 'f' AND NOT convalidated"
     ));
