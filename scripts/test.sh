@@ -19,8 +19,10 @@ cargo clippy --release --workspace --all-targets -- -D warnings
 step "PostgreSQL"
 if [ -z "${DATABASE_URL:-}" ]; then
   DATABASE_URL=$(scripts/postgres.sh)
+  # scripts/postgres.sh runs the server with TLS from a CA it makes; the TLS tests trust it.
+  DATAGEN_TEST_CA=${PGDIR:-/tmp/datagen-pg}.ca.crt
 fi
-export DATABASE_URL
+export DATABASE_URL DATAGEN_TEST_CA
 echo "using ${DATABASE_URL%%://*}://…@${DATABASE_URL##*@}"
 
 step "cargo test --release --workspace"

@@ -25,6 +25,7 @@ pub enum Verify {
     Full,
 }
 
+#[derive(Clone)]
 pub struct Target {
     pub config: Config,
     pub verify: Verify,
@@ -309,15 +310,11 @@ fn tls_hint(message: &str, target: &Target) -> &'static str {
 
 /// Opens a connection and drives it on the runtime.
 pub async fn connect(target: &Target) -> Result<Client> {
-    let (client, connection) = target
-        .config
-        .connect(tls(target)?)
-        .await
-        .map_err(|e| {
-            let message = describe(&e);
-            let hint = tls_hint(&message, target);
-            anyhow::anyhow!("cannot connect to {}: {message}{hint}", target.label)
-        })?;
+    let (client, connection) = target.config.connect(tls(target)?).await.map_err(|e| {
+        let message = describe(&e);
+        let hint = tls_hint(&message, target);
+        anyhow::anyhow!("cannot connect to {}: {message}{hint}", target.label)
+    })?;
     tokio::spawn(async move {
         let _ = connection.await;
     });

@@ -238,9 +238,12 @@ async fn replace_table(
             .map_err(|e| anyhow!(describe(&e)))?;
         for r in &own {
             let name: String = r.get(0);
-            tx.batch_execute(&format!("ALTER TABLE {ts} DROP CONSTRAINT {}", quote(&name)))
-                .await
-                .map_err(|e| anyhow!("dropping {name} on {ts}: {}", describe(&e)))?;
+            tx.batch_execute(&format!(
+                "ALTER TABLE {ts} DROP CONSTRAINT {}",
+                quote(&name)
+            ))
+            .await
+            .map_err(|e| anyhow!("dropping {name} on {ts}: {}", describe(&e)))?;
         }
         tx.batch_execute(&format!(
             "DROP INDEX IF EXISTS {}; TRUNCATE {ts}",
@@ -259,10 +262,7 @@ async fn replace_table(
             })?;
     }
     tx.execute(
-        &format!(
-            "DELETE FROM {} WHERE table_name = $1",
-            table_sql(s, LEDGER)
-        ),
+        &format!("DELETE FROM {} WHERE table_name = $1", table_sql(s, LEDGER)),
         &[&t.name],
     )
     .await
@@ -336,10 +336,7 @@ async fn prepare(
         if existing.is_some() && ledger.is_empty() {
             let any: bool = client
                 .query_one(
-                    &format!(
-                        "SELECT EXISTS (SELECT 1 FROM {})",
-                        table_sql(s, &t.name)
-                    ),
+                    &format!("SELECT EXISTS (SELECT 1 FROM {})", table_sql(s, &t.name)),
                     &[],
                 )
                 .await
@@ -623,8 +620,7 @@ impl Queue {
         let keyed = &self.keyed;
         let (ready, waiting): (Vec<_>, Vec<_>) = self.waiting.drain(..).partition(|&(c, f)| {
             let child = &m.tables[c];
-            keyed.contains(&child.name)
-                && keyed.contains(&child.foreign_keys[f].references_table)
+            keyed.contains(&child.name) && keyed.contains(&child.foreign_keys[f].references_table)
         });
         self.waiting = waiting;
         for (child, fk) in ready {
@@ -665,14 +661,13 @@ fn progress(opts: &Options, selected: &[&Table]) -> Progress {
             .expect("template"),
     );
     constraints.set_prefix("keys, foreign keys, analyze");
-    let quiet = !opts.progress;
     let printer = multi.clone();
     Progress {
         bars,
         constraints,
         say: Box::new(move |line: String| {
-            if quiet {
-            } else if visible {
+            // Said even with --quiet: it explains a wait.
+            if visible {
                 let _ = printer.println(&line);
             } else {
                 eprintln!("{line}");
@@ -684,11 +679,18 @@ fn progress(opts: &Options, selected: &[&Table]) -> Progress {
 /// Opens the load's connections: the first takes the schema lock (waiting for another loader,
 /// clearing a dead one's sessions); each carries the shared session lock and bulk-load settings.
 async fn connect_all(opts: &Options, say: &dyn Fn(String)) -> Result<Vec<Client>> {
-    let admin = db::connect(&opts.target).await?;
+    let mut target = opts.target.clone();
+    if target.config.get_application_name() == Some(db::APPLICATION_NAME) {
+        target
+            .config
+            .application_name(format!("{} {}", db::APPLICATION_NAME, opts.schema));
+    }
+    let target = &target;
+    let admin = db::connect(target).await?;
     lock::acquire(&admin, &opts.schema, say).await?;
     let mut clients = vec![admin];
     for _ in 1..opts.jobs.max(1) {
-        clients.push(db::connect(&opts.target).await?);
+        clients.push(db::connect(target).await?);
     }
     for c in &clients {
         lock::join(c, &opts.schema).await?;
@@ -822,7 +824,11 @@ pub async fn run(opts: &Options) -> Result<Report> {
         }
     }
     q.release_fks(&m);
-    let keys_to_build = selected.len() - q.keyed.iter().filter(|n| index_of.contains_key(n.as_str())).count();
+    let keys_to_build = selected.len()
+        - q.keyed
+            .iter()
+            .filter(|n| index_of.contains_key(n.as_str()))
+            .count();
     progress
         .constraints
         .set_length((keys_to_build + q.urgent.len() + q.waiting.len() + selected.len()) as u64);
@@ -928,7 +934,11 @@ pub async fn run(opts: &Options) -> Result<Report> {
         report.rows_loaded += rows;
     }
     let [k, f, a] = *times.lock().expect("times");
-    (report.key_seconds, report.foreign_key_seconds, report.analyze_seconds) = (k, f, a);
+    (
+        report.key_seconds,
+        report.foreign_key_seconds,
+        report.analyze_seconds,
+    ) = (k, f, a);
 
     // Every row exactly once: counts equal the manifest.
     let mut wrong: Vec<String> = counts

@@ -52,7 +52,12 @@ async fn holders(client: &Client, class: i32, key: i32) -> Result<Vec<(i32, Stri
             &[&i64::from(class), &i64::from(key)],
         )
         .await
-        .map_err(|e| anyhow!("listing the sessions holding the schema lock: {}", describe(&e)))?;
+        .map_err(|e| {
+            anyhow!(
+                "listing the sessions holding the schema lock: {}",
+                describe(&e)
+            )
+        })?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
@@ -67,7 +72,7 @@ pub async fn acquire(client: &Client, schema: &str, say: &dyn Fn(String)) -> Res
             .map(|(_, d)| d)
             .collect();
         say(format!(
-            "waiting for another datagen-load into schema {schema} to finish: {}",
+            "waiting for another datagen-load into schema {schema} to end (a live one, or a killed one whose last statement is still running): {}",
             if who.is_empty() {
                 "a session that just released it".to_string()
             } else {

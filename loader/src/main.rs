@@ -35,7 +35,7 @@ struct Cli {
     /// maintenance_work_mem for the load's sessions: memory per primary-key build.
     #[arg(long, default_value = "256MB")]
     maintenance_work_mem: String,
-    /// No progress bars and no summary.
+    /// No progress bars and no summary (what the load waits for is still said).
     #[arg(long, short)]
     quiet: bool,
 }

@@ -125,6 +125,18 @@ pub fn manifest_rows(dir: &Path) -> Vec<(String, i64)> {
         .collect()
 }
 
+/// Shards the manifest lists.
+pub fn manifest_shards(dir: &Path) -> i64 {
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    m["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["shards"].as_array().unwrap().len() as i64)
+        .sum()
+}
+
 /// Foreign keys the manifest declares.
 pub fn declared_fks(dir: &Path) -> i64 {
     let m: serde_json::Value =
