@@ -3,9 +3,9 @@
 # table rows, CPU seconds, rows/s and cells/s with wall time and peak memory, then writes the
 # same number of 10-column tap-event rows with the DuckDB one-liner (and tpchgen-cli lineitem if
 # installed) on the same disk in the same run, and prints our rate divided by theirs.
-# Then (unless --no-load) loads the dataset with datagen-load into a local PostgreSQL and, on the
-# same data in the same run, measures server-side binary COPY (one, and two in parallel) and
-# `psql \copy` of CSV on a 5M-row slice of iot_tap_events, printing our rate divided by theirs.
+# Then (unless --no-load) runs scripts/bench-load.sh: datagen-load end to end against two
+# parallel server-side binary COPYs + key + ANALYZE of the same rows, and the whole dataset
+# loaded with every key and foreign key.
 #   scripts/bench.sh [--production] [--no-load] [--out DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -96,51 +96,4 @@ rm -rf "$out/tap" "$out/duck.parquet" "$out/tpch"
 
 [ "$load" = 1 ] || exit 0
 echo
-echo "== datagen-load $profile into PostgreSQL (--jobs 2)"
-cargo build --release --quiet -p datagen-load
-if [ -z "${DATABASE_URL:-}" ]; then DATABASE_URL=$(scripts/postgres.sh); fi
-export DATABASE_URL
-target/release/datagen-load "$out/$profile" --schema bench --replace --jobs 2 | tee /tmp/datagen-load.out
-all_tables=$(python3 - <<'PY'
-import re
-t = open("/tmp/datagen-load.out").read()
-print(re.search(r"copy [0-9.]+ s \(([0-9]+) rows/s\)", t).group(1))
-PY
-)
-echo
-echo "== datagen-load iot_tap_events alone (the references' table), --jobs 2"
-target/release/datagen-load "$out/$profile" --schema bench_tap --replace --jobs 2 --tables iot_tap_events | tail -n 1 | tee /tmp/datagen-load-tap.out
-ours=$(python3 -c "import re;print(re.search(r'copy [0-9.]+ s \(([0-9]+) rows/s\)', open('/tmp/datagen-load-tap.out').read()).group(1))")
-psql -q "$DATABASE_URL" -c "DROP SCHEMA bench_tap CASCADE"
-
-echo
-echo "== references on the same data: 5,000,000 rows of iot_tap_events"
-ref=/tmp/datagen-ref
-rm -rf $ref && mkdir -p $ref && chmod 777 $ref
-psql -q "$DATABASE_URL" <<SQL
-SET client_min_messages = warning;
-DROP TABLE IF EXISTS bench.ref_a, bench.ref_b, bench.ref_c;
-CREATE TABLE bench.ref_a (LIKE bench.iot_tap_events);
-CREATE TABLE bench.ref_b (LIKE bench.iot_tap_events);
-CREATE TABLE bench.ref_c (LIKE bench.iot_tap_events);
-COPY (SELECT * FROM bench.iot_tap_events LIMIT 5000000) TO '$ref/slice.bin' (FORMAT binary);
-SQL
-psql -q "$DATABASE_URL" -c "\copy (SELECT * FROM bench.iot_tap_events LIMIT 5000000) TO '$ref/slice.csv' CSV"
-timed() { local t0 t1; t0=$(date +%s.%N); "$@" > /dev/null; t1=$(date +%s.%N); python3 -c "print($t1 - $t0)"; }
-one=$(timed psql -q "$DATABASE_URL" -c "COPY bench.ref_a FROM '$ref/slice.bin' (FORMAT binary)")
-two=$(timed bash -c "psql -q '$DATABASE_URL' -c \"COPY bench.ref_b FROM '$ref/slice.bin' (FORMAT binary)\" & psql -q '$DATABASE_URL' -c \"COPY bench.ref_c FROM '$ref/slice.bin' (FORMAT binary)\"; wait")
-psql -q "$DATABASE_URL" -c "TRUNCATE bench.ref_a"
-csv=$(timed psql -q "$DATABASE_URL" -c "\copy bench.ref_a FROM '$ref/slice.csv' CSV")
-psql -q "$DATABASE_URL" -c "DROP TABLE bench.ref_a, bench.ref_b, bench.ref_c"
-rm -rf $ref
-python3 - "$ours" "$one" "$two" "$csv" "$all_tables" <<'PY'
-import sys
-ours, one, two, csv, all_tables = map(float, sys.argv[1:])
-r1, r2, rc = 5e6 / one, 10e6 / two, 5e6 / csv
-print(f"server-side binary COPY, 1 connection : {r1:>12,.0f} rows/s")
-print(f"server-side binary COPY, 2 in parallel: {r2:>12,.0f} rows/s")
-print(f"psql \\copy CSV                        : {rc:>12,.0f} rows/s")
-print(f"datagen-load iot_tap_events, --jobs 2  : {ours:>12,.0f} rows/s")
-print(f"datagen-load every table, --jobs 2     : {all_tables:>12,.0f} rows/s")
-print(f"ratio vs parallel binary COPY: {ours / r2:.2f} (target >= 0.8); vs psql CSV: {ours / rc:.2f} (target >= 2)")
-PY
+scripts/bench-load.sh --profile "$profile" --out "$out"

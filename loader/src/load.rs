@@ -272,14 +272,14 @@ async fn replace_table(
         .map_err(|e| anyhow!("replacing {ts}: {}", describe(&e)))
 }
 
-/// Creates schema, ledger and tables; takes over (with --replace) or refuses tables that hold
-/// something else. Returns the shards already loaded from this dataset.
+/// Creates schema and ledger; takes over (with --replace) or refuses tables that hold something
+/// else. Returns the shards already loaded from this dataset, and the tables still to create.
 async fn prepare(
     client: &mut Client,
     opts: &Options,
     m: &Manifest,
     tables: &[&Table],
-) -> Result<HashSet<String>> {
+) -> Result<(HashSet<String>, HashSet<String>)> {
     let s = &opts.schema;
     exec(
         client,
@@ -299,6 +299,7 @@ async fn prepare(
     )
     .await?;
     let mut done = HashSet::new();
+    let mut create = HashSet::new();
     for t in tables {
         let ledger = client
             .query(
@@ -372,11 +373,11 @@ async fn prepare(
             );
         }
         if existing.is_none() {
-            exec(client, &create_sql(s, t)).await?;
+            create.insert(t.name.clone());
         }
         done.extend(ours);
     }
-    Ok(done)
+    Ok((done, create))
 }
 
 /// Reads, verifies, decodes and encodes one shard off the async runtime, handing COPY chunks
@@ -511,22 +512,27 @@ fn produce(
     }
 }
 
-/// COPYs one shard and records it in the ledger, in one transaction.
+/// COPYs one shard and records it in the ledger, in one transaction. With `create`, the same
+/// transaction creates the table first, so the COPY can FREEZE: rows land frozen and
+/// all-visible, and the key build, validation and ANALYZE that read them next write nothing
+/// back.
 async fn load_shard(
     client: &mut Client,
     opts: &Options,
     m: &Manifest,
     t: &Table,
     shard: usize,
+    create: bool,
 ) -> Result<u64> {
     let s = &t.shards[shard];
     let path = opts.dir.join(&s.path);
     let types: Vec<(String, ColType)> = t.columns.iter().map(|c| (c.name.clone(), c.ty)).collect();
     let cols: Vec<String> = t.columns.iter().map(|c| quote(&c.name)).collect();
-    let format = if s.path.ends_with(".parquet") {
-        "binary"
-    } else {
-        "csv, header true"
+    let format = match (s.path.ends_with(".parquet"), create) {
+        (true, false) => "binary",
+        (true, true) => "binary, freeze true",
+        (false, false) => "csv, header true",
+        (false, true) => "csv, header true, freeze true",
     };
     let (tx_chunks, mut rx) = tokio::sync::mpsc::channel(4);
     let producer = {
@@ -537,6 +543,11 @@ async fn load_shard(
         .transaction()
         .await
         .map_err(|e| anyhow!(describe(&e)))?;
+    if create {
+        tx.batch_execute(&create_sql(&opts.schema, t))
+            .await
+            .map_err(|e| anyhow!("creating {}: {}", t.name, describe(&e)))?;
+    }
     let copy = format!(
         "COPY {} ({}) FROM STDIN (FORMAT {format})",
         table_sql(&opts.schema, &t.name),
@@ -581,10 +592,22 @@ async fn load_shard(
 /// child is any table of the manifest present in the schema.
 #[derive(Clone, Copy, Debug)]
 enum Task {
-    Copy { table: usize, shard: usize },
-    Key { table: usize },
-    Fk { child: usize, fk: usize },
-    Verify { table: usize },
+    /// `create`: the only shard of a table that does not exist yet.
+    Copy {
+        table: usize,
+        shard: usize,
+        create: bool,
+    },
+    Key {
+        table: usize,
+    },
+    Fk {
+        child: usize,
+        fk: usize,
+    },
+    Verify {
+        table: usize,
+    },
 }
 
 /// The shared queue. Keys and foreign keys go first (they unblock others and use the server
@@ -752,10 +775,11 @@ pub async fn run(opts: &Options) -> Result<Report> {
     }
     let progress = progress(opts, &selected);
     let mut clients = connect_all(opts, &*progress.say).await?;
-    let done = prepare(&mut clients[0], opts, &m, &selected).await?;
+    let (done, to_create) = prepare(&mut clients[0], opts, &m, &selected).await?;
 
     let s = &opts.schema;
-    let present = tables_in_schema(&clients[0], s).await?;
+    let mut present = tables_in_schema(&clients[0], s).await?;
+    present.extend(to_create.iter().cloned());
     let existing = constraints(&clients[0], s).await?;
     let mut report = Report::default();
     let mut q = Queue {
@@ -772,17 +796,36 @@ pub async fn run(opts: &Options) -> Result<Report> {
             name: t.name.clone(),
             ..Default::default()
         };
+        // A table of one shard is created by that shard's transaction, so its COPY can
+        // FREEZE. (Tables of many shards are created up front: holding their other shards
+        // back until the first commits costs more than freezing one shard of many saves.)
+        let pending = t
+            .shards
+            .iter()
+            .filter(|sh| !done.contains(&sh.path))
+            .count();
+        if to_create.contains(&t.name) && pending > 1 {
+            exec(&clients[0], &create_sql(s, t)).await?;
+        }
+        let mut creating = to_create.contains(&t.name) && pending <= 1;
         for (si, sh) in t.shards.iter().enumerate() {
             if done.contains(&sh.path) {
                 tr.shards_skipped += 1;
                 progress.bars[ti].inc(sh.rows);
-            } else {
-                q.remaining[ti] += 1;
-                q.copies.push_back(Task::Copy {
-                    table: ti,
-                    shard: si,
-                });
+                continue;
             }
+            q.remaining[ti] += 1;
+            let task = Task::Copy {
+                table: ti,
+                shard: si,
+                create: creating,
+            };
+            q.copies.push_back(task);
+            creating = false;
+        }
+        if creating {
+            // A table without shards: created empty.
+            exec(&clients[0], &create_sql(s, t)).await?;
         }
         report.tables.push(tr);
         if q.remaining[ti] == 0 {
@@ -795,14 +838,17 @@ pub async fn run(opts: &Options) -> Result<Report> {
         }
     }
     // Tables of the schema this run does not load keep their keys.
-    for t in &m.tables {
-        if !index_of.contains_key(t.name.as_str())
-            && present.contains(&t.name)
-            && existing.contains_key(&pkey_name(&t.name))
-        {
-            q.keyed.insert(t.name.clone());
+    for name in &present {
+        if !index_of.contains_key(name.as_str()) && existing.contains_key(&pkey_name(name)) {
+            q.keyed.insert(name.clone());
         }
     }
+    // Largest tables first: their key builds and validations, the longest tail, then overlap
+    // with the copies of the small tables.
+    q.copies.make_contiguous().sort_by_key(|task| match *task {
+        Task::Copy { table, shard, .. } => (std::cmp::Reverse(selected[table].rows), table, shard),
+        _ => unreachable!("only copies are queued here"),
+    });
     // Every declared foreign key between tables in the schema, except those already validated.
     for (ci, child) in m.tables.iter().enumerate() {
         if !present.contains(&child.name) {
@@ -971,7 +1017,11 @@ async fn run_task(
 ) -> Result<u64> {
     let s = &opts.schema;
     match task {
-        Task::Copy { table, shard } => load_shard(client, opts, m, selected[table], shard).await,
+        Task::Copy {
+            table,
+            shard,
+            create,
+        } => load_shard(client, opts, m, selected[table], shard, create).await,
         Task::Key { table } => {
             let t = selected[table];
             let name = quote(&pkey_name(&t.name));

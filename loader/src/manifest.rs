@@ -245,16 +245,20 @@ impl Manifest {
                         fk.column
                     );
                 }
+                check_identifier(
+                    &format!("manifest: foreign key {}.{}: table", t.name, fk.column),
+                    &fk.references_table,
+                )?;
+                check_identifier(
+                    &format!("manifest: foreign key {}.{}: column", t.name, fk.column),
+                    &fk.references_column,
+                )?;
+                // A dataset of some tables references tables it does not hold; those must
+                // already be in the schema (else the key is skipped and listed).
                 let parent = self.tables.iter().find(|p| p.name == fk.references_table);
-                let Some(parent) = parent else {
-                    bail!(
-                        "manifest: foreign key {}.{} references table {:?}, which the manifest does not declare",
-                        t.name,
-                        fk.column,
-                        fk.references_table
-                    );
-                };
-                if parent.primary_key != fk.references_column {
+                if let Some(parent) = parent
+                    && parent.primary_key != fk.references_column
+                {
                     bail!(
                         "manifest: foreign key {}.{} references {}.{:?}, which is not that table's primary key",
                         t.name,

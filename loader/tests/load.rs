@@ -39,6 +39,17 @@ fn loads_dev_with_every_key_and_foreign_key_validated_and_reruns_change_nothing(
     assert_eq!(fks as usize, declared, "every declared foreign key exists");
     let loaded_at = c.i64("SELECT count(*) FROM t_dev.app_accounts WHERE _loaded_at IS NOT NULL");
     assert_eq!(loaded_at, 100);
+    // A table created by its first shard's transaction gets that shard COPY FREEZE'd: its pages
+    // are all frozen (a table of one shard entirely).
+    c.exec("CREATE EXTENSION IF NOT EXISTS pg_visibility");
+    let (pages, frozen) = (
+        c.i64("SELECT relpages FROM pg_class WHERE oid = 't_dev.app_users'::regclass"),
+        c.i64("SELECT all_frozen FROM pg_visibility_map_summary('t_dev.app_users')"),
+    );
+    assert!(
+        pages > 0 && frozen == pages,
+        "{frozen} of {pages} pages frozen"
+    );
     // A finished load run again changes nothing.
     let before = c.strings("SELECT string_agg(shard_path || loaded_at::text, ',' ORDER BY shard_path) FROM t_dev._datagen_ledger");
     let o = load(dir.path(), "t_dev", &[]);

@@ -124,8 +124,11 @@ fn hostile_manifests_are_refused_before_any_sql() {
     );
     refused(
         base.path(),
-        |m| table(m, "app_users")["foreign_keys"][0]["references_table"] = "pg_authid".into(),
-        "which the manifest does not declare",
+        |m| {
+            table(m, "app_users")["foreign_keys"][0]["references_table"] =
+                "x (a); drop table y; --".into()
+        },
+        "is not a plain identifier",
     );
     refused(
         base.path(),
