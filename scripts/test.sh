@@ -33,7 +33,7 @@ venv="$root/target/venv"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check "pyarrow>=15" "dbt-core~=1.10.0" "dbt-postgres~=1.9.0"
+"$venv/bin/pip" install --quiet --disable-pip-version-check "pyarrow>=15" "dbt-core~=1.10.0" "dbt-postgres~=1.9.0" websocket-client
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -43,6 +43,15 @@ step "generate, validate and read back the dev dataset with pyarrow"
 ./target/release/datagen validate "$tmp/dev" > "$tmp/validate.txt" || { cat "$tmp/validate.txt"; exit 1; }
 tail -n 1 "$tmp/validate.txt"
 "$venv/bin/python" tests/python/check_parquet.py "$tmp/dev"
+
+step "report on the dev dataset: every figure recomputed with pyarrow, the page in headless Chromium"
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing Debian's chromium..."
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) > /dev/null
+fi
+./target/release/datagen report "$tmp/dev" --out "$tmp/report" --quiet
+"$venv/bin/python" tests/python/check_report.py "$tmp/dev" "$tmp/report"
+"$venv/bin/python" tests/python/check_report_browser.py "$tmp/report" "$root/target/report-screenshot/index.png"
 
 step "load the dev dataset and run dbt build + source freshness"
 ./target/release/datagen-load "$tmp/dev" --schema raw --replace

@@ -30,6 +30,7 @@ pub mod output;
 pub mod plans;
 pub mod profile;
 pub mod registry;
+pub mod report;
 pub mod rng;
 pub mod schema;
 pub mod stripe;

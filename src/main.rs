@@ -10,7 +10,7 @@ use datagen::generate::{self, Options};
 use datagen::output::{Compression, Format};
 use datagen::profile::{NAMED, Profile};
 use datagen::world::Config;
-use datagen::{docs, registry, time, validate};
+use datagen::{docs, registry, report, time, validate};
 
 #[derive(Parser)]
 #[command(
@@ -37,6 +37,20 @@ enum Command {
     Validate {
         /// Dataset folder (the one holding manifest.json).
         dir: PathBuf,
+    },
+    /// Write the data catalog of a dataset: index.html (charts inline), catalog.md, summary.json.
+    Report {
+        /// Dataset folder (the one holding manifest.json).
+        dir: PathBuf,
+        /// Where to write the report (default DIR/report).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Leave out the validation results (saves the time `datagen validate` takes).
+        #[arg(long)]
+        no_validate: bool,
+        /// No per-table progress lines.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Write the dbt sources.yml and a staging model per table into a dbt project folder.
     DbtProject {
@@ -165,6 +179,35 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         }
+        Command::Report {
+            dir,
+            out,
+            no_validate,
+            quiet,
+        } => {
+            let started = std::time::Instant::now();
+            let opts = report::Options {
+                out: out.unwrap_or_else(|| dir.join("report")),
+                dataset: dir,
+                validate: !no_validate,
+            };
+            let say = |line: &str| {
+                if !quiet {
+                    eprintln!("{line}");
+                }
+            };
+            let s = report::run(&opts, &say)
+                .with_context(|| format!("reporting on {}", opts.dataset.display()))?;
+            println!(
+                "wrote {} (index.html, catalog.md, summary.json): {} tables, {} rows, {} in {:.2} s",
+                opts.out.display(),
+                s.dataset.tables,
+                report::thousands(s.dataset.total_rows),
+                report::human_bytes(s.dataset.total_bytes),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::DbtProject { dir } => {
             let n = docs::write_dbt_project(&dir)?;
             println!(
@@ -243,23 +286,28 @@ fn cmd_generate(a: GenerateArgs) -> Result<ExitCode> {
     let s = generate::run(&opts)?;
     if !a.quiet {
         println!(
-            "{:<34} {:>13} {:>12} {:>9} {:>13}",
-            "table", "rows", "bytes", "cpu s", "rows/s"
+            "{:<34} {:>13} {:>11} {:>9} {:>14}",
+            "table", "rows", "size", "shard s", "rows/shard s"
         );
         for (name, rows, bytes, secs) in &s.tables {
             println!(
-                "{name:<34} {rows:>13} {bytes:>12} {secs:>9.2} {:>13.0}",
-                *rows as f64 / secs.max(1e-9)
+                "{name:<34} {:>13} {:>11} {secs:>9.2} {:>14}",
+                report::thousands(*rows),
+                report::human_bytes(*bytes),
+                report::thousands((*rows as f64 / secs.max(1e-9)) as u64)
             );
         }
         println!(
-            "{} rows in {} files, {} bytes, {:.2} s (world {:.2} s), {:.0} rows/s -> {}{}",
-            s.rows,
+            "(shard s: seconds spent writing the table's shards, summed over the worker threads)"
+        );
+        println!(
+            "{} rows in {} files, {}, {:.2} s wall (world {:.2} s), {} rows/s -> {}{}",
+            report::thousands(s.rows),
             s.files,
-            s.bytes,
+            report::human_bytes(s.bytes),
             s.seconds,
             s.world_seconds,
-            s.rows as f64 / s.seconds.max(1e-9),
+            report::thousands((s.rows as f64 / s.seconds.max(1e-9)) as u64),
             opts.out.display(),
             if s.manifest_written {
                 ""

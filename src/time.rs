@@ -61,6 +61,19 @@ pub fn days_in_month(y: i64, m: u32) -> u32 {
     }
 }
 
+/// `YYYY-MM-DD HH:MM:SS` (UTC) of a timestamp in microseconds.
+pub fn format_ts(ts: i64) -> String {
+    let day = day_of(ts);
+    let secs = (ts - day * MICROS_PER_DAY) / 1_000_000;
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        format_date(day),
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
 pub fn format_date(day: i64) -> String {
     let (y, m, d) = civil_from_days(day);
     format!("{y:04}-{m:02}-{d:02}")

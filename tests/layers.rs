@@ -18,7 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["app", "stripe", "hubspot", "marketing", "activity", "iot"],
     &["registry"],
     &["validate", "dbt"],
-    &["docs", "generate"],
+    &["docs", "generate", "report"],
 ];
 
 const SOURCE_SYSTEMS: &[&str] = &["app", "stripe", "hubspot", "marketing", "activity", "iot"];

@@ -8,3 +8,7 @@ pub mod contacts;
 pub mod deals;
 pub mod engagements;
 pub mod tickets;
+
+/// What this part of the model leaves out, and why: shown in `datagen report`.
+pub const SIMPLIFICATIONS: &[&str] =
+    &["One deal pipeline (\"default\"); no line items; owners are ids without an owners table."];

@@ -8,3 +8,8 @@ pub mod ga_sessions;
 pub mod mqls;
 pub mod performance;
 pub mod touchpoints;
+
+/// What this part of the model leaves out, and why: shown in `datagen report`.
+pub const SIMPLIFICATIONS: &[&str] = &[
+    "Ad platforms are one campaign table with daily performance: no ad groups, keywords or creatives; GA sessions are session-level, without hits.",
+];

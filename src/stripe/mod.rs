@@ -10,3 +10,8 @@ pub mod invoices;
 pub mod prices;
 pub mod subscription_items;
 pub mod subscriptions;
+
+/// What this part of the model leaves out, and why: shown in `datagen report`.
+pub const SIMPLIFICATIONS: &[&str] = &[
+    "No refunds, disputes, credit notes, coupons or tax lines: invoices are paid, open, void or uncollectible as they stand.",
+];

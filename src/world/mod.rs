@@ -686,6 +686,12 @@ fn push_users(w: &mut World, rng: &mut Rand, account: u32, count: u8) {
     }
 }
 
+/// What this part of the model leaves out, and why: shown in `datagen report`.
+pub const SIMPLIFICATIONS: &[&str] = &[
+    "One currency (USD) and the United States only: every account, location and time zone is in the US, with US daylight time.",
+    "Accounts carry today's MRR; the history of price changes lives in app_subscriptions, so the accounts-by-month chart applies each account's current MRR to every month it was active.",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
