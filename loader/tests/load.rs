@@ -43,7 +43,7 @@ fn loads_dev_with_every_key_and_foreign_key_validated_and_reruns_change_nothing(
     // are all frozen (a table of one shard entirely).
     c.exec("CREATE EXTENSION IF NOT EXISTS pg_visibility");
     let (pages, frozen) = (
-        c.i64("SELECT relpages FROM pg_class WHERE oid = 't_dev.app_users'::regclass"),
+        c.i64("SELECT relpages::bigint FROM pg_class WHERE oid = 't_dev.app_users'::regclass"),
         c.i64("SELECT all_frozen FROM pg_visibility_map_summary('t_dev.app_users')"),
     );
     assert!(
