@@ -126,6 +126,20 @@ impl Dataset {
         columns: &[&str],
         mut f: impl FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
+        for shard in 0..self.entry(table)?.shards.len() {
+            self.scan_shard(table, shard, columns, &mut f)?;
+        }
+        Ok(())
+    }
+
+    /// Streams the named columns of one shard of a table (shards in manifest order).
+    pub fn scan_shard(
+        &self,
+        table: &str,
+        shard: usize,
+        columns: &[&str],
+        mut f: impl FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
         let entry = self.entry(table)?;
         let fields: Vec<Field> = entry
             .columns
@@ -141,7 +155,11 @@ impl Dataset {
                     .map_err(|_| Error::Invalid(format!("{table} has no column {c}")))
             })
             .collect::<Result<_>>()?;
-        for shard in &entry.shards {
+        let shard = entry
+            .shards
+            .get(shard)
+            .ok_or_else(|| Error::Invalid(format!("{table} has no shard {shard}")))?;
+        {
             let path = self.dir.join(&shard.path);
             let file = File::open(&path).at(&path)?;
             let pq = |source| Error::Parquet {

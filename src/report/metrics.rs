@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use arrow::array::AsArray;
 use arrow::datatypes::{Int64Type, TimestampMicrosecondType};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::app::{accounts, locations};
@@ -216,27 +217,52 @@ pub fn dataset_metrics(ds: &Dataset) -> Result<(Vec<Metric>, Series)> {
             .zip(&zones)
             .filter_map(|(id, z)| geo::zone(z).map(|tz| (*id, tz)))
             .collect();
+        // Shards in parallel, each into its own counts, summed (order does not matter).
+        let entry = ds.entry(tap_events::cols::TABLE)?;
+        let names = [
+            tap_events::cols::LOCATION_ID.name,
+            tap_events::cols::POURED_AT.name,
+        ];
+        let parts: Vec<(Vec<u64>, Vec<u64>, BTreeMap<i64, u64>)> = (0..entry.shards.len())
+            .into_par_iter()
+            .map(|shard| -> Result<_> {
+                let mut hours = vec![0u64; 24];
+                let mut weekdays = vec![0u64; 7];
+                let mut months: BTreeMap<i64, u64> = BTreeMap::new();
+                // Offsets change only at 02:00 local on two days a year: cache per (zone, hour).
+                let mut cache: HashMap<(i64, bool, i64), i64> = HashMap::new();
+                ds.scan_shard(tap_events::cols::TABLE, shard, &names, |b| {
+                    let loc = b.column(0).as_primitive::<Int64Type>();
+                    let at = b.column(1).as_primitive::<TimestampMicrosecondType>();
+                    for i in 0..b.num_rows() {
+                        let (std, dst) = zone.get(&loc.value(i)).copied().unwrap_or((0, false));
+                        let utc = at.value(i);
+                        let hour = utc.div_euclid(MICROS_PER_HOUR);
+                        let offset = *cache.entry((std, dst, hour)).or_insert_with(|| {
+                            time::us_utc_offset_hours(hour * MICROS_PER_HOUR, std, dst)
+                        });
+                        let local = utc + offset * MICROS_PER_HOUR;
+                        let day = time::day_of(local);
+                        hours[((local - day * MICROS_PER_DAY) / MICROS_PER_HOUR) as usize] += 1;
+                        weekdays[time::weekday(day) as usize] += 1;
+                        let (y, m, _) = time::civil_from_days(day);
+                        *months.entry(y * 12 + i64::from(m) - 1).or_insert(0) += 1;
+                    }
+                    Ok(())
+                })?;
+                Ok((hours, weekdays, months))
+            })
+            .collect::<Result<_>>()?;
         let mut hours = vec![0u64; 24];
         let mut weekdays = vec![0u64; 7];
         let mut months: BTreeMap<i64, u64> = BTreeMap::new();
-        ds.scan(
-            &[tap_events::cols::LOCATION_ID, tap_events::cols::POURED_AT],
-            |b| {
-                let loc = b.column(0).as_primitive::<Int64Type>();
-                let at = b.column(1).as_primitive::<TimestampMicrosecondType>();
-                for i in 0..b.num_rows() {
-                    let (std, dst) = zone.get(&loc.value(i)).copied().unwrap_or((0, false));
-                    let utc = at.value(i);
-                    let local = utc + time::us_utc_offset_hours(utc, std, dst) * MICROS_PER_HOUR;
-                    let day = time::day_of(local);
-                    hours[((local - day * MICROS_PER_DAY) / MICROS_PER_HOUR) as usize] += 1;
-                    weekdays[time::weekday(day) as usize] += 1;
-                    let (y, m, _) = time::civil_from_days(day);
-                    *months.entry(y * 12 + i64::from(m) - 1).or_insert(0) += 1;
-                }
-                Ok(())
-            },
-        )?;
+        for (h, w, m) in parts {
+            hours.iter_mut().zip(h).for_each(|(a, b)| *a += b);
+            weekdays.iter_mut().zip(w).for_each(|(a, b)| *a += b);
+            for (k, v) in m {
+                *months.entry(k).or_insert(0) += v;
+            }
+        }
         series.pours_by_hour = hours;
         series.pours_by_weekday = weekdays;
         series.pours_by_month = months

@@ -323,7 +323,13 @@ pub fn summarize(opts: &Options, say: &dyn Fn(&str)) -> Result<Summary> {
         ));
         tables.push(summary);
     }
+    let started = Instant::now();
     let (metrics, series) = metrics::dataset_metrics(&ds)?;
+    say(&format!(
+        "metrics and chart series {:>8.2} s",
+        started.elapsed().as_secs_f64()
+    ));
+    let started = Instant::now();
     let cfg = Config {
         profile: ds.profile.clone(),
         seed: d.seed,
@@ -339,6 +345,10 @@ pub fn summarize(opts: &Options, say: &dyn Fn(&str)) -> Result<Summary> {
         .into_iter()
         .map(|p| metrics::baseline(&cfg, p))
         .collect::<Result<_>>()?;
+    say(&format!(
+        "baselines of every profile {:>8.2} s",
+        started.elapsed().as_secs_f64()
+    ));
     let validation = if opts.validate {
         let started = Instant::now();
         let checks = validate::run(&opts.dataset)?;

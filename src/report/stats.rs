@@ -7,7 +7,7 @@
 //! shards (see `tests/python/check_report.py`).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{
@@ -30,11 +30,43 @@ pub const TOP_CAP: usize = 1_000;
 /// Bars in a numeric histogram.
 pub const BINS: usize = 20;
 
-fn hash_of<T: Hash + ?Sized>(v: &T) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    v.hash(&mut h);
-    h.finish()
+/// A fast, fixed 64-bit mix (splitmix64's finaliser): distinct counting needs speed and spread,
+/// not resistance to chosen inputs.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
+
+/// 64-bit hash of bytes: 8 bytes at a time through [`mix`].
+fn hash_bytes(b: &[u8]) -> u64 {
+    let mut h = 0x9E37_79B9_7F4A_7C15u64 ^ b.len() as u64;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        h = mix(h ^ u64::from_le_bytes(c.try_into().expect("8 bytes")));
+    }
+    let mut last = [0u8; 8];
+    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    mix(h ^ u64::from_le_bytes(last))
+}
+
+/// A hasher for maps keyed by values already spread by [`mix`] or short strings.
+#[derive(Default)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        mix(self.0)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = hash_bytes(bytes) ^ self.0.rotate_left(5);
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v ^ self.0.rotate_left(5);
+    }
+}
+
+type Fast = std::hash::BuildHasherDefault<FastHasher>;
 
 /// HyperLogLog with 2^14 registers (about 0.8 % standard error).
 struct Hll {
@@ -51,11 +83,15 @@ impl Hll {
     }
 
     fn add(&mut self, h: u64) {
-        // Mix again: DefaultHasher's low bits are fine, but be safe for integer keys.
-        let h = h.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let idx = (h >> (64 - Self::P)) as usize;
         let rank = ((h << Self::P) | (1 << (Self::P - 1))).leading_zeros() as u8 + 1;
         self.registers[idx] = self.registers[idx].max(rank);
+    }
+
+    fn merge(&mut self, other: &Hll) {
+        for (a, b) in self.registers.iter_mut().zip(&other.registers) {
+            *a = (*a).max(*b);
+        }
     }
 
     fn estimate(&self) -> u64 {
@@ -145,7 +181,7 @@ pub struct ColumnAcc {
     stride: u64,
     count: u64,
     nulls: u64,
-    exact: Option<HashSet<u64>>,
+    exact: Option<HashSet<u64, Fast>>,
     hll: Hll,
     min: f64,
     max: f64,
@@ -154,7 +190,7 @@ pub struct ColumnAcc {
     numeric: bool,
     min_len: u64,
     max_len: u64,
-    values: Option<HashMap<String, u64>>,
+    values: Option<HashMap<String, u64, Fast>>,
     sample: Vec<f64>,
 }
 
@@ -166,7 +202,7 @@ impl ColumnAcc {
             stride: rows.div_ceil(SAMPLE).max(1),
             count: 0,
             nulls: 0,
-            exact: Some(HashSet::new()),
+            exact: Some(HashSet::default()),
             hll: Hll::new(),
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
@@ -175,7 +211,7 @@ impl ColumnAcc {
             numeric: !categorical,
             min_len: u64::MAX,
             max_len: 0,
-            values: categorical.then(HashMap::new),
+            values: categorical.then(HashMap::default),
             sample: Vec::new(),
         }
     }
@@ -198,11 +234,27 @@ impl ColumnAcc {
         }
     }
 
+    /// An integer-valued column: sum, distinct, min/max and sample.
+    fn integers(&mut self, a: &dyn Array, first_row: u64, values: impl Iterator<Item = i64>) {
+        let no_nulls = a.null_count() == 0;
+        for (i, v) in values.enumerate() {
+            if no_nulls || !a.is_null(i) {
+                self.sum_int += i128::from(v);
+                self.distinct(mix(v as u64));
+                self.number(v as f64, first_row + i as u64);
+            }
+        }
+    }
+
     fn text(&mut self, s: &str) {
-        let len = s.chars().count() as u64;
+        let len = if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        } as u64;
         self.min_len = self.min_len.min(len);
         self.max_len = self.max_len.max(len);
-        self.distinct(hash_of(s));
+        self.distinct(hash_bytes(s.as_bytes()));
         if let Some(map) = &mut self.values {
             if let Some(n) = map.get_mut(s) {
                 *n += 1;
@@ -219,67 +271,93 @@ impl ColumnAcc {
         let n = a.len();
         self.count += n as u64;
         self.nulls += a.null_count() as u64;
-        let valid = |i: usize| !a.is_null(i);
+        let no_nulls = a.null_count() == 0;
         match self.entry.ty {
-            ColType::Int32 | ColType::Int64 | ColType::Date | ColType::Timestamp => {
-                let get: Box<dyn Fn(usize) -> i64> = match self.entry.ty {
-                    ColType::Int32 => {
-                        let p = a.as_primitive::<Int32Type>();
-                        Box::new(move |i| i64::from(p.value(i)))
-                    }
-                    ColType::Int64 => {
-                        let p = a.as_primitive::<Int64Type>();
-                        Box::new(move |i| p.value(i))
-                    }
-                    ColType::Date => {
-                        let p = a.as_primitive::<Date32Type>();
-                        Box::new(move |i| i64::from(p.value(i)))
-                    }
-                    _ => {
-                        let p = a.as_primitive::<TimestampMicrosecondType>();
-                        Box::new(move |i| p.value(i))
-                    }
-                };
-                for i in (0..n).filter(|&i| valid(i)) {
-                    let v = get(i);
-                    self.sum_int += i128::from(v);
-                    self.distinct(hash_of(&v));
-                    self.number(v as f64, first_row + i as u64);
-                }
+            ColType::Int32 => {
+                let p = a.as_primitive::<Int32Type>();
+                self.integers(a, first_row, p.values().iter().map(|&v| i64::from(v)));
+            }
+            ColType::Int64 => {
+                let p = a.as_primitive::<Int64Type>();
+                self.integers(a, first_row, p.values().iter().copied());
+            }
+            ColType::Date => {
+                let p = a.as_primitive::<Date32Type>();
+                self.integers(a, first_row, p.values().iter().map(|&v| i64::from(v)));
+            }
+            ColType::Timestamp => {
+                let p = a.as_primitive::<TimestampMicrosecondType>();
+                self.integers(a, first_row, p.values().iter().copied());
             }
             ColType::Float64 => {
                 let p = a.as_primitive::<Float64Type>();
-                for i in (0..n).filter(|&i| valid(i)) {
-                    let v = p.value(i);
-                    self.sum_float += v;
-                    self.distinct(hash_of(&v.to_bits()));
-                    self.number(v, first_row + i as u64);
+                for (i, &v) in p.values().iter().enumerate() {
+                    if no_nulls || !a.is_null(i) {
+                        self.sum_float += v;
+                        self.distinct(mix(v.to_bits()));
+                        self.number(v, first_row + i as u64);
+                    }
                 }
             }
             ColType::Money => {
                 let p = a.as_primitive::<Decimal128Type>();
                 let scale = 10f64.powi(i32::from(p.scale()));
-                for i in (0..n).filter(|&i| valid(i)) {
-                    let cents = p.value(i);
-                    self.sum_int += cents;
-                    self.distinct(hash_of(&cents));
-                    self.number(cents as f64 / scale, first_row + i as u64);
+                for (i, &cents) in p.values().iter().enumerate() {
+                    if no_nulls || !a.is_null(i) {
+                        self.sum_int += cents;
+                        self.distinct(mix(cents as u64 ^ (cents >> 64) as u64));
+                        self.number(cents as f64 / scale, first_row + i as u64);
+                    }
                 }
             }
             ColType::Bool => {
                 let b = a.as_boolean();
-                for i in (0..n).filter(|&i| valid(i)) {
-                    self.text(if b.value(i) { "true" } else { "false" });
+                for i in 0..n {
+                    if no_nulls || !a.is_null(i) {
+                        self.text(if b.value(i) { "true" } else { "false" });
+                    }
                 }
                 self.min_len = u64::MAX;
             }
             ColType::Text | ColType::Json => {
                 let s = a.as_string::<i32>();
-                for i in (0..n).filter(|&i| valid(i)) {
-                    self.text(s.value(i));
+                for i in 0..n {
+                    if no_nulls || !a.is_null(i) {
+                        self.text(s.value(i));
+                    }
                 }
             }
         }
+    }
+
+    /// Folds in the accumulator of the next shard (shards merged in manifest order).
+    pub fn merge(&mut self, o: ColumnAcc) {
+        self.count += o.count;
+        self.nulls += o.nulls;
+        self.hll.merge(&o.hll);
+        self.exact = match (self.exact.take(), o.exact) {
+            (Some(mut a), Some(b)) => {
+                a.extend(b);
+                (a.len() <= EXACT_DISTINCT).then_some(a)
+            }
+            _ => None,
+        };
+        self.min = self.min.min(o.min);
+        self.max = self.max.max(o.max);
+        self.sum_int += o.sum_int;
+        self.sum_float += o.sum_float;
+        self.min_len = self.min_len.min(o.min_len);
+        self.max_len = self.max_len.max(o.max_len);
+        self.values = match (self.values.take(), o.values) {
+            (Some(mut a), Some(b)) => {
+                for (k, v) in b {
+                    *a.entry(k).or_insert(0) += v;
+                }
+                (a.len() <= TOP_CAP).then_some(a)
+            }
+            _ => None,
+        };
+        self.sample.extend(o.sample);
     }
 
     pub fn finish(self) -> ColumnStats {
@@ -367,7 +445,7 @@ pub struct FkAcc {
     pub column: String,
     pub parent: String,
     pub parent_column: String,
-    counts: HashMap<u64, u32>,
+    counts: HashMap<u64, u32, Fast>,
     children: u64,
 }
 
@@ -378,7 +456,7 @@ impl FkAcc {
             column: column.into(),
             parent: parent.into(),
             parent_column: parent_column.into(),
-            counts: HashMap::new(),
+            counts: HashMap::default(),
             children: 0,
         }
     }
@@ -401,11 +479,18 @@ impl FkAcc {
             _ => {
                 let s = a.as_string::<i32>();
                 for i in (0..a.len()).filter(|&i| !a.is_null(i)) {
-                    bump(hash_of(s.value(i)));
+                    bump(hash_bytes(s.value(i).as_bytes()));
                 }
             }
         }
         self.children += (a.len() - a.null_count()) as u64;
+    }
+
+    pub fn merge(&mut self, o: FkAcc) {
+        for (k, v) in o.counts {
+            *self.counts.entry(k).or_insert(0) += v;
+        }
+        self.children += o.children;
     }
 
     pub fn finish(self, parent_rows: u64) -> Cardinality {
@@ -471,30 +556,86 @@ impl FkAcc {
     }
 }
 
-/// Statistics of one table, read in one pass over every column; `fks` are (column index,
-/// accumulator) pairs filled in the same pass.
+/// Statistics of one table, read in one pass over every column, shards in parallel and merged
+/// in manifest order (so every figure is the same for any thread count); `fks` are (column
+/// index, accumulator) pairs filled in the same pass.
 pub fn table_stats(
     ds: &Dataset,
     entry: &TableEntry,
-    fks: &mut [(usize, FkAcc)],
+    fks: &mut Vec<(usize, FkAcc)>,
 ) -> Result<Vec<ColumnStats>> {
-    let mut accs: Vec<ColumnAcc> = entry
-        .columns
-        .iter()
-        .map(|c| ColumnAcc::new(c, entry.rows))
-        .collect();
+    use rayon::prelude::*;
     let names: Vec<&str> = entry.columns.iter().map(|c| c.name.as_str()).collect();
-    let mut row = 0u64;
-    ds.scan_names(&entry.name, &names, |b: RecordBatch| {
-        for (acc, col) in accs.iter_mut().zip(b.columns()) {
-            acc.add(col.as_ref(), row);
+    let starts: Vec<u64> = entry
+        .shards
+        .iter()
+        .scan(0u64, |row, s| {
+            let first = *row;
+            *row += s.rows;
+            Some(first)
+        })
+        .collect();
+    let fk_specs: Vec<(usize, FkAcc)> = fks
+        .iter()
+        .map(|(i, f)| {
+            (
+                *i,
+                FkAcc::new(&f.child, &f.column, &f.parent, &f.parent_column),
+            )
+        })
+        .collect();
+    let fresh = || -> (Vec<ColumnAcc>, Vec<(usize, FkAcc)>) {
+        (
+            entry
+                .columns
+                .iter()
+                .map(|c| ColumnAcc::new(c, entry.rows))
+                .collect(),
+            fk_specs
+                .iter()
+                .map(|(i, f)| {
+                    (
+                        *i,
+                        FkAcc::new(&f.child, &f.column, &f.parent, &f.parent_column),
+                    )
+                })
+                .collect(),
+        )
+    };
+    let scan = |shard: usize| -> Result<(Vec<ColumnAcc>, Vec<(usize, FkAcc)>)> {
+        let (mut accs, mut fk) = fresh();
+        let mut row = starts[shard];
+        ds.scan_shard(&entry.name, shard, &names, |b: RecordBatch| {
+            for (acc, col) in accs.iter_mut().zip(b.columns()) {
+                acc.add(col.as_ref(), row);
+            }
+            for (i, f) in fk.iter_mut() {
+                f.add(b.column(*i).as_ref());
+            }
+            row += b.num_rows() as u64;
+            Ok(())
+        })?;
+        Ok((accs, fk))
+    };
+    // As many shards at a time as there are threads, merged before the next ones start: memory
+    // holds a handful of shard accumulators, never one per shard.
+    let (mut accs, mut fk_total) = fresh();
+    let shards: Vec<usize> = (0..entry.shards.len()).collect();
+    for group in shards.chunks(rayon::current_num_threads().max(1)) {
+        let parts: Vec<_> = group
+            .par_iter()
+            .map(|&shard| scan(shard))
+            .collect::<Result<_>>()?;
+        for (part, fk) in parts {
+            for (a, p) in accs.iter_mut().zip(part) {
+                a.merge(p);
+            }
+            for ((_, a), (_, p)) in fk_total.iter_mut().zip(fk) {
+                a.merge(p);
+            }
         }
-        for (i, fk) in fks.iter_mut() {
-            fk.add(b.column(*i).as_ref());
-        }
-        row += b.num_rows() as u64;
-        Ok(())
-    })?;
+    }
+    *fks = fk_total;
     Ok(accs.into_iter().map(ColumnAcc::finish).collect())
 }
 
@@ -506,7 +647,7 @@ mod tests {
     fn hll_is_within_three_percent() {
         let mut h = Hll::new();
         for i in 0..500_000u64 {
-            h.add(hash_of(&i));
+            h.add(mix(i));
         }
         let e = h.estimate() as f64;
         assert!((e / 500_000.0 - 1.0).abs() < 0.03, "{e}");
