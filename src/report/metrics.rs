@@ -57,6 +57,9 @@ fn dollars(v: f64) -> String {
     format!("${}", super::thousands(v.round().max(0.0) as u64))
 }
 
+/// Pours by local hour, by local weekday, by local month (year × 12 + month − 1).
+type PourCounts = (Vec<u64>, Vec<u64>, BTreeMap<i64, u64>);
+
 fn month_label(day: i64) -> String {
     let (y, m, _) = time::civil_from_days(day);
     format!("{y:04}-{m:02}")
@@ -223,7 +226,7 @@ pub fn dataset_metrics(ds: &Dataset) -> Result<(Vec<Metric>, Series)> {
             tap_events::cols::LOCATION_ID.name,
             tap_events::cols::POURED_AT.name,
         ];
-        let parts: Vec<(Vec<u64>, Vec<u64>, BTreeMap<i64, u64>)> = (0..entry.shards.len())
+        let parts: Vec<PourCounts> = (0..entry.shards.len())
             .into_par_iter()
             .map(|shard| -> Result<_> {
                 let mut hours = vec![0u64; 24];

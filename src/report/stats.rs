@@ -556,6 +556,9 @@ impl FkAcc {
     }
 }
 
+/// The accumulators of one shard: per column, and per foreign key with its column index.
+type ShardStats = (Vec<ColumnAcc>, Vec<(usize, FkAcc)>);
+
 /// Statistics of one table, read in one pass over every column, shards in parallel and merged
 /// in manifest order (so every figure is the same for any thread count); `fks` are (column
 /// index, accumulator) pairs filled in the same pass.
@@ -584,7 +587,7 @@ pub fn table_stats(
             )
         })
         .collect();
-    let fresh = || -> (Vec<ColumnAcc>, Vec<(usize, FkAcc)>) {
+    let fresh = || -> ShardStats {
         (
             entry
                 .columns
@@ -602,7 +605,7 @@ pub fn table_stats(
                 .collect(),
         )
     };
-    let scan = |shard: usize| -> Result<(Vec<ColumnAcc>, Vec<(usize, FkAcc)>)> {
+    let scan = |shard: usize| -> Result<ShardStats> {
         let (mut accs, mut fk) = fresh();
         let mut row = starts[shard];
         ds.scan_shard(&entry.name, shard, &names, |b: RecordBatch| {
