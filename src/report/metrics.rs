@@ -168,7 +168,7 @@ pub fn dataset_metrics(ds: &Dataset) -> Result<(Vec<Metric>, Series)> {
                 "logo churn, last 12 months",
                 rate,
                 format!("{:.1} %", rate * 100.0),
-                "8–12 % a year (plan)",
+                "≈ 10 % a year (plan)",
                 "accounts active 365 days before the as-of date that churned since, over those accounts",
             ));
         }
@@ -273,7 +273,243 @@ pub fn dataset_metrics(ds: &Dataset) -> Result<(Vec<Metric>, Series)> {
             .map(|(k, v)| (format!("{:04}-{:02}", k / 12, k % 12 + 1), v))
             .collect();
     }
+    more_metrics(ds, &mut out)?;
     Ok((out, series))
+}
+
+fn share(n: usize, of: usize) -> f64 {
+    if of == 0 { 0.0 } else { n as f64 / of as f64 }
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.1} %", v * 100.0)
+}
+
+/// Subscription revenue, billing, CRM, web, product and device baselines.
+fn more_metrics(ds: &Dataset, out: &mut Vec<Metric>) -> Result<()> {
+    use crate::activity::{feature_usage, sessions};
+    use crate::app::subscriptions as subs;
+    use crate::hubspot::deals;
+    use crate::iot::device_health as health;
+    use crate::marketing::ga_sessions as ga;
+    use crate::stripe::invoices;
+    let end = ds.end_ts;
+    if ds.has(subs::cols::TABLE) {
+        let account = ds.i64s(subs::cols::ACCOUNT_ID)?;
+        let tier = ds.texts(subs::cols::PLAN_TIER)?;
+        let mrr = ds.cents(subs::cols::MRR)?;
+        let trial_start = ds.timestamps(subs::cols::TRIAL_START)?;
+        let trial_end = ds.timestamps(subs::cols::TRIAL_END)?;
+        let started = ds.instants(subs::cols::STARTED_AT)?;
+        let ended = ds.timestamps(subs::cols::ENDED_AT)?;
+        let reason = ds.strings(subs::cols::END_REASON)?;
+        let n = account.len();
+        let over: Vec<usize> = (0..n)
+            .filter(|&i| trial_start[i].is_some() && trial_end[i].is_some_and(|t| t < end))
+            .collect();
+        let converted = over
+            .iter()
+            .filter(|&&i| reason[i].as_deref() != Some("trial_expired"))
+            .count();
+        if !over.is_empty() {
+            let v = share(converted, over.len());
+            out.push(metric(
+                "trial conversion",
+                v,
+                pct(v),
+                "70 % (plan)",
+                "subscriptions whose trial ended before the as-of date and did not end as trial_expired, over those trials",
+            ));
+        }
+        // Net revenue retention by the tier an account had a year before the as-of date.
+        let t0 = end - 365 * MICROS_PER_DAY;
+        let t1 = end - 1;
+        let paying = |i: usize, t: i64| {
+            started[i] <= t
+                && ended[i].is_none_or(|e| e > t)
+                && trial_end[i].is_none_or(|te| te <= t)
+        };
+        let mut then: HashMap<i64, (i64, usize)> = HashMap::new();
+        let mut now: HashMap<i64, i64> = HashMap::new();
+        for i in 0..n {
+            if paying(i, t0) {
+                let e = then.entry(account[i]).or_insert((0, i));
+                e.0 += mrr[i];
+            }
+            if paying(i, t1) {
+                *now.entry(account[i]).or_insert(0) += mrr[i];
+            }
+        }
+        for t in world::TIERS {
+            let (mut a, mut b) = (0i64, 0i64);
+            for (acc, (m, i)) in &then {
+                if tier[*i].eq_ignore_ascii_case(t) {
+                    a += m;
+                    b += now.get(acc).copied().unwrap_or(0);
+                }
+            }
+            if a > 0 {
+                let v = b as f64 / a as f64;
+                let target = match t {
+                    "basic" => "≈ 97 % (SMB, REFERENCE)",
+                    "pro" => "≈ 108 % (mid-market, REFERENCE)",
+                    _ => "≈ 118 % (enterprise, REFERENCE)",
+                };
+                out.push(metric(
+                    &format!("net revenue retention {t}"),
+                    v,
+                    pct(v),
+                    target,
+                    "paying MRR at the as-of date over paying MRR a year before, accounts by their tier a year before (out of trial)",
+                ));
+            }
+        }
+    }
+    if ds.has(invoices::cols::TABLE) {
+        let status = ds.texts(invoices::cols::STATUS)?;
+        let v = share(status.iter().filter(|s| *s == "paid").count(), status.len());
+        out.push(metric(
+            "invoices paid",
+            v,
+            pct(v),
+            "",
+            "stripe_invoices with status paid, over all invoices",
+        ));
+    }
+    if ds.has(deals::cols::TABLE) {
+        let stage = ds.texts(deals::cols::PROPERTY_DEALSTAGE)?;
+        let created = ds.timestamps(deals::cols::PROPERTY_CREATEDATE)?;
+        let closed = ds.timestamps(deals::cols::PROPERTY_CLOSEDATE)?;
+        let won = stage.iter().filter(|s| *s == "closedwon").count();
+        let lost = stage.iter().filter(|s| *s == "closedlost").count();
+        if won + lost > 0 {
+            let v = share(won, won + lost);
+            out.push(metric(
+                "deal win rate",
+                v,
+                pct(v),
+                "25 % (plan)",
+                "closedwon over closedwon + closedlost",
+            ));
+            let days: Vec<f64> = (0..stage.len())
+                .filter(|&i| stage[i] == "closedwon" || stage[i] == "closedlost")
+                .filter_map(|i| Some((closed[i]? - created[i]?) as f64 / MICROS_PER_DAY as f64))
+                .collect();
+            if !days.is_empty() {
+                let v = days.iter().sum::<f64>() / days.len() as f64;
+                out.push(metric(
+                    "sales cycle, closed deals",
+                    v,
+                    format!("{v:.1} days"),
+                    "SMB 14–30, mid-market 30–90, enterprise 90–180 days (REFERENCE)",
+                    "mean days from createdate to closedate of closed deals",
+                ));
+            }
+        }
+    }
+    if ds.has(ga::cols::TABLE) {
+        let bounced = ds.column(ga::cols::BOUNCED)?;
+        let engaged = ds.column(ga::cols::ENGAGED)?;
+        let duration = ds.i32s(ga::cols::DURATION_S)?;
+        let (b, e) = (bounced.as_boolean(), engaged.as_boolean());
+        let v = share(b.true_count(), b.len());
+        out.push(metric(
+            "GA bounce rate",
+            v,
+            pct(v),
+            "≈ 44 % (B2B SaaS, REFERENCE)",
+            "ga_sessions with bounced true, over all sessions",
+        ));
+        let engaged_s: Vec<i32> = (0..e.len())
+            .filter(|&i| e.value(i))
+            .map(|i| duration[i])
+            .collect();
+        if !engaged_s.is_empty() {
+            let v = engaged_s.iter().map(|&x| f64::from(x)).sum::<f64>() / engaged_s.len() as f64;
+            out.push(metric(
+                "GA engaged session duration",
+                v,
+                format!("{v:.0} s"),
+                "median ≈ 165 s (SaaS, REFERENCE)",
+                "mean duration_s of engaged ga_sessions",
+            ));
+        }
+    }
+    if ds.has(sessions::cols::TABLE) {
+        let users = ds.i64s(sessions::cols::USER_ID)?;
+        let distinct: std::collections::HashSet<i64> = users.iter().copied().collect();
+        if !distinct.is_empty() {
+            let v = users.len() as f64 / distinct.len() as f64;
+            out.push(metric(
+                "sessions per active user",
+                v,
+                format!("{v:.1}"),
+                "",
+                "app_user_sessions over distinct users with a session",
+            ));
+        }
+    }
+    if ds.has(feature_usage::cols::TABLE) && ds.has(accounts::cols::TABLE) {
+        let acc_tier = ds.texts(accounts::cols::PLAN_TIER)?;
+        let mut using: HashMap<String, std::collections::HashSet<i64>> = HashMap::new();
+        ds.scan(
+            &[
+                feature_usage::cols::ACCOUNT_ID,
+                feature_usage::cols::PLAN_TIER,
+            ],
+            |b| {
+                let a = b.column(0).as_primitive::<Int64Type>();
+                let t = b.column(1).as_string::<i32>();
+                for i in 0..b.num_rows() {
+                    using
+                        .entry(t.value(i).to_string())
+                        .or_default()
+                        .insert(a.value(i));
+                }
+                Ok(())
+            },
+        )?;
+        for t in world::TIERS {
+            let of = acc_tier
+                .iter()
+                .filter(|x| x.eq_ignore_ascii_case(t))
+                .count();
+            if of > 0 {
+                let v = share(using.get(t).map_or(0, |s| s.len()), of);
+                out.push(metric(
+                    &format!("feature adoption {t}"),
+                    v,
+                    pct(v),
+                    "",
+                    "distinct accounts with feature use on the tier, over app_accounts of the tier",
+                ));
+            }
+        }
+    }
+    if ds.has(health::cols::TABLE) {
+        let pours = ds.i32s(health::cols::POUR_COUNT)?;
+        let uptime = ds.column(health::cols::UPTIME_PCT)?;
+        let up = uptime.as_primitive::<arrow::datatypes::Float64Type>();
+        if !pours.is_empty() {
+            let v = pours.iter().map(|&x| f64::from(x)).sum::<f64>() / pours.len() as f64;
+            out.push(metric(
+                "pours per device-day",
+                v,
+                format!("{v:.1}"),
+                "",
+                "mean iot_device_health.pour_count",
+            ));
+            let v = up.values().iter().sum::<f64>() / up.len() as f64;
+            out.push(metric(
+                "device uptime",
+                v,
+                format!("{v:.2} %"),
+                "",
+                "mean iot_device_health.uptime_pct",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// World-level baselines of one environment, from the world model alone.

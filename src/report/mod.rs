@@ -75,6 +75,58 @@ pub struct Distribution {
     pub shares: Vec<(String, f64, Option<f64>)>,
 }
 
+/// A scalar or range the generator reads, beside the measured figure.
+#[derive(Serialize, Debug)]
+pub struct Parameter {
+    pub name: String,
+    pub declared_in: String,
+    pub declared: String,
+    pub measured: Option<String>,
+}
+
+fn parameters(metrics: &[Metric], series: &Series) -> Vec<Parameter> {
+    let m = |name: &str| {
+        metrics
+            .iter()
+            .find(|x| x.name == name)
+            .map(|x| x.display.clone())
+    };
+    let mut out = vec![
+        Parameter {
+            name: "annual churn".into(),
+            declared_in: "world::ANNUAL_CHURN".into(),
+            declared: format!("{:.1} %", world::ANNUAL_CHURN * 100.0),
+            measured: m("logo churn, last 12 months"),
+        },
+        Parameter {
+            name: "trial conversion".into(),
+            declared_in: "world::TRIAL_CONVERSION".into(),
+            declared: format!("{:.0} %", world::TRIAL_CONVERSION * 100.0),
+            measured: m("trial conversion"),
+        },
+        Parameter {
+            name: "yearly growth of new accounts".into(),
+            declared_in: "world::YEARLY_GROWTH".into(),
+            declared: format!("×{}", world::YEARLY_GROWTH),
+            measured: m("new accounts, year-over-year"),
+        },
+    ];
+    for (t, tier) in world::TIERS.iter().enumerate() {
+        let (lo, hi) = world::TIER_MRR[t];
+        out.push(Parameter {
+            name: format!("MRR range {tier}"),
+            declared_in: "world::TIER_MRR".into(),
+            declared: format!("${lo}–${hi}"),
+            measured: series
+                .arpa_by_tier
+                .iter()
+                .find(|r| r.0 == *tier)
+                .map(|r| format!("${:.0}–${:.0} (active accounts)", r.3, r.4)),
+        });
+    }
+    out
+}
+
 #[derive(Serialize, Debug)]
 pub struct CheckRow {
     pub table: String,
@@ -102,6 +154,7 @@ pub struct Summary {
     pub series: Series,
     pub baselines: Vec<Baseline>,
     pub distributions: Vec<Distribution>,
+    pub parameters: Vec<Parameter>,
     pub validation: Option<Validation>,
     pub simplifications: Vec<(String, String)>,
 }
@@ -395,6 +448,7 @@ pub fn summarize(opts: &Options, say: &dyn Fn(&str)) -> Result<Summary> {
     .flat_map(|(m, items)| items.iter().map(|s| (m.to_string(), s.to_string())))
     .collect();
     let distributions = distributions(&tables);
+    let parameters = parameters(&metrics, &series);
     Ok(Summary {
         dataset,
         rows_by_profile,
@@ -404,6 +458,7 @@ pub fn summarize(opts: &Options, say: &dyn Fn(&str)) -> Result<Summary> {
         series,
         baselines,
         distributions,
+        parameters,
         validation,
         simplifications,
     })

@@ -247,6 +247,73 @@ def main(dataset: Path, report: Path):
             want = [(y, new_by_year.get(y, 0), spend[y] / 100) for y in sorted(spend)]
             same("spend_vs_new_accounts", [tuple(x) for x in s["series"]["spend_vs_new_accounts"]], want)
 
+    # Subscription, billing, CRM, web, product and device metrics.
+    sub = data.get("app_subscriptions")
+    if sub is not None:
+        col = lambda n: sub.column(n).to_pylist()
+        ts = lambda n: sub.column(n).cast(pa.int64()).to_pylist()
+        acct, tier, mrr_s = col("account_id"), col("plan_tier"), [round(float(v) * 100) for v in col("mrr")]
+        ts0, te, st, en, reason = ts("trial_start"), ts("trial_end"), ts("started_at"), ts("ended_at"), col("end_reason")
+        over = [i for i in range(len(acct)) if ts0[i] is not None and te[i] is not None and te[i] < as_of_end]
+        if over:
+            conv = sum(1 for i in over if reason[i] != "trial_expired")
+            same("metric trial conversion", metrics["trial conversion"], conv / len(over))
+        t0, t1 = as_of_end - 365 * DAY_US, as_of_end - 1
+        paying = lambda i, t: st[i] <= t and (en[i] is None or en[i] > t) and (te[i] is None or te[i] <= t)
+        then, now = {}, defaultdict(int)
+        for i in range(len(acct)):
+            if paying(i, t0):
+                m, first = then.get(acct[i], (0, i))
+                then[acct[i]] = (m + mrr_s[i], first)
+            if paying(i, t1):
+                now[acct[i]] += mrr_s[i]
+        for t in ("basic", "pro", "enterprise"):
+            a = sum(m for acc_, (m, i) in then.items() if tier[i].lower() == t)
+            b = sum(now.get(acc_, 0) for acc_, (m, i) in then.items() if tier[i].lower() == t)
+            if a > 0:
+                same(f"metric NRR {t}", metrics[f"net revenue retention {t}"], b / a)
+    inv = data.get("stripe_invoices")
+    if inv is not None:
+        stt = inv.column("status").to_pylist()
+        same("metric invoices paid", metrics["invoices paid"], stt.count("paid") / len(stt))
+    deals = data.get("hubspot_deals")
+    if deals is not None:
+        stage = deals.column("property_dealstage").to_pylist()
+        won, lost = stage.count("closedwon"), stage.count("closedlost")
+        if won + lost:
+            same("metric win rate", metrics["deal win rate"], won / (won + lost))
+            cr = deals.column("property_createdate").cast(pa.int64()).to_pylist()
+            cl = deals.column("property_closedate").cast(pa.int64()).to_pylist()
+            days = [(cl[i] - cr[i]) / DAY_US for i in range(len(stage))
+                    if stage[i] in ("closedwon", "closedlost") and cl[i] is not None and cr[i] is not None]
+            if days:
+                same("metric sales cycle", metrics["sales cycle, closed deals"], math.fsum(days) / len(days), rel=1e-9)
+    ga = data.get("ga_sessions")
+    if ga is not None:
+        b, e, dur = ga.column("bounced").to_pylist(), ga.column("engaged").to_pylist(), ga.column("duration_s").to_pylist()
+        same("metric bounce", metrics["GA bounce rate"], sum(1 for x in b if x) / len(b))
+        eng = [dur[i] for i in range(len(e)) if e[i]]
+        if eng:
+            same("metric engaged duration", metrics["GA engaged session duration"], sum(eng) / len(eng))
+    us = data.get("app_user_sessions")
+    if us is not None:
+        u = us.column("user_id").to_pylist()
+        same("metric sessions per user", metrics["sessions per active user"], len(u) / len(set(u)))
+    fu = data.get("app_feature_usage")
+    if fu is not None and acc is not None:
+        using = defaultdict(set)
+        for a, t in zip(fu.column("account_id").to_pylist(), fu.column("plan_tier").to_pylist()):
+            using[t].add(a)
+        for t in ("basic", "pro", "enterprise"):
+            of = sum(1 for x in tiers if x.lower() == t)
+            if of:
+                same(f"metric feature adoption {t}", metrics[f"feature adoption {t}"], len(using[t]) / of)
+    dh = data.get("iot_device_health")
+    if dh is not None:
+        pcount, up = dh.column("pour_count").to_pylist(), dh.column("uptime_pct").to_pylist()
+        same("metric pours per device-day", metrics["pours per device-day"], sum(pcount) / len(pcount))
+        same("metric uptime", metrics["device uptime"], math.fsum(up) / len(up), rel=1e-9)
+
     # Pours in local time, through the IANA zones with Python's own daylight-time rules.
     taps, locs = data.get("iot_tap_events"), data.get("app_locations")
     if taps is not None and locs is not None:
@@ -275,6 +342,12 @@ def main(dataset: Path, report: Path):
         for value, _, share in dist["shares"]:
             same(f"distribution {dist['name']} {value}", share,
                  100.0 * sum(1 for v in vals if v.lower() == value.lower()) / len(vals))
+
+    by_metric = {m["name"]: m["display"] for m in s["metrics"]}
+    for prm, metric_name in (("annual churn", "logo churn, last 12 months"), ("trial conversion", "trial conversion"),
+                             ("yearly growth of new accounts", "new accounts, year-over-year")):
+        got = next((x["measured"] for x in s["parameters"] if x["name"] == prm), "missing")
+        same(f"parameter {prm}", got, by_metric.get(metric_name))
 
     v = s.get("validation")
     if v is not None:
