@@ -71,7 +71,7 @@ fn any_interruption_needs_one_rerun() {
         // interrupted too whatever this machine's speed.
         let frac = ((attempt as f64 * 0.618_034) % 1.0) * 0.95;
         let mut child = spawn(dir.path());
-        if attempt % 3 == 0 {
+        if attempt.is_multiple_of(3) {
             let t0 = Instant::now();
             while phase(&c).0 < shards
                 && child.try_wait().unwrap().is_none()
