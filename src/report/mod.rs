@@ -546,6 +546,7 @@ fn charts(s: &Summary) -> Vec<(String, String, String)> {
                             dist.shares.iter().map(|x| x.2.unwrap_or(0.0)).collect(),
                         ),
                     ],
+                    true,
                 ),
             ));
         }
@@ -606,6 +607,7 @@ fn charts(s: &Summary) -> Vec<(String, String, String)> {
                             .collect(),
                     ),
                 ],
+                false,
             ),
         ));
     }

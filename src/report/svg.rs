@@ -68,26 +68,28 @@ fn x_labels(labels: &[String], x_of: impl Fn(usize) -> f64, out: &mut String) {
 
 /// Vertical bars, one per label.
 pub fn bars(title: &str, labels: &[String], values: &[f64]) -> String {
-    grouped(title, labels, &[("", values.to_vec())])
+    grouped(title, labels, &[("", values.to_vec())], true)
 }
 
-/// Bars in groups: each series is scaled to its own maximum (the legend gives it), so two
-/// quantities of different units can be compared in shape.
-pub fn grouped(title: &str, labels: &[String], series: &[(&str, Vec<f64>)]) -> String {
+/// Bars in groups. With `shared`, one scale for every series (same unit); without, each series
+/// is scaled to its own maximum (the legend gives it), so quantities of different units can be
+/// compared in shape.
+pub fn grouped(
+    title: &str,
+    labels: &[String],
+    series: &[(&str, Vec<f64>)],
+    shared: bool,
+) -> String {
     let mut out = String::new();
-    let shared = series.len() == 1;
     let max_of = |v: &[f64]| v.iter().copied().fold(0.0f64, f64::max).max(1e-9);
-    frame(
-        title,
-        if shared { max_of(&series[0].1) } else { 1.0 },
-        &mut out,
-    );
+    let overall = series.iter().map(|s| max_of(&s.1)).fold(1e-9f64, f64::max);
+    frame(title, if shared { overall } else { 1.0 }, &mut out);
     let n = labels.len().max(1) as f64;
     let slot = (W - LEFT - RIGHT) / n;
     let bar = (slot * 0.8 / series.len() as f64).max(0.5);
     let plot_h = H - TOP - BOTTOM;
     for (s, (name, values)) in series.iter().enumerate() {
-        let max = max_of(values);
+        let max = if shared { overall } else { max_of(values) };
         for (i, &v) in values.iter().enumerate() {
             let h = (v / max * plot_h).max(0.0);
             let _ = write!(
@@ -101,17 +103,21 @@ pub fn grouped(title: &str, labels: &[String], series: &[(&str, Vec<f64>)]) -> S
                 escape(&short(v))
             );
         }
-        if !shared {
+        if series.len() > 1 {
             let _ = write!(
                 out,
-                r#"<rect x="{}" y="{}" width="10" height="10" fill="{}"/><text x="{}" y="{}" class="lg">{} (max {})</text>"#,
+                r#"<rect x="{}" y="{}" width="10" height="10" fill="{}"/><text x="{}" y="{}" class="lg">{}{}</text>"#,
                 LEFT + 200.0 * s as f64,
                 H - 16.0,
                 COLORS[s % COLORS.len()],
                 LEFT + 14.0 + 200.0 * s as f64,
                 H - 7.0,
                 escape(name),
-                escape(&short(max))
+                if shared {
+                    String::new()
+                } else {
+                    format!(" (max {})", escape(&short(max)))
+                }
             );
         }
     }

@@ -114,6 +114,13 @@ def main(report: Path, shot: Path) -> int:
         shot.write_bytes(png)
         top = p.call("Page.captureScreenshot", format="png")["data"]
         (shot.parent / (shot.stem + "-top.png")).write_bytes(base64.b64decode(top))
+        box = p.call("Runtime.evaluate", returnByValue=True, expression="""
+            (() => { const r = document.getElementById('charts').getBoundingClientRect();
+                     return {x: r.left + window.scrollX, y: r.top + window.scrollY, w: r.width, h: r.height}; })()""")["result"]["value"]
+        charts_png = p.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
+                            clip={"x": box["x"], "y": box["y"], "width": box["w"],
+                                  "height": min(box["h"], 2400), "scale": 1})["data"]
+        (shot.parent / (shot.stem + "-charts.png")).write_bytes(base64.b64decode(charts_png))
         # A blank page compresses to almost nothing; text, tables and charts do not.
         if len(png) < 50_000:
             problems.append(f"full-page screenshot is {len(png)} bytes: blank?")
