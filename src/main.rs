@@ -166,7 +166,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 validate::run(&dir).with_context(|| format!("validating {}", dir.display()))?;
             print!("{}", validate::render(&checks));
             let failed: Vec<_> = checks.iter().filter(|c| !c.pass).collect();
-            println!("{} checks, {} failed", checks.len(), failed.len());
+            let na = checks
+                .iter()
+                .filter(|c| c.pass && c.actual.starts_with("n/a"))
+                .count();
+            println!(
+                "{} checks: {} passed, {} failed, {} n/a (sample too small to judge)",
+                checks.len(),
+                checks.len() - failed.len() - na,
+                failed.len(),
+                na
+            );
             if failed.is_empty() {
                 Ok(ExitCode::SUCCESS)
             } else {

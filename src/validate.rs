@@ -264,7 +264,7 @@ pub fn render(checks: &[Check]) -> String {
         .unwrap_or(6)
         .min(60);
     let mut s = format!(
-        "{:<w_name$} | {:<w_target$} | actual | pass\n",
+        "{:<w_name$} | {:<w_target$} | actual | status\n",
         "check", "target"
     );
     for c in checks {
@@ -273,7 +273,13 @@ pub fn render(checks: &[Check]) -> String {
             format!("{}: {}", c.table, c.name),
             c.target,
             c.actual,
-            if c.pass { "PASS" } else { "FAIL" }
+            if !c.pass {
+                "FAIL"
+            } else if c.actual.starts_with("n/a") {
+                "N/A"
+            } else {
+                "PASS"
+            }
         ));
     }
     s
