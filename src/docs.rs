@@ -7,6 +7,7 @@ use std::path::Path;
 
 use crate::dbt;
 use crate::error::{Error, IoContext, Result};
+use crate::output::thousands;
 use crate::plans::Plans;
 use crate::profile::{NAMED, Profile};
 use crate::registry;
@@ -36,18 +37,6 @@ pub fn planned_rows(profile: &Profile) -> Vec<u64> {
         .iter()
         .map(|e| e.table.shard_rows(&world, &plans).iter().sum())
         .collect()
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The README's table list: every table in load order with its description, key, references

@@ -16,7 +16,7 @@ fn stderr(o: &std::process::Output) -> String {
 }
 
 fn read_manifest(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+    manifest_json(dir)
 }
 
 fn write_manifest(dir: &Path, m: &serde_json::Value) {
@@ -295,23 +295,7 @@ fn another_dataset_is_refused_in_a_half_loaded_schema_and_replace_reloads_it() {
     assert!(o.status.success(), "{}", stderr(&o));
     // The same settings with another seed: other content, so another dataset id.
     let second = tempdir().unwrap();
-    datagen::generate::run(&datagen::generate::Options {
-        cfg: datagen::world::Config {
-            profile: datagen::profile::Profile::Custom(30),
-            seed: 7,
-            as_of: datagen::time::parse_date(datagen::world::Config::DEFAULT_AS_OF).unwrap(),
-            tap_window_days: 365,
-        },
-        out: second.path().to_path_buf(),
-        format: Format::Parquet,
-        compression: datagen::output::Compression::Zstd,
-        tables: None,
-        threads: None,
-        shard: None,
-        overwrite: true,
-        progress: false,
-    })
-    .unwrap();
+    generate_seed(second.path(), Some(30), 7, Format::Parquet);
     assert_ne!(
         read_manifest(first.path())["dataset"]["id"],
         read_manifest(second.path())["dataset"]["id"]

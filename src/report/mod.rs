@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::check::Dataset;
 use crate::error::{Error, IoContext, Result};
+pub use crate::output::{human_bytes, thousands};
 use crate::profile::Profile;
 use crate::world::{self, Config};
 use crate::{activity, hubspot, iot, marketing, registry, stripe, time, validate};
@@ -462,35 +463,6 @@ pub fn summarize(opts: &Options, say: &dyn Fn(&str)) -> Result<Summary> {
         validation,
         simplifications,
     })
-}
-
-/// Thousands separators: 1234567 → 1,234,567.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Bytes in binary units: 1.5 KiB, 23.4 MiB, 1.2 GiB.
-pub fn human_bytes(b: u64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = b as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < units.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", units[u])
-    }
 }
 
 /// The charts of the page, as (id, title, SVG).

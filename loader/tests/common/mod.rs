@@ -18,10 +18,14 @@ pub fn database_url() -> String {
 }
 
 pub fn generate(out: &Path, accounts: Option<u64>, format: Format) {
+    generate_seed(out, accounts, 42, format);
+}
+
+pub fn generate_seed(out: &Path, accounts: Option<u64>, seed: u64, format: Format) {
     run(&Options {
         cfg: Config {
             profile: accounts.map_or(Profile::Dev, Profile::Custom),
-            seed: 42,
+            seed,
             as_of: datagen::time::parse_date(Config::DEFAULT_AS_OF).unwrap(),
             tap_window_days: 365,
         },
@@ -110,9 +114,7 @@ pub mod postgres_client {
 
 /// Table name → rows, from the manifest.
 pub fn manifest_rows(dir: &Path) -> Vec<(String, i64)> {
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
-    m["tables"]
+    manifest_json(dir)["tables"]
         .as_array()
         .unwrap()
         .iter()
@@ -125,11 +127,14 @@ pub fn manifest_rows(dir: &Path) -> Vec<(String, i64)> {
         .collect()
 }
 
+/// The dataset's manifest as JSON.
+pub fn manifest_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
 /// Shards the manifest lists.
 pub fn manifest_shards(dir: &Path) -> i64 {
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
-    m["tables"]
+    manifest_json(dir)["tables"]
         .as_array()
         .unwrap()
         .iter()
@@ -139,9 +144,7 @@ pub fn manifest_shards(dir: &Path) -> i64 {
 
 /// Foreign keys the manifest declares.
 pub fn declared_fks(dir: &Path) -> i64 {
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
-    m["tables"]
+    manifest_json(dir)["tables"]
         .as_array()
         .unwrap()
         .iter()
