@@ -2,7 +2,9 @@
 # Throughput benchmark: generates the qa profile (or production with --production), prints per
 # table rows, CPU seconds, rows/s and cells/s with wall time and peak memory, then writes the
 # same number of 10-column tap-event rows with the DuckDB one-liner (and tpchgen-cli lineitem if
-# installed) on the same disk in the same run, and prints our rate divided by theirs.
+# installed) on the same disk in the same run, and prints our rate divided by theirs, and the
+# output floor (benches/floor.rs): per large table, generation alone vs Parquet encoding alone vs
+# the full generator.
 # Then (unless --no-load) runs scripts/bench-load.sh: datagen-load end to end against two
 # parallel server-side binary COPYs + key + ANALYZE of the same rows, and the whole dataset
 # loaded with every key and foreign key.
@@ -58,6 +60,10 @@ for t in m["tables"]:
 print(f"total {rows:,} rows, {cells:,} cells, {size/1e6:.0f} MB in {wall:.2f} s wall: "
       f"{rows/wall:,.0f} rows/s, {cells/wall:,.0f} cells/s, peak memory {rss:.0f} MiB")
 PY
+
+echo
+echo "== output floor: one qa shard per large table, generation alone, Parquet encoding alone, full"
+cargo bench --quiet --bench floor 2>/dev/null | tail -n +2
 
 echo
 echo "== iot_tap_events alone (both cores)"

@@ -88,7 +88,8 @@ enum Encoder {
     CsvZstd(arrow::csv::Writer<zstd::Encoder<'static, Sink>>),
 }
 
-fn parquet_properties(schema: &TableSchema, compression: Compression) -> WriterProperties {
+/// The Parquet settings every shard is written with (also used by the output-floor benchmark).
+pub fn parquet_properties(schema: &TableSchema, compression: Compression) -> WriterProperties {
     let codec = match compression {
         Compression::Zstd => PqCompression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL).expect("level")),
         Compression::Snappy => PqCompression::SNAPPY,
