@@ -20,9 +20,87 @@ use crate::plans::activity::ACTIVITY_DAYS;
 use crate::time::MICROS_PER_DAY;
 use crate::world::TIERS;
 
-/// Sessions by id: (start, end, page count).
-fn sessions(ds: &Dataset) -> Result<HashMap<i64, (i64, i64, i32)>> {
-    let mut out = HashMap::new();
+/// Values keyed by session id: a vector indexed by `id - min` when the ids are dense (as the
+/// generator's are: a third of the memory of a hash map at production size), else a hash map.
+enum ById<V> {
+    Dense { min: i64, values: Vec<Option<V>> },
+    Sparse(HashMap<i64, V>),
+}
+
+impl<V: Copy> ById<V> {
+    fn new(min: i64, max: i64, len: usize) -> ById<V> {
+        let span = (max - min + 1).max(0) as usize;
+        if span <= len.saturating_mul(2).max(1024) {
+            ById::Dense {
+                min,
+                values: vec![None; span],
+            }
+        } else {
+            ById::Sparse(HashMap::with_capacity(len))
+        }
+    }
+
+    fn get(&self, id: i64) -> Option<V> {
+        match self {
+            ById::Dense { min, values } => usize::try_from(id - min)
+                .ok()
+                .and_then(|i| values.get(i).copied().flatten()),
+            ById::Sparse(m) => m.get(&id).copied(),
+        }
+    }
+
+    /// The value of `id`, created from `V::default()` when absent.
+    fn entry(&mut self, id: i64) -> &mut V
+    where
+        V: Default,
+    {
+        match self {
+            ById::Dense { min, values } => {
+                let i = usize::try_from(id - *min).expect("id inside the dense range");
+                values[i].get_or_insert_with(V::default)
+            }
+            ById::Sparse(m) => m.entry(id).or_default(),
+        }
+    }
+
+    fn insert(&mut self, id: i64, v: V) {
+        match self {
+            ById::Dense { min, values } => {
+                values[usize::try_from(id - *min).expect("id inside the dense range")] = Some(v)
+            }
+            ById::Sparse(m) => {
+                m.insert(id, v);
+            }
+        }
+    }
+
+    fn for_each(&self, mut f: impl FnMut(i64, V)) {
+        match self {
+            ById::Dense { min, values } => {
+                for (i, v) in values.iter().enumerate() {
+                    if let Some(v) = v {
+                        f(min + i as i64, *v);
+                    }
+                }
+            }
+            ById::Sparse(m) => m.iter().for_each(|(k, v)| f(*k, *v)),
+        }
+    }
+}
+
+/// Sessions by id: (start, end, page count). Session ids are read once for their range, then
+/// the rows once more into the map.
+fn sessions(ds: &Dataset) -> Result<ById<(i64, i64, i32)>> {
+    let (mut min, mut max, mut n) = (i64::MAX, i64::MIN, 0usize);
+    ds.scan(&[app_user_sessions::SESSION_ID], |b| {
+        for &id in b.column(0).as_primitive::<Int64Type>().values() {
+            min = min.min(id);
+            max = max.max(id);
+            n += 1;
+        }
+        Ok(())
+    })?;
+    let mut out = ById::new(min, max, n);
     ds.scan(
         &[
             app_user_sessions::SESSION_ID,
@@ -68,34 +146,56 @@ pub fn session_checks(ds: &Dataset) -> Result<Vec<Check>> {
         states.entry(*a).or_default().push(s);
     }
     let window = ds.end_ts - ACTIVITY_DAYS * MICROS_PER_DAY;
-    let user = ds.i64s(app_user_sessions::USER_ID)?;
-    let started = ds.instants(app_user_sessions::STARTED_AT)?;
-    let ended = ds.instants(app_user_sessions::ENDED_AT)?;
-    let duration = ds.i64s(app_user_sessions::DURATION_S)?;
-    let geo = ds.texts(app_user_sessions::GEO_STATE)?;
     let (mut ineligible, mut outside, mut bad_end, mut bad_geo) = (0, 0, 0, 0);
     let mut count = vec![0u64; u_account.len()];
     let mut latest = vec![i64::MIN; u_account.len()];
-    for i in 0..user.len() {
-        let Some(&u) = users.get(&user[i]) else {
-            continue;
-        };
-        count[u] += 1;
-        latest[u] = latest[u].max(started[i]);
-        let live = accounts
-            .get(&u_account[u])
-            .is_some_and(|&a| a_status[a] != "churned");
-        ineligible += usize::from(!(u_active.value(u) && live));
-        let from = u_created[u].max(window);
-        outside += usize::from(started[i] < from || u_last[u].is_none_or(|l| started[i] > l));
-        bad_end +=
-            usize::from(ended[i] >= ds.end_ts || ended[i] - started[i] != duration[i] * 1_000_000);
-        bad_geo += usize::from(
-            !states
-                .get(&u_account[u])
-                .is_some_and(|s| s.contains(&geo[i].as_str())),
-        );
-    }
+    // Streamed: at production size the sessions' columns (a text one among them) are too big
+    // to hold.
+    ds.scan(
+        &[
+            app_user_sessions::USER_ID,
+            app_user_sessions::STARTED_AT,
+            app_user_sessions::ENDED_AT,
+            app_user_sessions::DURATION_S,
+            app_user_sessions::GEO_STATE,
+        ],
+        |b| {
+            let user = b.column(0).as_primitive::<Int64Type>().values();
+            let started = b
+                .column(1)
+                .as_primitive::<TimestampMicrosecondType>()
+                .values();
+            let ended = b
+                .column(2)
+                .as_primitive::<TimestampMicrosecondType>()
+                .values();
+            let duration = b.column(3).as_primitive::<Int64Type>().values();
+            let geo = b.column(4).as_string::<i32>();
+            for i in 0..b.num_rows() {
+                let Some(&u) = users.get(&user[i]) else {
+                    continue;
+                };
+                count[u] += 1;
+                latest[u] = latest[u].max(started[i]);
+                let live = accounts
+                    .get(&u_account[u])
+                    .is_some_and(|&a| a_status[a] != "churned");
+                ineligible += usize::from(!(u_active.value(u) && live));
+                let from = u_created[u].max(window);
+                outside +=
+                    usize::from(started[i] < from || u_last[u].is_none_or(|l| started[i] > l));
+                bad_end += usize::from(
+                    ended[i] >= ds.end_ts || ended[i] - started[i] != duration[i] * 1_000_000,
+                );
+                bad_geo += usize::from(
+                    !states
+                        .get(&u_account[u])
+                        .is_some_and(|s| s.contains(&geo.value(i))),
+                );
+            }
+            Ok(())
+        },
+    )?;
     let eligible = |u: usize| {
         let live = accounts
             .get(&u_account[u])
@@ -170,7 +270,12 @@ pub fn session_checks(ds: &Dataset) -> Result<Vec<Check>> {
 pub fn page_view_checks(ds: &Dataset) -> Result<Vec<Check>> {
     let t = app_page_views::TABLE;
     let sessions = sessions(ds)?;
-    let mut seen: HashMap<i64, (i32, i32, i32)> = HashMap::with_capacity(sessions.len());
+    let (lo, hi, n) = match &sessions {
+        ById::Dense { min, values } => (*min, *min + values.len() as i64 - 1, values.len()),
+        ById::Sparse(m) => (0, i64::MAX - 1, m.len()),
+    };
+    let mut seen: ById<(i32, i32, i32)> = ById::new(lo, hi, n);
+    let mut unknown: HashMap<i64, (i32, i32, i32)> = HashMap::new();
     let mut outside = 0;
     ds.scan(
         &[
@@ -188,24 +293,32 @@ pub fn page_view_checks(ds: &Dataset) -> Result<Vec<Check>> {
             let order = b.column(2).as_primitive::<Int32Type>().values();
             let exit = b.column(3).as_boolean();
             for i in 0..b.num_rows() {
-                let e = seen.entry(id[i]).or_default();
+                let known = sessions.get(id[i]);
+                // Page views of unknown sessions are counted apart (the reference check names
+                // them); the dense map only spans real session ids.
+                let e = if known.is_some() {
+                    seen.entry(id[i])
+                } else {
+                    unknown.entry(id[i]).or_default()
+                };
                 e.0 += 1;
                 if exit.value(i) {
                     e.1 += 1;
                     e.2 = order[i];
                 }
-                if let Some(&(s, end, _)) = sessions.get(&id[i]) {
+                if let Some((s, end, _)) = known {
                     outside += usize::from(at[i] < s || at[i] > end);
                 }
             }
             Ok(())
         },
     )?;
-    let mismatch = sessions
-        .iter()
-        .filter(|(id, (_, _, pages))| seen.get(id).map_or(0, |e| e.0) != *pages)
-        .count();
-    let bad_exit = seen.values().filter(|e| e.1 != 1 || e.2 != e.0).count();
+    let mut mismatch = 0;
+    sessions.for_each(|id, (_, _, pages)| {
+        mismatch += usize::from(seen.get(id).map_or(0, |e| e.0) != pages);
+    });
+    let mut bad_exit = unknown.values().filter(|e| e.1 != 1 || e.2 != e.0).count();
+    seen.for_each(|_, e| bad_exit += usize::from(e.1 != 1 || e.2 != e.0));
     Ok(vec![
         Check::zero(
             t,
@@ -273,7 +386,7 @@ pub fn feature_usage_checks(ds: &Dataset) -> Result<Vec<Check>> {
                 }
                 None => not_included += 1,
             }
-            if let Some(&(s, e, _)) = sessions.get(&session[i]) {
+            if let Some((s, e, _)) = sessions.get(session[i]) {
                 outside += usize::from(at[i] < s || at[i] > e);
             }
             let s = super::feature_usage::STATUSES
