@@ -2,6 +2,9 @@
 
 use std::collections::{HashMap, HashSet};
 
+use arrow::array::AsArray;
+use arrow::datatypes::TimestampMicrosecondType;
+
 use crate::app::accounts::cols as app_accounts;
 use crate::app::subscriptions::cols as app_subscriptions;
 use crate::check::{Check, Dataset};
@@ -306,45 +309,69 @@ pub fn event_checks(ds: &Dataset) -> Result<Vec<Check>> {
         .into_iter()
         .zip(ds.timestamps(stripe_invoices::PAID_AT)?)
         .collect();
-    let kind = ds.texts(stripe_events::TYPE)?;
-    let created = ds.instants(stripe_events::CREATED)?;
-    let object_type = ds.texts(stripe_events::OBJECT_TYPE)?;
-    let object_id = ds.texts(stripe_events::OBJECT_ID)?;
     let (mut dangling, mut before_object, mut wrong_time) = (0, 0, 0);
     let mut out_of_order = 0;
     let mut last_per_customer: HashMap<String, i64> = HashMap::new();
-    let customer = ds.texts(stripe_events::CUSTOMER_ID)?;
-    for i in 0..kind.len() {
-        match objects
-            .get(object_type[i].as_str())
-            .and_then(|m| m.get(&object_id[i]))
-        {
-            None => dangling += 1,
-            Some(&born) => {
-                // Notices announce an upcoming invoice before it exists; all else follows creation.
-                before_object += usize::from(created[i] < born && kind[i] != "invoice.upcoming");
-                let exact = match kind[i].as_str() {
-                    "charge.failed"
-                    | "charge.succeeded"
-                    | "customer.created"
-                    | "customer.subscription.created"
-                    | "invoice.created"
-                    | "invoice.finalized" => Some(born),
-                    "invoice.paid" | "invoice.payment_succeeded" => {
-                        paid_at.get(&object_id[i]).copied().flatten()
-                    }
-                    _ => None,
-                };
-                wrong_time += usize::from(exact.is_some_and(|e| e != created[i]));
+    // Streamed in file order (the per-customer order is checked in it): at production size the
+    // events' text columns are too big to hold whole.
+    let cols = [
+        stripe_events::TYPE,
+        stripe_events::CREATED,
+        stripe_events::OBJECT_TYPE,
+        stripe_events::OBJECT_ID,
+        stripe_events::CUSTOMER_ID,
+    ];
+    ds.scan(&cols, |b| {
+        let col = |c: crate::schema::Col| {
+            b.schema()
+                .index_of(c.name)
+                .map(|i| b.column(i).clone())
+                .map_err(|_| crate::error::Error::Invalid(format!("{c} missing from a batch")))
+        };
+        let kind = col(stripe_events::TYPE)?;
+        let kind = kind.as_string::<i32>();
+        let created = col(stripe_events::CREATED)?;
+        let created = created.as_primitive::<TimestampMicrosecondType>().values();
+        let object_type = col(stripe_events::OBJECT_TYPE)?;
+        let object_type = object_type.as_string::<i32>();
+        let object_id = col(stripe_events::OBJECT_ID)?;
+        let object_id = object_id.as_string::<i32>();
+        let customer = col(stripe_events::CUSTOMER_ID)?;
+        let customer = customer.as_string::<i32>();
+        for i in 0..b.num_rows() {
+            let (k, oid) = (kind.value(i), object_id.value(i));
+            match objects.get(object_type.value(i)).and_then(|m| m.get(oid)) {
+                None => dangling += 1,
+                Some(&born) => {
+                    // Notices announce an upcoming invoice before it exists; all else follows
+                    // creation.
+                    before_object += usize::from(created[i] < born && k != "invoice.upcoming");
+                    let exact = match k {
+                        "charge.failed"
+                        | "charge.succeeded"
+                        | "customer.created"
+                        | "customer.subscription.created"
+                        | "invoice.created"
+                        | "invoice.finalized" => Some(born),
+                        "invoice.paid" | "invoice.payment_succeeded" => {
+                            paid_at.get(oid).copied().flatten()
+                        }
+                        _ => None,
+                    };
+                    wrong_time += usize::from(exact.is_some_and(|e| e != created[i]));
+                }
             }
+            let c = customer.value(i);
+            let last = match last_per_customer.get_mut(c) {
+                Some(l) => l,
+                None => last_per_customer.entry(c.to_string()).or_insert(i64::MIN),
+            };
+            out_of_order += usize::from(created[i] < *last);
+            *last = created[i];
+            wrong_time += usize::from(created[i] >= ds.end_ts);
         }
-        let last = last_per_customer
-            .entry(customer[i].clone())
-            .or_insert(i64::MIN);
-        out_of_order += usize::from(created[i] < *last);
-        *last = created[i];
-        wrong_time += usize::from(created[i] >= ds.end_ts);
-    }
+        Ok(())
+    })?;
     Ok(vec![
         Check::zero(t, "every event's object exists", dangling),
         Check::zero(t, "events are chronological per customer", out_of_order),
