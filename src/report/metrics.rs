@@ -537,7 +537,7 @@ pub fn baseline(cfg: &Config, profile: Profile) -> Result<Baseline> {
     };
     let w = World::build(&cfg, &counts);
     let n = w.accounts.len() as f64;
-    let share = |f: &dyn Fn(&world::Account) -> bool| {
+    let fraction = |f: &dyn Fn(&world::Account) -> bool| {
         w.accounts.iter().filter(|a| f(a)).count() as f64 / n.max(1.0)
     };
     let mut by_year: BTreeMap<i64, u64> = BTreeMap::new();
@@ -559,12 +559,12 @@ pub fn baseline(cfg: &Config, profile: Profile) -> Result<Baseline> {
         tier_mix: world::TIERS
             .iter()
             .enumerate()
-            .map(|(t, name)| (name.to_string(), share(&|a| a.tier as usize == t)))
+            .map(|(t, name)| (name.to_string(), fraction(&|a| a.tier as usize == t)))
             .collect(),
         industry_mix: world::INDUSTRIES
             .iter()
             .enumerate()
-            .map(|(t, name)| (name.to_string(), share(&|a| a.industry as usize == t)))
+            .map(|(t, name)| (name.to_string(), fraction(&|a| a.industry as usize == t)))
             .collect(),
         new_accounts_by_year: by_year.into_iter().collect(),
     })

@@ -21,7 +21,7 @@ use crate::world::{self, Config};
 use crate::{activity, hubspot, iot, marketing, registry, stripe, time, validate};
 
 use metrics::{Baseline, Metric, Series};
-use stats::{Cardinality, ColumnStats, FkAcc};
+use stats::{Cardinality, ColumnStats};
 
 #[derive(Serialize, Debug)]
 pub struct DatasetInfo {
@@ -319,24 +319,8 @@ pub fn summarize(opts: &Options, say: &dyn Fn(&str)) -> Result<Summary> {
     let mut relationships = Vec::new();
     for t in &m.tables {
         let started = Instant::now();
-        let mut fks: Vec<(usize, FkAcc)> = t
-            .foreign_keys
-            .iter()
-            .filter_map(|f| {
-                let i = t.columns.iter().position(|c| c.name == f.column)?;
-                Some((
-                    i,
-                    FkAcc::new(
-                        &t.name,
-                        &f.column,
-                        &f.references_table,
-                        &f.references_column,
-                    ),
-                ))
-            })
-            .collect();
-        let columns = stats::table_stats(&ds, t, &mut fks)?;
-        for (_, fk) in fks {
+        let (columns, fks) = stats::table_stats(&ds, t)?;
+        for fk in fks {
             let parent_rows = m.table(&fk.parent).map(|p| p.rows);
             if let Some(rows) = parent_rows {
                 relationships.push(fk.finish(rows));

@@ -560,13 +560,9 @@ impl FkAcc {
 type ShardStats = (Vec<ColumnAcc>, Vec<(usize, FkAcc)>);
 
 /// Statistics of one table, read in one pass over every column, shards in parallel and merged
-/// in manifest order (so every figure is the same for any thread count); `fks` are (column
-/// index, accumulator) pairs filled in the same pass.
-pub fn table_stats(
-    ds: &Dataset,
-    entry: &TableEntry,
-    fks: &mut Vec<(usize, FkAcc)>,
-) -> Result<Vec<ColumnStats>> {
+/// in manifest order (so every figure is the same for any thread count), with children per
+/// parent of each foreign key counted in the same pass.
+pub fn table_stats(ds: &Dataset, entry: &TableEntry) -> Result<(Vec<ColumnStats>, Vec<FkAcc>)> {
     use rayon::prelude::*;
     let names: Vec<&str> = entry.columns.iter().map(|c| c.name.as_str()).collect();
     let starts: Vec<u64> = entry
@@ -578,15 +574,6 @@ pub fn table_stats(
             Some(first)
         })
         .collect();
-    let fk_specs: Vec<(usize, FkAcc)> = fks
-        .iter()
-        .map(|(i, f)| {
-            (
-                *i,
-                FkAcc::new(&f.child, &f.column, &f.parent, &f.parent_column),
-            )
-        })
-        .collect();
     let fresh = || -> ShardStats {
         (
             entry
@@ -594,13 +581,18 @@ pub fn table_stats(
                 .iter()
                 .map(|c| ColumnAcc::new(c, entry.rows))
                 .collect(),
-            fk_specs
+            entry
+                .foreign_keys
                 .iter()
-                .map(|(i, f)| {
-                    (
-                        *i,
-                        FkAcc::new(&f.child, &f.column, &f.parent, &f.parent_column),
-                    )
+                .filter_map(|f| {
+                    let i = entry.columns.iter().position(|c| c.name == f.column)?;
+                    let acc = FkAcc::new(
+                        &entry.name,
+                        &f.column,
+                        &f.references_table,
+                        &f.references_column,
+                    );
+                    Some((i, acc))
                 })
                 .collect(),
         )
@@ -638,8 +630,10 @@ pub fn table_stats(
             }
         }
     }
-    *fks = fk_total;
-    Ok(accs.into_iter().map(ColumnAcc::finish).collect())
+    Ok((
+        accs.into_iter().map(ColumnAcc::finish).collect(),
+        fk_total.into_iter().map(|(_, f)| f).collect(),
+    ))
 }
 
 #[cfg(test)]
