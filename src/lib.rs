@@ -35,6 +35,7 @@ pub mod rng;
 pub mod schema;
 pub mod stripe;
 pub mod table;
+pub mod targets;
 pub mod time;
 pub mod validate;
 pub mod world;

@@ -11,7 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["profile", "allocate"],
     &["schema"],
     &["arrays", "manifest"],
-    &["output", "check"],
+    &["output", "check", "targets"],
     &["world"],
     &["plans"],
     &["table"],

@@ -17,6 +17,7 @@ use crate::app::users::cols as app_users;
 use crate::check::{Check, Dataset, share_check_counts};
 use crate::error::Result;
 use crate::plans::activity::ACTIVITY_DAYS;
+use crate::targets;
 use crate::time::MICROS_PER_DAY;
 use crate::world::TIERS;
 
@@ -132,13 +133,12 @@ pub fn session_checks(ds: &Dataset) -> Result<Vec<Check>> {
     let t = app_user_sessions::TABLE;
     let users = ds.index(app_users::USER_ID)?;
     let u_account = ds.i64s(app_users::ACCOUNT_ID)?;
-    let u_active = ds.column(app_users::IS_ACTIVE)?;
-    let u_active = u_active.as_boolean();
     let u_created = ds.instants(app_users::CREATED_AT)?;
     let u_last = ds.timestamps(app_users::LAST_LOGIN_AT)?;
     let u_freq = ds.texts(app_users::LOGIN_FREQUENCY)?;
     let accounts = ds.index(app_accounts::ACCOUNT_ID)?;
-    let a_status = ds.texts(app_accounts::STATUS)?;
+    let a_created = ds.instants(app_accounts::CREATED_AT)?;
+    let a_churned = ds.timestamps(app_accounts::CHURNED_AT)?;
     let l_account = ds.i64s(app_locations::ACCOUNT_ID)?;
     let l_state = ds.texts(app_locations::STATE)?;
     let mut states: HashMap<i64, Vec<&str>> = HashMap::new();
@@ -148,6 +148,9 @@ pub fn session_checks(ds: &Dataset) -> Result<Vec<Check>> {
     let window = ds.end_ts - ACTIVITY_DAYS * MICROS_PER_DAY;
     let (mut ineligible, mut outside, mut bad_end, mut bad_geo) = (0, 0, 0, 0);
     let mut count = vec![0u64; u_account.len()];
+    // Sessions of each account, and of churned accounts by weeks before the churn.
+    let mut by_account = vec![0u64; a_created.len()];
+    let mut before_churn = [0u64; 13];
     let mut latest = vec![i64::MIN; u_account.len()];
     // Streamed: at production size the sessions' columns (a text one among them) are too big
     // to hold.
@@ -177,10 +180,17 @@ pub fn session_checks(ds: &Dataset) -> Result<Vec<Check>> {
                 };
                 count[u] += 1;
                 latest[u] = latest[u].max(started[i]);
-                let live = accounts
-                    .get(&u_account[u])
-                    .is_some_and(|&a| a_status[a] != "churned");
-                ineligible += usize::from(!(u_active.value(u) && live));
+                if let Some(&a) = accounts.get(&u_account[u]) {
+                    by_account[a] += 1;
+                    if let Some(c) = a_churned[a] {
+                        ineligible += usize::from(started[i] >= c);
+                        let week = (c - started[i]).div_euclid(7 * MICROS_PER_DAY);
+                        let span = c - 13 * 7 * MICROS_PER_DAY;
+                        if (0..13).contains(&week) && span >= window && span >= a_created[a] {
+                            before_churn[week as usize] += 1;
+                        }
+                    }
+                }
                 let from = u_created[u].max(window);
                 outside +=
                     usize::from(started[i] < from || u_last[u].is_none_or(|l| started[i] > l));
@@ -196,14 +206,10 @@ pub fn session_checks(ds: &Dataset) -> Result<Vec<Check>> {
             Ok(())
         },
     )?;
-    let eligible = |u: usize| {
-        let live = accounts
-            .get(&u_account[u])
-            .is_some_and(|&a| a_status[a] != "churned");
-        u_active.value(u) && live && u_last[u].is_some_and(|l| l > u_created[u].max(window))
-    };
+    // Users who logged in inside the activity year, and their login-frequency groups.
+    let eligible = |u: usize| u_last[u].is_some_and(|l| l >= u_created[u].max(window));
     let uncovered = (0..count.len())
-        .filter(|&u| eligible(u) && count[u] == 0)
+        .filter(|&u| eligible(u) && Some(latest[u]) != u_last[u])
         .count();
     let last_mismatch = (0..count.len())
         .filter(|&u| count[u] > 0 && Some(latest[u]) != u_last[u])
@@ -216,6 +222,18 @@ pub fn session_checks(ds: &Dataset) -> Result<Vec<Check>> {
         v.iter().sum::<u64>() as f64 / v.len().max(1) as f64
     };
     let (d, w, m) = (mean("daily"), mean("weekly"), mean("monthly"));
+    // Accounts alive 30+ days of the activity year (churned ones included) use the product.
+    let lived: Vec<usize> = (0..a_created.len())
+        .filter(|&a| a_churned[a].unwrap_or(ds.end_ts) - a_created[a].max(window) >= 30 * MICROS_PER_DAY)
+        .collect();
+    let idle = lived.iter().filter(|&&a| by_account[a] == 0).count();
+    let used = 1.0 - idle as f64 / lived.len().max(1) as f64;
+    // Fading: sessions in the last two weeks before churn against weeks 5–12 before it, over
+    // accounts that lived 13 weeks before churning inside the activity year.
+    let late = (before_churn[0] + before_churn[1]) as f64 / 2.0;
+    let early = before_churn[4..12].iter().sum::<u64>() as f64 / 8.0;
+    let fade = late / early.max(1.0);
+
     let smallest = ["daily", "weekly", "monthly"]
         .iter()
         .map(|f| {
@@ -228,14 +246,29 @@ pub fn session_checks(ds: &Dataset) -> Result<Vec<Check>> {
     Ok(vec![
         Check::zero(
             t,
-            "every active user of a live account has sessions",
+            "every user who last logged in inside the activity year has that session",
             uncovered,
         ),
-        Check::zero(
+        Check::zero(t, "no session after the account churned", ineligible),
+        Check::new(
             t,
-            "sessions only for active users of live accounts",
-            ineligible,
-        ),
+            "accounts alive 30+ days in the activity year have sessions",
+            format!("≥ {:.0} %", targets::ACCOUNTS_USING_PRODUCT * 100.0),
+            format!("{:.1} % ({idle} of {} without)", used * 100.0, lived.len()),
+            used >= targets::ACCOUNTS_USING_PRODUCT,
+        )
+        .unless_too_few(lived.len() >= 50, format!("{} accounts", lived.len())),
+        Check::new(
+            t,
+            "engagement fades before churn",
+            format!(
+                "sessions/week in the last 2 weeks ≤ {:.0} % of weeks 5–12 before churn",
+                targets::CHURN_FADE_MAX * 100.0
+            ),
+            format!("{:.0} % ({late:.0} vs {early:.0} a week)", fade * 100.0),
+            fade <= targets::CHURN_FADE_MAX,
+        )
+        .unless_too_few(early >= 100.0, format!("{early:.0} sessions a week before churn")),
         Check::zero(
             t,
             "sessions inside the user's life and the activity year",

@@ -14,7 +14,7 @@ use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards, rows_by_account};
 use crate::world::{
-    DEVICE_MODELS, DEVICE_STATUS_SHARES, DEVICE_STATUSES, Device, FIRMWARE, TIERS, World,
+    DEVICE_MODELS, DEVICE_STATUSES, Device, FIRMWARE, TIERS, World,
 };
 
 pub struct DevicesTable;
@@ -170,7 +170,7 @@ pub fn checks(ds: &Dataset) -> Result<Vec<Check>> {
             }
         }
     }
-    let shares = crate::check::labelled(&DEVICE_STATUSES, &DEVICE_STATUS_SHARES);
+    let shares = crate::targets::DEVICE_STATUS_MIX;
     let mut checks = vec![
         Check::zero(t, "installed after its location was created", early),
         Check::zero(t, "account_id is the location's account", wrong_account),

@@ -12,7 +12,7 @@ use crate::plans::Plans;
 use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards, rows_by_account};
-use crate::world::{LOCATION_TYPE_SHARES, LOCATION_TYPES, Location, World, geo::CITIES};
+use crate::world::{LOCATION_TYPES, Location, World, geo::CITIES};
 
 pub struct LocationsTable;
 
@@ -118,7 +118,7 @@ pub fn checks(ds: &Dataset) -> Result<Vec<Check>> {
     let t = cols::TABLE;
     let kinds = ds.texts(cols::LOCATION_TYPE)?;
     let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
-    let shares = crate::check::labelled(&LOCATION_TYPES, &LOCATION_TYPE_SHARES);
+    let shares = crate::targets::LOCATION_TYPE_MIX;
     let mut checks = vec![share_check(t, "location type mix", &kinds, &shares)];
     let (city, state, zip) = (
         ds.texts(cols::CITY)?,

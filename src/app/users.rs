@@ -12,7 +12,7 @@ use crate::plans::Plans;
 use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards, rows_by_account};
-use crate::world::{LOGIN_FREQUENCIES, ROLE_SHARES, ROLES, User, World};
+use crate::world::{LOGIN_FREQUENCIES, ROLES, User, World};
 
 pub struct UsersTable;
 
@@ -131,7 +131,7 @@ pub fn checks(ds: &Dataset) -> Result<Vec<Check>> {
     let t = cols::TABLE;
     let roles = ds.texts(cols::ROLE)?;
     let roles: Vec<&str> = roles.iter().map(String::as_str).collect();
-    let shares = crate::check::labelled(&ROLES, &ROLE_SHARES);
+    let shares = crate::targets::ROLE_MIX;
     let mut checks = vec![share_check(t, "role mix", &roles, &shares)];
     let accounts = ds.index(app_accounts::ACCOUNT_ID)?;
     let domains = ds.texts(app_accounts::DOMAIN)?;

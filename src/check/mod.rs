@@ -337,8 +337,10 @@ pub fn labelled<'a>(labels: &[&'a str], shares: &[f64]) -> Vec<(&'a str, f64)> {
     labels.iter().copied().zip(shares.iter().copied()).collect()
 }
 
-/// Compares the shares of categories with their targets. The tolerance widens for small samples:
-/// one percentage point plus four standard errors.
+/// Compares the shares of categories with their targets: one percentage point (a quarter of
+/// a small share) plus four
+/// standard errors. Judged only when every tolerance is under half the distance of its target
+/// from 0 % and 100 % (so that a missing or doubled category fails); else n/a.
 pub fn share_check(table: &str, name: &str, values: &[&str], targets: &[(&str, f64)]) -> Check {
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for v in values {
@@ -354,19 +356,23 @@ pub fn share_check_counts(
     counts: &HashMap<&str, usize>,
     targets: &[(&str, f64)],
 ) -> Check {
-    let n = counts.values().sum::<usize>().max(1) as f64;
+    let total = counts.values().sum::<usize>();
+    let n = total.max(1) as f64;
     let mut pass = true;
+    let mut judged = total > 0;
     let mut target = Vec::new();
     let mut actual = Vec::new();
     for &(label, pct) in targets {
         let p = pct / 100.0;
-        let tol = 1.0 + 400.0 * (p * (1.0 - p) / n).sqrt();
+        let tol = (pct.min(100.0 - pct) / 4.0).min(1.0) + 400.0 * (p * (1.0 - p) / n).sqrt();
+        judged &= tol < pct.min(100.0 - pct) / 2.0;
         let got = *counts.get(label).unwrap_or(&0) as f64 * 100.0 / n;
         pass &= (got - pct).abs() <= tol;
         target.push(format!("{label} {pct:.0}±{tol:.1}"));
         actual.push(format!("{label} {got:.1}"));
     }
     Check::new(table, name, target.join(" "), actual.join(" "), pass)
+        .unless_too_few(judged, format!("{total} rows"))
 }
 
 /// Pearson correlation of two equally long series (0 for fewer than two points).

@@ -7,7 +7,8 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::{Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
 
 use crate::app::accounts::cols as app_accounts;
-use crate::check::{Check, Dataset, pearson, share_check};
+use crate::check::{Check, Dataset, share_check};
+use crate::targets;
 use crate::error::Result;
 use crate::hubspot::companies::cols as hubspot_companies;
 use crate::hubspot::contacts::cols as hubspot_contacts;
@@ -17,7 +18,7 @@ use crate::marketing::ga_sessions::cols as ga_sessions;
 use crate::marketing::mqls::cols as marketing_mqls;
 use crate::marketing::performance::cols as marketing_campaign_performance;
 use crate::marketing::touchpoints::cols as marketing_attribution_touchpoints;
-use crate::plans::marketing::{CHANNEL_KPIS, CHANNEL_SHARES, CHANNELS, MQL_SCORE};
+use crate::plans::marketing::{CHANNELS, MQL_SCORE};
 use crate::time;
 
 pub fn campaign_checks(ds: &Dataset) -> Result<Vec<Check>> {
@@ -30,9 +31,8 @@ pub fn campaign_checks(ds: &Dataset) -> Result<Vec<Check>> {
         .filter(|&i| first[i] > last[i] || i64::from(last[i]) > as_of)
         .count();
     let refs: Vec<&str> = channel.iter().map(String::as_str).collect();
-    let shares: Vec<(&str, f64)> = CHANNELS.iter().copied().zip(CHANNEL_SHARES).collect();
     Ok(vec![
-        share_check(t, "channel mix", &refs, &shares),
+        share_check(t, "channel mix", &refs, &targets::CHANNEL_MIX),
         Check::zero(t, "start ≤ end ≤ as-of date", bad),
     ])
 }
@@ -48,7 +48,9 @@ pub fn performance_checks(ds: &Dataset) -> Result<Vec<Check>> {
     let impressions = ds.i64s(marketing_campaign_performance::IMPRESSIONS)?;
     let clicks = ds.i64s(marketing_campaign_performance::CLICKS)?;
     let spend = ds.cents(marketing_campaign_performance::SPEND)?;
+    let budget = ds.cents(marketing_campaigns::DAILY_BUDGET)?;
     let mut days: Vec<HashSet<i32>> = vec![HashSet::new(); first.len()];
+    let (mut over_budget, mut weekday, mut weekend) = (0, (0f64, 0f64), (0f64, 0f64));
     let (mut outside, mut dup) = (0, 0);
     let mut totals = [(0f64, 0f64, 0f64); 4];
     let mut spend_by_year: HashMap<i64, f64> = HashMap::new();
@@ -58,6 +60,14 @@ pub fn performance_checks(ds: &Dataset) -> Result<Vec<Check>> {
         };
         outside += usize::from(date[i] < first[c] || date[i] > last[c]);
         dup += usize::from(!days[c].insert(date[i]));
+        over_budget += usize::from(spend[i] > budget[c]);
+        let side = if time::weekday(i64::from(date[i])) >= 5 {
+            &mut weekend
+        } else {
+            &mut weekday
+        };
+        side.0 += spend[i] as f64;
+        side.1 += 1.0;
         if let Some(ch) = CHANNELS.iter().position(|x| *x == channel[c]) {
             totals[ch].0 += impressions[i] as f64;
             totals[ch].1 += clicks[i] as f64;
@@ -70,7 +80,8 @@ pub fn performance_checks(ds: &Dataset) -> Result<Vec<Check>> {
     let gaps: usize = (0..first.len())
         .map(|c| (last[c] - first[c] + 1) as usize - days[c].len())
         .sum();
-    // KPIs within ±50 % of the channel's reference CTR and CPC.
+    // KPIs near the channel's REFERENCE CTR and CPC (e-mail has no CPC benchmark).
+    let tol = targets::CHANNEL_KPI_TOLERANCE;
     let mut kpi = Vec::new();
     let mut kpi_ok = true;
     for (ch, (imp, clk, sp)) in totals.iter().enumerate() {
@@ -78,14 +89,19 @@ pub fn performance_checks(ds: &Dataset) -> Result<Vec<Check>> {
             continue;
         }
         let (ctr, cpc) = (clk / imp, sp / clk.max(1.0));
-        let (rctr, rcpc, _) = CHANNEL_KPIS[ch];
-        kpi_ok &= (ctr / rctr - 1.0).abs() <= 0.5 && (cpc / rcpc - 1.0).abs() <= 0.5;
+        let (_, rctr, rcpc) = targets::CHANNEL_KPIS[ch];
+        kpi_ok &= (ctr / rctr - 1.0).abs() <= tol && (rcpc == 0.0 || (cpc / rcpc - 1.0).abs() <= tol);
         kpi.push(format!(
             "{} CTR {:.2}% CPC ${cpc:.2}",
             CHANNELS[ch],
             ctr * 100.0
         ));
     }
+    let kpi_target = targets::CHANNEL_KPIS
+        .iter()
+        .map(|(c, ctr, cpc)| format!("{c} {:.2}%/${cpc:.1}", ctr * 100.0))
+        .collect::<Vec<_>>()
+        .join(", ");
     // Spend per year follows new accounts per year.
     let created = ds.instants(app_accounts::CREATED_AT)?;
     let mut accounts_by_year: HashMap<i64, f64> = HashMap::new();
@@ -100,29 +116,54 @@ pub fn performance_checks(ds: &Dataset) -> Result<Vec<Check>> {
         .filter(|y| spend_by_year.contains_key(y))
         .collect();
     years.sort_unstable();
-    let xs: Vec<f64> = years.iter().map(|y| spend_by_year[y]).collect();
-    let ys: Vec<f64> = years.iter().map(|y| accounts_by_year[y]).collect();
-    let r = pearson(&xs, &ys);
+    // Full years only (the first may be partial): spend per new account, most over least.
+    let full: Vec<i64> = years
+        .iter()
+        .copied()
+        .filter(|y| time::days_from_civil(*y, 1, 1) * time::MICROS_PER_DAY >= time::add_months(ds.end_ts, -60))
+        .collect();
+    let per_account: Vec<f64> = full
+        .iter()
+        .map(|y| spend_by_year[y] / 100.0 / accounts_by_year[y])
+        .collect();
+    let (lo, hi) = per_account
+        .iter()
+        .fold((f64::MAX, 0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    let spread = hi / lo.max(1e-9);
+    let fewest = full.iter().map(|y| accounts_by_year[y]).fold(f64::MAX, f64::min);
+    let weekend_ratio = (weekend.0 / weekend.1.max(1.0)) / (weekday.0 / weekday.1.max(1.0)).max(1e-9);
     Ok(vec![
         Check::zero(t, "one row per campaign per day it ran", gaps + dup),
         Check::zero(t, "no row outside the campaign's dates", outside),
+        Check::zero(t, "pacing: daily spend within the campaign's daily budget", over_budget),
         Check::new(
             t,
-            "CTR and CPC within ±50 % of channel benchmarks",
-            "google 6.4%/$3.6, meta 0.9%/$1.8, linkedin 0.55%/$7.2, email 2.9%",
+            "B2B seasonality: weekend spend below weekdays",
+            "weekend / weekday spend per campaign-day ≤ 0.9",
+            format!("{weekend_ratio:.2}"),
+            weekend_ratio <= 0.9,
+        )
+        .unless_too_few(weekend.1 >= 200.0, format!("{} weekend rows", weekend.1)),
+        Check::new(
+            t,
+            "CTR and CPC near channel benchmarks",
+            format!("±{:.0} % of {kpi_target}", tol * 100.0),
             kpi.join("; "),
             kpi_ok,
         ),
         Check::new(
             t,
-            "yearly spend tracks new accounts per year",
-            "Pearson r ≥ 0.7",
-            format!("{r:.2} over {} years", years.len()),
-            r >= 0.7,
+            "yearly spend per new account steady (spend tracks growth)",
+            format!("most / least over the full years ≤ {:.1}", targets::SPEND_PER_ACCOUNT_SPREAD),
+            format!(
+                "{spread:.2} (per account {})",
+                per_account.iter().map(|v| format!("${v:.0}")).collect::<Vec<_>>().join(", ")
+            ),
+            spread <= targets::SPEND_PER_ACCOUNT_SPREAD,
         )
         .unless_too_few(
-            years.len() >= 4 && ys.iter().sum::<f64>() >= 200.0,
-            format!("{} years", years.len()),
+            full.len() >= 3 && fewest >= 100.0,
+            format!("{} full years, {fewest} new accounts in the smallest", full.len()),
         ),
     ])
 }

@@ -18,15 +18,24 @@ pub fn per_session(world: &World, table: &str) -> u64 {
     world.counts.get(table) / world.counts.get("app_user_sessions").max(1)
 }
 
-/// A user's active span: (from, last login), if the user is active with a login in the window.
+/// A user's span of sessions inside the activity window: (from, last login), if the user last
+/// logged in inside it. Users of accounts that churned keep their sessions up to the churn.
 pub fn span(world: &World, u: &User) -> Option<(i64, i64)> {
-    let a = &world.accounts[u.account as usize];
     let last = u.last_login_at?;
     let from = u
         .created_at
         .max(world.cfg.end_ts() - ACTIVITY_DAYS * MICROS_PER_DAY);
-    (u.is_active && a.churned_at.is_none() && last > from).then_some((from, last))
+    (last >= from).then_some((from, last))
 }
+
+/// Engagement fades over the last weeks of an account that churns: the chance that a session
+/// drawn `days_left` days before the churn is kept.
+pub fn fading(days_left: f64) -> f64 {
+    (days_left / FADE_DAYS).clamp(0.15, 1.0)
+}
+
+/// Weeks over which a churning account's use fades out.
+pub const FADE_DAYS: f64 = 56.0;
 
 pub struct ActivityPlan {
     pub sessions: Vec<u64>,
@@ -46,7 +55,9 @@ impl ActivityPlan {
                 span(world, u).map_or(0.0, |(from, last)| {
                     let days = (last - from) as f64 / MICROS_PER_DAY as f64;
                     let per_day = [1.0, 0.3, 0.08][u.login_frequency as usize];
-                    days.max(1.0) * per_day * jitter
+                    // Users of accounts that go on to churn were using the product less.
+                    let churning = world.accounts[u.account as usize].churned_at.is_some();
+                    days.max(1.0) * per_day * jitter * if churning { 0.6 } else { 1.0 }
                 })
             })
             .collect();
@@ -108,14 +119,22 @@ pub fn user_sessions(
         return Vec::new();
     };
     let mut rng = Rand::new(world.cfg.seed, "activity.sessions", user.id as u64);
+    let churn = world.accounts[user.account as usize].churned_at;
     let mut starts: Vec<i64> = (0..n.saturating_sub(1))
-        .map(|_| {
+        .map(|_| loop {
             // Business hours, US time: 13:00–03:00 UTC, most around the afternoon.
-            let day = rng.range(from / MICROS_PER_DAY, (last - 1) / MICROS_PER_DAY);
+            let first_day = from / MICROS_PER_DAY;
+            let day = rng.range(first_day, ((last - 1) / MICROS_PER_DAY).max(first_day));
             let t = day * MICROS_PER_DAY
                 + (13 + rng.below(14) as i64) * 3_600_000_000
                 + rng.below(3_600_000_000) as i64;
-            t.clamp(from, last - 1)
+            let t = t.min(last - 1).max(from);
+            let keep = churn.is_none_or(|c| {
+                rng.chance(fading((c - t) as f64 / MICROS_PER_DAY as f64))
+            });
+            if keep {
+                break t;
+            }
         })
         .collect();
     starts.sort_unstable();

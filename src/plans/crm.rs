@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use crate::allocate::apportion;
 use crate::allocate::fit_total;
 use crate::rng::Rand;
-use crate::time::MICROS_PER_DAY;
+use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
 use crate::world::{World, geo, names};
 
 pub const PORTAL_ID: i64 = 7_431_902;
@@ -263,20 +263,23 @@ impl CrmPlan {
                     (close - cycle_days * MICROS_PER_DAY, Some(close), 5u8, 4u8)
                 }
                 DealFate::Lost => {
-                    let span =
-                        (end - c.created - (cycle_days + 10) * MICROS_PER_DAY).max(MICROS_PER_DAY);
-                    let created = c.created + 5 * MICROS_PER_DAY + rng.range(0, span);
-                    let close =
-                        (created + cycle_days * MICROS_PER_DAY).min(end - MICROS_PER_DAY / 24);
-                    (
-                        created.min(close - MICROS_PER_DAY),
-                        Some(close),
-                        6,
-                        rng.range(0, 4) as u8,
-                    )
+                    // Opened weeks after the company arrived (so deals grow with companies),
+                    // closed a cycle later; a cycle that would end after the as-of date is
+                    // moved back so that it ended before it.
+                    let lag = (rng.exp(60.0) * MICROS_PER_DAY as f64) as i64;
+                    let mut created = c.created + 5 * MICROS_PER_DAY + lag;
+                    let mut close = created
+                        + cycle_days * MICROS_PER_DAY
+                        + rng.range(0, MICROS_PER_DAY);
+                    let latest = end - rng.range(MICROS_PER_HOUR, 20 * MICROS_PER_DAY);
+                    if close > latest {
+                        created -= close - latest;
+                        close = latest;
+                    }
+                    (created, Some(close), 6, rng.range(0, 4) as u8)
                 }
                 DealFate::Open => {
-                    let age = rng.range(1, cycle_days.min(120)) * MICROS_PER_DAY;
+                    let age = rng.range(MICROS_PER_DAY, cycle_days.min(120) * MICROS_PER_DAY);
                     let created = (end - age).max(c.created + 5 * MICROS_PER_DAY);
                     let s = rng.range(0, 4) as u8;
                     (created, None, s, s)

@@ -56,6 +56,8 @@ pub struct Campaign {
     pub last_day: i64,
     /// Daily budget in cents.
     pub daily_budget: i64,
+    /// The campaign's share weight of the day's spend among the campaigns running.
+    pub weight: f64,
 }
 
 impl Campaign {
@@ -98,8 +100,21 @@ pub struct MarketingPlan {
     history_days: usize,
     /// Performance rows before each campaign.
     pub perf_offsets: Vec<u64>,
+    /// Spend in cents per unit of campaign weight, per day of history: the day's marketing
+    /// spend (a fixed amount per expected new account) split over the campaigns running.
+    pub spend_rate: Vec<f64>,
     pub mqls: Vec<Mql>,
     pub conversions: Vec<Conversion>,
+}
+
+/// Paid-media spend per expected new account, in dollars (a blended SMB/mid-market figure).
+pub const SPEND_PER_NEW_ACCOUNT: f64 = 6_000.0;
+
+impl MarketingPlan {
+    /// Planned spend of campaign `c` on `day`, in cents, before the day's pacing.
+    pub fn planned_spend(&self, c: &Campaign, day: i64) -> f64 {
+        c.weight * self.spend_rate[(day - self.first_day) as usize]
+    }
 }
 
 /// Growth-curve position in [0, 1) of a uniform draw: density ∝ 1.4^t over the history.
@@ -177,15 +192,14 @@ impl MarketingPlan {
             .map(|(i, (&channel, &d))| {
                 let latest = last - d as i64 + 1;
                 let start = first + ((latest - first) as f64 * growth_position(rng.f64())) as i64;
-                let years = (start - first) as f64 / 365.25;
                 let base = [300.0, 180.0, 150.0, 20.0][channel as usize];
                 Campaign {
                     id: 70_000 + i as i64 + 1,
                     channel,
                     first_day: start,
                     last_day: start + d as i64 - 1,
-                    daily_budget: (base * YEARLY_GROWTH.powf(years) * rng.uniform(0.6, 1.6) * 100.0)
-                        .round() as i64,
+                    daily_budget: 0,
+                    weight: base * rng.uniform(0.6, 1.6),
                 }
             })
             .collect();
@@ -206,12 +220,43 @@ impl MarketingPlan {
                     .push(i as u32);
             }
         }
+        // Spend follows the expected sign-ups of each day (the accounts' growth curve), at a fixed
+        // amount per new account, shared by the campaigns running that day in proportion to
+        // their weights. A campaign's daily budget covers its largest day.
+        let g = YEARLY_GROWTH.powi(HISTORY_YEARS as i32) - 1.0;
+        let per_day_accounts = |day: i64| {
+            let t = (day - first) as f64 / history_days as f64;
+            world.accounts.len() as f64 * YEARLY_GROWTH.ln() * HISTORY_YEARS as f64
+                * YEARLY_GROWTH.powf(HISTORY_YEARS as f64 * t)
+                / g
+                / history_days as f64
+        };
+        let spend_rate: Vec<f64> = (0..history_days as usize)
+            .map(|k| {
+                let w: f64 = (0..CHANNELS.len())
+                    .flat_map(|c| &active[c * history_days as usize + k])
+                    .map(|&ci| campaigns[ci as usize].weight)
+                    .sum();
+                if w > 0.0 {
+                    SPEND_PER_NEW_ACCOUNT * 100.0 * per_day_accounts(first + k as i64) / w
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        for c in &mut campaigns {
+            let top = (c.first_day..=c.last_day)
+                .map(|d| spend_rate[(d - first) as usize])
+                .fold(0.0, f64::max);
+            c.daily_budget = (c.weight * top * 1.05).ceil() as i64 + 100;
+        }
         let mut plan = MarketingPlan {
             campaigns,
             active,
             first_day: first,
             history_days: history_days as usize,
             perf_offsets,
+            spend_rate,
             mqls: Vec::new(),
             conversions: Vec::new(),
         };
@@ -236,8 +281,8 @@ impl MarketingPlan {
                 continue;
             }
             let ct = &crm.contacts[d.contact as usize];
-            let sql_at = d.created - MICROS_PER_HOUR;
-            let at = (d.created - rng.range(2, 14) * MICROS_PER_DAY)
+            let sql_at = d.created - rng.range(MICROS_PER_HOUR, MICROS_PER_DAY);
+            let at = (d.created - rng.range(2 * MICROS_PER_DAY, 14 * MICROS_PER_DAY))
                 .max(ct.created + MICROS_PER_HOUR)
                 .min(sql_at);
             used[d.contact as usize] = true;
@@ -275,12 +320,20 @@ impl MarketingPlan {
                 .unwrap_or_else(|| (next % crm.contacts.len()) as u32);
             next += 1;
             let ct = &crm.contacts[c as usize];
+            // Qualified weeks after the contact arrived, so MQLs grow with contacts.
             let room = (end - 30 * MICROS_PER_DAY - ct.created).max(MICROS_PER_DAY);
-            let at = ct.created + MICROS_PER_HOUR + rng.range(0, room);
+            let lag = ((rng.exp(45.0) * MICROS_PER_DAY as f64) as i64).min(room);
+            let at = ct.created + MICROS_PER_HOUR + lag;
             let is_sql = sqls_without_deal > 0;
             sqls_without_deal = sqls_without_deal.saturating_sub(1);
-            let sql_at =
-                is_sql.then(|| (at + rng.range(2, 20) * MICROS_PER_DAY).min(end - MICROS_PER_HOUR));
+            let sql_at = is_sql.then(|| {
+                let t = at + rng.range(2 * MICROS_PER_DAY, 20 * MICROS_PER_DAY);
+                if t < end - MICROS_PER_HOUR {
+                    t
+                } else {
+                    (end - rng.range(MICROS_PER_HOUR, 2 * MICROS_PER_DAY)).max(at + MICROS_PER_HOUR)
+                }
+            });
             mqls.push(Mql {
                 id: 0,
                 contact: c,

@@ -9,7 +9,7 @@
 
 use crate::allocate::apportion;
 use crate::rng::{Rand, stable_hash};
-use crate::time::{self, MICROS_PER_DAY};
+use crate::time::{self, MICROS_PER_DAY, MICROS_PER_HOUR};
 use crate::world::{ADDONS, Subscription, TIER_BASE_PRICE, TIERS, World};
 
 /// Stripe-style id: a prefix and 14 base-62 characters derived from a stable hash.
@@ -288,6 +288,16 @@ impl StripePlan {
                 inv.outcome = Outcome::Open;
             }
         }
+        // Involuntary churn: the last invoice of a subscription lost to failed payments is
+        // declined three times and marked uncollectible before the subscription ends.
+        for inv in &mut kept {
+            let Some(si) = inv.subscription else { continue };
+            let s = &world.subscriptions[si as usize];
+            if s.payment_failed && s.ended_at.is_some_and(|e| e - inv.period_start < 14 * MICROS_PER_DAY) {
+                inv.outcome = Outcome::Uncollectible;
+                inv.failed = 3;
+            }
+        }
         // Exact charges: move first-attempt card payments to bank transfer, or back.
         let target_charges = count("stripe_charges");
         let mut charges: u64 = kept.iter().map(Invoice::charges).sum();
@@ -354,7 +364,8 @@ impl StripePlan {
                 let s = &world.subscriptions[si as usize];
                 m += 1
                     + u64::from(trial_will_end(s, end).is_some())
-                    + u64::from(s.ended_at.is_some());
+                    + u64::from(s.ended_at.is_some())
+                    + u64::from(past_due(s).is_some());
             }
             while i < kept.len() && kept[i].account == ai as u32 {
                 let inv = &kept[i];
@@ -398,6 +409,13 @@ impl StripePlan {
         let r = &self.by_account[account];
         &self.invoices[r.start as usize..r.end as usize]
     }
+}
+
+/// When a subscription lost to failed payments turned past_due: at the first declined attempt
+/// on its last invoice (the billing date plus an hour).
+pub fn past_due(s: &Subscription) -> Option<i64> {
+    let end = s.ended_at.filter(|_| s.payment_failed)?;
+    Some(end - 13 * MICROS_PER_DAY - 6 * MICROS_PER_HOUR)
 }
 
 /// When Stripe warns that a trial ends (three days before), if that falls inside history.

@@ -12,7 +12,7 @@ use crate::plans::Plans;
 use crate::plans::stripe::{
     Outcome, StripePlan, customer_id, stripe_id, subscription_id, trial_will_end,
 };
-use crate::plans::stripe::{closed_at, invoice_id};
+use crate::plans::stripe::{closed_at, invoice_id, past_due};
 use crate::profile::Size;
 use crate::rng::Rand;
 use crate::schema::{ColType::*, TableSchema, col};
@@ -22,7 +22,7 @@ use crate::world::World;
 
 pub struct EventsTable;
 
-pub const EVENT_TYPES: [&str; 16] = [
+pub const EVENT_TYPES: [&str; 17] = [
     "customer.created",
     "customer.updated",
     "customer.subscription.created",
@@ -39,6 +39,7 @@ pub const EVENT_TYPES: [&str; 16] = [
     "charge.failed",
     "charge.succeeded",
     "price.created",
+    "customer.subscription.updated",
 ];
 pub const API_VERSION: &str = "2024-06-20";
 
@@ -161,6 +162,9 @@ fn account_events(world: &World, plan: &StripePlan, ai: usize) -> Vec<Event> {
         out.push(ev(s.started_at, 2, "subscription", &id, sub(first), true));
         if let Some(t) = trial_will_end(s, end) {
             out.push(ev(t, 3, "subscription", &id, sub("trialing"), false));
+        }
+        if let Some(t) = past_due(s) {
+            out.push(ev(t, 16, "subscription", &id, sub("past_due"), true));
         }
         if let Some(t) = s.ended_at {
             out.push(ev(

@@ -86,7 +86,7 @@ impl Table for SubscriptionItemsTable {
             for si in a.subscriptions.clone() {
                 let s = &world.subscriptions[si as usize];
                 let sub = subscription_id(seed, s.id);
-                let lines = std::iter::once((s.tier as usize, 1u16))
+                let lines = std::iter::once((s.tier as usize, s.units))
                     .chain(s.addons.iter().map(|&(addon, q)| (3 + addon as usize, q)));
                 for (k, (product, q)) in lines.enumerate() {
                     rows.push((

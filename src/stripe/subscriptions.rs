@@ -180,6 +180,7 @@ impl Table for SubscriptionsTable {
                     timestamps_opt(s.iter().map(|s| s.ended_at)),
                     timestamps_opt(s.iter().map(|s| s.ended_at)),
                     texts_opt(s.iter().map(|s| match s.end_reason {
+                        Some(2) if s.payment_failed => Some("payment_failed"),
                         Some(2) | Some(3) => Some("cancellation_requested"),
                         _ => None,
                     })),

@@ -58,6 +58,10 @@ pub const CHANGE_TYPES: [&str; 3] = ["new", "upgrade", "downgrade"];
 pub const END_REASONS: [&str; 4] = ["upgrade", "downgrade", "churn", "trial_expired"];
 /// Annual churn hazard of a paying account (~10 % a year, as the plan asks).
 pub const ANNUAL_CHURN: f64 = 0.105;
+/// Chance that a churning monthly-billed account of each tier is lost to failed payments.
+pub const INVOLUNTARY_CHURN: [f64; 3] = [0.32, 0.18, 0.06];
+/// Most base-plan units a subscription carries.
+pub const MAX_UNITS: u16 = 3;
 pub const TRIAL_SHARE: f64 = 0.65;
 pub const TRIAL_CONVERSION: f64 = 0.70;
 pub const TRIAL_DAYS: i64 = 14;
@@ -164,8 +168,12 @@ pub struct Subscription {
     pub status: u8,
     pub change: u8,
     pub end_reason: Option<u8>,
+    /// Units of the base plan billed (licence packs; enterprise prices are negotiated as units).
+    pub units: u16,
     /// Add-ons billed on top of the base plan: (index into `ADDONS`, quantity).
     pub addons: Vec<(u8, u16)>,
+    /// The period ended because payments failed (involuntary churn), not by cancellation.
+    pub payment_failed: bool,
 }
 
 pub struct World {
@@ -274,12 +282,13 @@ impl World {
                 d => (d / 120.0).clamp(1.0, 8.0) as u8,
             })
             .collect();
-        let tenure_total: f64 = life.iter().map(paid_days).sum::<f64>().max(1.0);
-        let mut n_changes: Vec<u8> = life
-            .iter()
-            .zip(&caps)
-            .map(|(l, &cap)| {
-                (rng.poisson(extra as f64 * paid_days(l) / tenure_total) as u8).min(cap)
+        // Larger customers change plans more often (they expand: net revenue retention rises
+        // with the tier).
+        let change_weight = |i: usize| paid_days(&life[i]) * [0.25, 2.4, 6.5][tiers[i] as usize];
+        let tenure_total: f64 = (0..n).map(change_weight).sum::<f64>().max(1.0);
+        let mut n_changes: Vec<u8> = (0..n)
+            .map(|i| {
+                (rng.poisson(extra as f64 * change_weight(i) / tenure_total) as u8).min(caps[i])
             })
             .collect();
         fit_total_capped(&mut n_changes, extra, &caps, &mut rng);
@@ -296,7 +305,7 @@ impl World {
         let mut domains = HashSet::new();
         let city_weights = geo::weights();
         for i in 0..n {
-            let (tier, l) = (tiers[i], &life[i]);
+            let tier = tiers[i];
             let industry = rng.weighted(&INDUSTRY_SHARES) as u8;
             let hq_city = rng.weighted(&city_weights) as u16;
             let name = company_name(&mut rng, industry, hq_city);
@@ -304,12 +313,14 @@ impl World {
             let (elo, ehi) = TIER_EMPLOYEES[tier as usize];
             let employees =
                 (elo as f64 * (ehi as f64 / elo as f64).powf(rng.f64().powf(1.4))).round() as i32;
+            let annual_billing = rng.chance(0.25);
+            let lost_to_payments = !annual_billing && rng.chance(INVOLUNTARY_CHURN[tier as usize]);
+            let l = &life[i];
             let status = match (l.churned_at, l.trial_end) {
                 (Some(_), _) => 2,
                 (None, Some(t)) if t > end => 0,
                 _ => 1,
             };
-            let annual_billing = rng.chance(0.25);
             let sub_start = w.subscriptions.len() as u32;
             push_subscriptions(
                 &mut w,
@@ -321,11 +332,13 @@ impl World {
                 annual_billing,
                 n_changes[i],
             );
-            let mrr_dollars = w
-                .subscriptions
-                .last()
-                .expect("one subscription")
-                .mrr_dollars;
+            let last = w.subscriptions.last_mut().expect("one subscription");
+            let churned_at = if lost_to_payments && l.converted {
+                involuntary(last, end).or(l.churned_at)
+            } else {
+                l.churned_at
+            };
+            let mrr_dollars = last.mrr_dollars;
             w.accounts.push(Account {
                 id: i as i64 + 1,
                 name,
@@ -335,7 +348,7 @@ impl World {
                 employees,
                 created_at: created[i],
                 status,
-                churned_at: l.churned_at,
+                churned_at,
                 mrr_dollars,
                 annual_billing,
                 hq_city,
@@ -407,6 +420,26 @@ fn decide_lifecycle(
     }
 }
 
+/// Turns the churn ending `last` into a loss to failed payments: the card is declined on the
+/// period's billing date, Smart Retries give up, and the subscription ends 13 days after that
+/// billing date. Returns the new churn instant, or None when that would not fit.
+fn involuntary(last: &mut Subscription, end: i64) -> Option<i64> {
+    let churned = last.ended_at?;
+    let anchor = last.trial_end.unwrap_or(last.started_at);
+    let step = if last.annual { 12 } else { 1 };
+    let mut k = 0;
+    while time::add_months(anchor, (k + 1) * step) <= churned {
+        k += 1;
+    }
+    let at = time::add_months(anchor, k * step) + 13 * MICROS_PER_DAY + 7 * MICROS_PER_HOUR;
+    if at >= end - MICROS_PER_DAY || time::add_months(anchor, k * step) < last.started_at {
+        return None;
+    }
+    last.ended_at = Some(at);
+    last.payment_failed = true;
+    Some(at)
+}
+
 fn company_name(rng: &mut Rand, industry: u8, city: u16) -> String {
     let suffix = rng.pick(names::SUFFIXES[industry as usize]);
     if rng.chance(0.25) {
@@ -451,18 +484,45 @@ fn push_subscriptions(
     for k in 1..at.len() {
         at[k] = at[k].max(at[k - 1] + MICROS_PER_MIN);
     }
-    // Walk tiers backwards from the final tier: an upgrade came from the tier below.
+    // Walk tiers backwards from the final tier. A change is an upgrade (from the tier below, or
+    // an expansion in the same tier: more units or add-ons) or a downgrade (from the tier above).
     let mut tiers = vec![final_tier; changes as usize + 1];
     let mut kinds = vec![0u8; changes as usize + 1];
+    let mut expansion = vec![false; changes as usize + 1];
     for j in (1..=changes as usize).rev() {
         let t = tiers[j];
-        let upgrade = match t {
-            0 => false,
-            2 => true,
-            _ => rng.chance(0.65),
+        // (expansion, upgrade from below, downgrade from above) by tier.
+        let w: &[f64] = match t {
+            0 => &[0.9, 0.0, 0.1],
+            1 => &[0.72, 0.22, 0.06],
+            _ => &[0.85, 0.15, 0.0],
         };
-        tiers[j - 1] = if upgrade { t - 1 } else { t + 1 };
-        kinds[j] = if upgrade { 1 } else { 2 };
+        let (prev, kind) = match rng.weighted(w) {
+            0 => (t, 1),
+            1 => (t - 1, 1),
+            _ => (t + 1, 2),
+        };
+        tiers[j - 1] = prev;
+        kinds[j] = kind;
+        expansion[j] = prev == t;
+    }
+    // MRR targets along the way, as a position in the tier's (log) range: new customers start
+    // low, expansions climb, an upgrade enters low in the tier above, a downgrade lands high in
+    // the tier below. `price_subscriptions` turns each target into units and add-ons.
+    let mut position = 0.55 * rng.f64().powi(2);
+    let mut targets = Vec::with_capacity(changes as usize + 1);
+    for j in 0..=changes as usize {
+        if j > 0 {
+            position = if expansion[j] {
+                (position + rng.uniform(0.25, 0.6)).min(1.0)
+            } else if kinds[j] == 1 {
+                rng.uniform(0.0, 0.3)
+            } else {
+                rng.uniform(0.35, 0.8)
+            };
+        }
+        let (lo, hi) = TIER_MRR[tiers[j] as usize];
+        targets.push((lo as f64 * (hi as f64 / lo as f64).powf(position)) as i64);
     }
     let base_id = w.subscriptions.len() as i64 + 1;
     for j in 0..=changes as usize {
@@ -485,7 +545,7 @@ fn push_subscriptions(
             id: base_id + j as i64,
             account,
             tier: tiers[j],
-            mrr_dollars: TIER_BASE_PRICE[tiers[j] as usize],
+            mrr_dollars: targets[j],
             annual,
             started_at,
             ended_at,
@@ -493,13 +553,16 @@ fn push_subscriptions(
             status,
             change: kinds[j],
             end_reason,
+            units: 1,
             addons: Vec::new(),
+            payment_failed: false,
         });
     }
 }
 
 /// Gives subscriptions their add-ons — exactly `items - subscriptions` add-on lines in all,
-/// more on higher tiers — and sets each MRR to base price plus add-ons, inside the tier's range.
+/// more on higher tiers — and base-plan units, so that each MRR (base × units plus add-ons) comes
+/// as close to its target as the price list allows, inside the tier's range.
 fn price_subscriptions(w: &mut World, rng: &mut Rand, extra_items: usize) {
     let mut lines: Vec<u8> = w
         .subscriptions
@@ -516,33 +579,52 @@ fn price_subscriptions(w: &mut World, rng: &mut Rand, extra_items: usize) {
         .collect();
     fit_total(&mut lines, extra_items, 0, ADDONS.len() as u8, rng);
     for (s, &n) in w.subscriptions.iter_mut().zip(&lines) {
-        let budget = TIER_MRR[s.tier as usize].1 - TIER_BASE_PRICE[s.tier as usize];
         let mut picks: Vec<u8> = (0..ADDONS.len() as u8).collect();
         for k in (1..picks.len()).rev() {
             picks.swap(k, rng.below(k as u64 + 1) as usize);
         }
         picks.truncate(n as usize);
         picks.sort_unstable();
-        let mut spent: i64 = picks.iter().map(|&a| ADDONS[a as usize].1).sum();
-        s.addons = picks
-            .into_iter()
-            .map(|a| {
-                let (_, price, max_q) = ADDONS[a as usize];
-                let room = ((budget - spent) / price).max(0) as u16;
-                let q = 1 + (rng.below(u64::from(max_q)) as u16).min(room);
-                spent += price * i64::from(q - 1);
-                (a, q)
-            })
-            .collect();
-        s.mrr_dollars = TIER_BASE_PRICE[s.tier as usize]
-            + s.addons
-                .iter()
-                .map(|&(a, q)| ADDONS[a as usize].1 * i64::from(q))
-                .sum::<i64>();
+        let (units, addons) = compose(s.tier, s.mrr_dollars, &picks);
+        s.units = units;
+        s.addons = addons;
+        s.mrr_dollars = monthly_value(s.tier, units, &s.addons);
     }
     for a in &mut w.accounts {
         a.mrr_dollars = w.subscriptions[a.subscriptions.end as usize - 1].mrr_dollars;
     }
+}
+
+/// Monthly list value of a base plan's units and add-ons, in dollars.
+pub fn monthly_value(tier: u8, units: u16, addons: &[(u8, u16)]) -> i64 {
+    TIER_BASE_PRICE[tier as usize] * i64::from(units)
+        + addons
+            .iter()
+            .map(|&(a, q)| ADDONS[a as usize].1 * i64::from(q))
+            .sum::<i64>()
+}
+
+/// Units and add-on quantities (of the picked add-ons, each at least one) whose value comes
+/// closest to `target` without leaving the tier's range.
+fn compose(tier: u8, target: i64, picks: &[u8]) -> (u16, Vec<(u8, u16)>) {
+    let (_, hi) = TIER_MRR[tier as usize];
+    let base = TIER_BASE_PRICE[tier as usize];
+    let fixed: i64 = picks.iter().map(|&a| ADDONS[a as usize].1).sum();
+    let mut units = ((target - fixed) / base).clamp(1, i64::from(MAX_UNITS)) as u16;
+    while units > 1 && base * i64::from(units) + fixed > hi {
+        units -= 1;
+    }
+    let mut room = target.min(hi) - base * i64::from(units) - fixed;
+    let addons = picks
+        .iter()
+        .map(|&a| {
+            let (_, price, max_q) = ADDONS[a as usize];
+            let extra = (room / price).clamp(0, i64::from(max_q) - 1);
+            room -= extra * price;
+            (a, 1 + extra as u16)
+        })
+        .collect();
+    (units, addons)
 }
 
 fn push_locations(w: &mut World, rng: &mut Rand, account: u32, count: u8) {
@@ -665,10 +747,23 @@ fn push_users(w: &mut World, rng: &mut Rand, account: u32, count: u8) {
             a.created_at + (life as f64 * rng.uniform(0.0, 0.6)) as i64
         };
         let is_active = a.churned_at.is_none() && rng.chance(0.92);
-        let mean_gap_days = [1.0, 5.0, 20.0][login_frequency as usize];
+        let mean_gap_days: f64 = [1.0, 5.0, 20.0][login_frequency as usize];
+        // A user still active logs in until the account's end (churn or today); a deactivated
+        // user last logged in somewhere in the account's life.
         let last_login_at = rng.chance(0.97).then(|| {
-            let gap = (rng.exp(mean_gap_days) * MICROS_PER_DAY as f64) as i64;
-            (life_end - 1 - gap).max(created_at)
+            // Users of an account about to churn had already drifted away.
+            let mean_gap = if a.churned_at.is_some() {
+                mean_gap_days.max(10.0)
+            } else {
+                mean_gap_days
+            };
+            let gap = (rng.exp(mean_gap) * MICROS_PER_DAY as f64) as i64;
+            let last = if is_active || a.churned_at.is_some() {
+                life_end - 1 - gap
+            } else {
+                created_at + ((life_end - created_at) as f64 * rng.uniform(0.2, 0.9)) as i64
+            };
+            last.max(created_at)
         });
         let id = w.users.len() as i64 + 1;
         w.users.push(User {
@@ -744,6 +839,53 @@ mod tests {
                 assert_eq!(p[0].ended_at, Some(p[1].started_at));
             }
             assert_eq!(subs.last().unwrap().ended_at, a.churned_at);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tuning {
+    use super::*;
+
+    /// Prints NRR by tier over the last three years (pooled), for tuning: `cargo test --release
+    /// --lib tuning -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn print_nrr() {
+        for seed in [42u64, 7] {
+            let p = Profile::Qa;
+            let cfg = Config {
+                profile: p.clone(),
+                seed,
+                as_of: time::parse_date(Config::DEFAULT_AS_OF).unwrap(),
+                tap_window_days: 365,
+            };
+            let w = World::build(&cfg, &crate::registry::counts(&p));
+            let end = cfg.end_ts();
+            let mut num = [0i64; 3];
+            let mut den = [0i64; 3];
+            for k in 1..=3 {
+                let t0 = end - k * 365 * MICROS_PER_DAY;
+                let t1 = t0 + 365 * MICROS_PER_DAY - 1;
+                for a in &w.accounts {
+                    let subs = &w.subscriptions[a.subscriptions.start as usize..a.subscriptions.end as usize];
+                    let at = |t: i64| {
+                        subs.iter().find(|s| {
+                            s.started_at <= t
+                                && s.ended_at.is_none_or(|e| e > t)
+                                && s.trial_end.is_none_or(|te| te <= t)
+                        })
+                    };
+                    if let Some(s0) = at(t0) {
+                        den[s0.tier as usize] += s0.mrr_dollars;
+                        num[s0.tier as usize] += at(t1).map_or(0, |s| s.mrr_dollars);
+                    }
+                }
+            }
+            let nrr: Vec<String> = (0..3).map(|t| format!("{:.1}", num[t] as f64 * 100.0 / den[t] as f64)).collect();
+            let invol = w.subscriptions.iter().filter(|s| s.payment_failed).count();
+            let churned = w.accounts.iter().filter(|a| a.churned_at.is_some()).count();
+            println!("seed {seed}: NRR {nrr:?} involuntary {invol} of {churned} churned");
         }
     }
 }
