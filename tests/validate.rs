@@ -235,16 +235,17 @@ fn enterprise_feature_on_basic_fails_the_tier_check() {
 }
 
 #[test]
-fn session_for_an_inactive_user_fails_the_coverage_checks() {
+fn session_after_churn_fails_the_churn_check() {
     let dir = tempdir().unwrap();
     generate(dir.path(), &["--accounts", "20"]);
-    tamper(dir.path(), "app_users", |b| {
-        let nobody = arrow::array::BooleanArray::from(vec![false; b.num_rows()]);
-        set_column(b, "is_active", Arc::new(nobody))
+    // Every account churned an hour after signing up: their sessions come after the churn.
+    tamper(dir.path(), "app_accounts", |b| {
+        let created = b.column(b.schema().index_of("created_at").unwrap()).clone();
+        set_column(b, "churned_at", created)
     });
     validate_fails_with(
         dir.path(),
-        "app_user_sessions: sessions only for active users of live accounts",
+        "app_user_sessions: no session after the account churned",
     );
 }
 
@@ -464,6 +465,191 @@ fn crm_and_marketing_checks_fail_on_broken_copies() {
                         "engaged",
                         Arc::new(arrow::array::BooleanArray::from(vec![true; n])),
                     )
+                })
+            }),
+        ),
+    ];
+    for (check, break_it) in cases {
+        let copy = tempdir().unwrap();
+        copy_into(base.path(), copy.path());
+        break_it(copy.path());
+        validate_fails_with(copy.path(), check);
+    }
+}
+
+/// Rewrites every value of a column as `f(row, old, other)`, where `other` is the row's value
+/// of a second primitive column of the same batch (both read as i64-like natives).
+fn edit_with<T: arrow::datatypes::ArrowPrimitiveType, U: arrow::datatypes::ArrowPrimitiveType>(
+    b: RecordBatch,
+    column: &str,
+    other: &str,
+    f: impl Fn(T::Native, U::Native) -> T::Native,
+) -> RecordBatch {
+    let o = b.column(b.schema().index_of(other).unwrap()).clone();
+    let o = o
+        .as_any()
+        .downcast_ref::<arrow::array::PrimitiveArray<U>>()
+        .unwrap()
+        .clone();
+    edit::<T>(b, column, |i, v| f(v, o.value(i)))
+}
+
+/// Maps every non-null value of a text column.
+fn map_text(b: RecordBatch, column: &str, f: impl Fn(&str) -> String) -> RecordBatch {
+    let idx = b.schema().index_of(column).unwrap();
+    let old = b
+        .column(idx)
+        .as_any()
+        .downcast_ref::<arrow::array::StringArray>()
+        .unwrap()
+        .clone();
+    let new: arrow::array::StringArray = old.iter().map(|v| v.map(&f)).collect();
+    set_column(b, column, Arc::new(new))
+}
+
+/// The realism rules: each broken the way real data goes wrong, on a dataset big enough to
+/// judge them (2,000 accounts).
+#[test]
+fn realism_checks_fail_on_broken_copies() {
+    use arrow::datatypes::{Date32Type, Decimal128Type};
+    let base = tempdir().unwrap();
+    generate(base.path(), &["--accounts", "2000"]);
+    // The as-of end of the default settings: 2026-01-01T00:00Z.
+    let end: i64 = 1_767_225_600_000_000;
+    let hour = 3_600_000_000i64;
+    type Break = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Break)> = vec![
+        (
+            // Older periods priced higher: accounts contract instead of expanding.
+            "app_subscriptions: MRR expansion: net revenue retention by tier",
+            Box::new(move |d: &Path| {
+                tamper(d, "app_subscriptions", |b| {
+                    edit_with::<Decimal128Type, TimestampMicrosecondType>(
+                        b,
+                        "mrr",
+                        "started_at",
+                        |m, s| {
+                            if s < end - 365 * DAY { m * 5 / 4 } else { m }
+                        },
+                    )
+                })
+            }),
+        ),
+        (
+            "stripe_subscriptions: involuntary churn: share of churned basic subscriptions lost to failed payments",
+            Box::new(|d: &Path| {
+                tamper(d, "stripe_subscriptions", |b| {
+                    map_text(b, "cancellation_reason", |_| {
+                        "cancellation_requested".into()
+                    })
+                })
+            }),
+        ),
+        (
+            "stripe_subscriptions: payment_failed cancellations end after an uncollectible last invoice",
+            Box::new(|d: &Path| {
+                tamper(d, "stripe_invoices", |b| {
+                    map_text(b, "status", |s| {
+                        if s == "uncollectible" {
+                            "paid".into()
+                        } else {
+                            s.into()
+                        }
+                    })
+                })
+            }),
+        ),
+        (
+            // MQLs crowded into recent years: the funnel outgrows the business.
+            "marketing_mqls: MQLs and deals grow in line with new accounts",
+            Box::new(move |d: &Path| {
+                tamper(d, "marketing_mqls", |b| {
+                    edit::<TimestampMicrosecondType>(b, "became_mql_at", |_, t| end - (end - t) / 3)
+                })
+            }),
+        ),
+        (
+            "marketing_mqls: became_mql_at and became_sql_at carry a time of day",
+            Box::new(move |d: &Path| {
+                tamper(d, "marketing_mqls", |b| {
+                    edit::<TimestampMicrosecondType>(b, "became_mql_at", |_, t| {
+                        t - t.rem_euclid(hour)
+                    })
+                })
+            }),
+        ),
+        (
+            "hubspot_deals: create and close dates carry a time of day",
+            Box::new(|d: &Path| {
+                tamper(d, "hubspot_deals", |b| {
+                    edit::<TimestampMicrosecondType>(b, "property_createdate", |_, t| {
+                        t - t.rem_euclid(DAY)
+                    })
+                })
+            }),
+        ),
+        (
+            // Early years overspent: spend per new account no longer steady.
+            "marketing_campaign_performance: yearly spend per new account steady (spend tracks growth)",
+            Box::new(move |d: &Path| {
+                tamper(d, "marketing_campaign_performance", |b| {
+                    edit_with::<Decimal128Type, Date32Type>(b, "spend", "date", |s, day| {
+                        if i64::from(day) * DAY < end - 3 * 365 * DAY {
+                            s * 3
+                        } else {
+                            s
+                        }
+                    })
+                })
+            }),
+        ),
+        (
+            "marketing_campaign_performance: B2B seasonality: weekend spend below weekdays",
+            Box::new(|d: &Path| {
+                tamper(d, "marketing_campaign_performance", |b| {
+                    // 1970-01-01 was a Thursday: days 2 and 3 mod 7 are Saturday and Sunday.
+                    edit_with::<Decimal128Type, Date32Type>(b, "spend", "date", |s, day| {
+                        if matches!(day.rem_euclid(7), 2 | 3) {
+                            s * 2
+                        } else {
+                            s
+                        }
+                    })
+                })
+            }),
+        ),
+        (
+            "marketing_campaign_performance: pacing: daily spend within the campaign's daily budget",
+            Box::new(|d: &Path| {
+                tamper(d, "marketing_campaign_performance", |b| {
+                    edit::<Decimal128Type>(b, "spend", |i, s| if i == 7 { s * 10 } else { s })
+                })
+            }),
+        ),
+        (
+            "app_user_sessions: every user who last logged in inside the activity year has that session",
+            Box::new(move |d: &Path| {
+                tamper(d, "app_users", |b| {
+                    edit::<TimestampMicrosecondType>(b, "last_login_at", |_, t| t + 1_000_000)
+                })
+            }),
+        ),
+        (
+            // Churn recorded ten weeks late: use does not fade before the recorded churn.
+            "app_user_sessions: engagement fades before churn",
+            Box::new(|d: &Path| {
+                tamper(d, "app_accounts", |b| {
+                    edit::<TimestampMicrosecondType>(b, "churned_at", |_, t| t - 70 * DAY)
+                })
+            }),
+        ),
+        (
+            // Half the accounts' activity lost.
+            "app_user_sessions: accounts alive 30+ days in the activity year have sessions",
+            Box::new(|d: &Path| {
+                tamper(d, "app_user_sessions", |b| {
+                    let n = b.num_rows();
+                    b.slice(0, n / 2)
                 })
             }),
         ),

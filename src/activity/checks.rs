@@ -224,7 +224,9 @@ pub fn session_checks(ds: &Dataset) -> Result<Vec<Check>> {
     let (d, w, m) = (mean("daily"), mean("weekly"), mean("monthly"));
     // Accounts alive 30+ days of the activity year (churned ones included) use the product.
     let lived: Vec<usize> = (0..a_created.len())
-        .filter(|&a| a_churned[a].unwrap_or(ds.end_ts) - a_created[a].max(window) >= 30 * MICROS_PER_DAY)
+        .filter(|&a| {
+            a_churned[a].unwrap_or(ds.end_ts) - a_created[a].max(window) >= 30 * MICROS_PER_DAY
+        })
         .collect();
     let idle = lived.iter().filter(|&&a| by_account[a] == 0).count();
     let used = 1.0 - idle as f64 / lived.len().max(1) as f64;
@@ -268,7 +270,10 @@ pub fn session_checks(ds: &Dataset) -> Result<Vec<Check>> {
             format!("{:.0} % ({late:.0} vs {early:.0} a week)", fade * 100.0),
             fade <= targets::CHURN_FADE_MAX,
         )
-        .unless_too_few(early >= 100.0, format!("{early:.0} sessions a week before churn")),
+        .unless_too_few(
+            early >= 100.0,
+            format!("{early:.0} sessions a week before churn"),
+        ),
         Check::zero(
             t,
             "sessions inside the user's life and the activity year",

@@ -6,16 +6,13 @@ use arrow::record_batch::RecordBatch;
 
 use crate::arrays::*;
 use crate::check::{Check, Dataset, share_check};
-use crate::targets;
 use crate::error::Result;
 use crate::plans::Plans;
 use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards, rows_by_account};
-use crate::world::{
-    ACCOUNT_STATUSES, INDUSTRIES, TIER_EMPLOYEES, TIERS,
-    World, geo::CITIES,
-};
+use crate::targets;
+use crate::world::{ACCOUNT_STATUSES, INDUSTRIES, TIER_EMPLOYEES, TIERS, World, geo::CITIES};
 
 pub struct AccountsTable;
 
@@ -149,18 +146,8 @@ pub fn checks(ds: &Dataset) -> Result<Vec<Check>> {
         v.iter().map(String::as_str).collect()
     }
     let mut checks = vec![
-        share_check(
-            t,
-            "industry mix",
-            &refs(&industry),
-            &targets::INDUSTRY_MIX,
-        ),
-        share_check(
-            t,
-            "plan tier mix",
-            &refs(&tier),
-            &targets::TIER_MIX,
-        ),
+        share_check(t, "industry mix", &refs(&industry), &targets::INDUSTRY_MIX),
+        share_check(t, "plan tier mix", &refs(&tier), &targets::TIER_MIX),
     ];
     let bad_mrr = tier
         .iter()

@@ -13,9 +13,7 @@ use crate::plans::Plans;
 use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards, rows_by_account};
-use crate::world::{
-    DEVICE_MODELS, DEVICE_STATUSES, Device, FIRMWARE, TIERS, World,
-};
+use crate::world::{DEVICE_MODELS, DEVICE_STATUSES, Device, FIRMWARE, TIERS, World};
 
 pub struct DevicesTable;
 

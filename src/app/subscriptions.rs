@@ -7,16 +7,14 @@ use arrow::record_batch::RecordBatch;
 
 use crate::app::accounts::cols as app_accounts;
 use crate::arrays::*;
-use crate::targets;
 use crate::check::{Check, Dataset};
 use crate::error::Result;
 use crate::plans::Plans;
 use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards, rows_by_account};
-use crate::world::{
-    CHANGE_TYPES, END_REASONS, SUBSCRIPTION_STATUSES, Subscription, TIERS, World,
-};
+use crate::targets;
+use crate::world::{CHANGE_TYPES, END_REASONS, SUBSCRIPTION_STATUSES, Subscription, TIERS, World};
 
 pub struct SubscriptionsTable;
 
@@ -206,9 +204,60 @@ pub fn checks(ds: &Dataset) -> Result<Vec<Check>> {
     // the target (so that no churn, or half the conversion, fails).
     let (churn_target, conv_target) = (targets::ANNUAL_CHURN, targets::TRIAL_CONVERSION);
     let churn_tol = 0.01 + 3.0 * (churn_target / paid_years.max(1.0)).sqrt();
-    let conv_tol =
-        0.02 + 3.0 * (conv_target * (1.0 - conv_target) / trials.max(1) as f64).sqrt();
+    let conv_tol = 0.02 + 3.0 * (conv_target * (1.0 - conv_target) / trials.max(1) as f64).sqrt();
+    // Net revenue retention by tier, pooled over the last three years: paying MRR a year later
+    // over paying MRR at the start, accounts by their tier at the start (out of trial).
+    let paying_at = |subs: &[usize], at: i64| {
+        subs.iter().copied().find(|&i| {
+            started[i] <= at
+                && ended[i].is_none_or(|e| e > at)
+                && trial_end[i].is_none_or(|te| te <= at)
+        })
+    };
+    let (mut before, mut after, mut cohort) = ([0i64; 3], [0i64; 3], [0usize; 3]);
+    for k in 1..=3 {
+        let t0 = ds.end_ts - k * 365 * crate::time::MICROS_PER_DAY;
+        let t1 = t0 + 365 * crate::time::MICROS_PER_DAY - 1;
+        for subs in &by_account {
+            let Some(i) = paying_at(subs, t0) else {
+                continue;
+            };
+            let tr = TIERS.iter().position(|x| *x == tier[i]).unwrap_or(0);
+            before[tr] += mrr[i];
+            after[tr] += paying_at(subs, t1).map_or(0, |j| mrr[j]);
+            cohort[tr] += 1;
+        }
+    }
+    let nrr: Vec<f64> = (0..3)
+        .map(|tr| after[tr] as f64 / before[tr].max(1) as f64)
+        .collect();
+    let nrr_ok = (0..3).all(|tr| (nrr[tr] - targets::NRR[tr]).abs() <= targets::NRR_TOLERANCE);
+    let smallest = *cohort.iter().min().unwrap_or(&0);
     Ok(vec![
+        Check::new(
+            t,
+            "MRR expansion: net revenue retention by tier",
+            format!(
+                "{} ±{:.0} pp",
+                (0..3)
+                    .map(|tr| format!("{} {:.0} %", TIERS[tr], targets::NRR[tr] * 100.0))
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+                targets::NRR_TOLERANCE * 100.0
+            ),
+            format!(
+                "{} (cohorts {cohort:?}, last 3 years)",
+                (0..3)
+                    .map(|tr| format!("{:.1} %", nrr[tr] * 100.0))
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            ),
+            nrr_ok,
+        )
+        .unless_too_few(
+            smallest >= 250,
+            format!("{smallest} accounts in the smallest tier cohort"),
+        ),
         Check::zero(
             t,
             "continuity: starts at sign-up, each period ends as the next starts",

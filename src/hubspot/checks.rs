@@ -64,7 +64,15 @@ pub fn company_checks(ds: &Dataset) -> Result<Vec<Check>> {
             "prospects besides customers",
             "> 0",
             prospects.to_string(),
-            prospects > 0 || industry.len() == a_domain.len(),
+            prospects > 0,
+        )
+        .unless_too_few(
+            industry.len() > a_domain.len(),
+            format!(
+                "{} companies for {} accounts",
+                industry.len(),
+                a_domain.len()
+            ),
         ),
     ])
 }
@@ -159,9 +167,35 @@ pub fn deal_checks(ds: &Dataset) -> Result<Vec<Check>> {
         bucket.1 += 1.0;
     }
     let win_rate = won as f64 / (won + lost).max(1) as f64;
-    let tol = 0.03 + 2.0 * (0.25 * 0.75 / (won + lost).max(1) as f64).sqrt();
+    let target = crate::targets::WIN_RATE;
+    let tol = 0.03 + 2.0 * (target * (1.0 - target) / (won + lost).max(1) as f64).sqrt();
     let (big_avg, small_avg) = (big.0 / big.1.max(1.0), small.0 / small.1.max(1.0));
+    // Timestamps carry a time of day, and closes do not pile up on one instant (a clamp).
+    let hour = crate::time::MICROS_PER_HOUR;
+    let stamps: Vec<i64> = created
+        .iter()
+        .copied()
+        .chain(closed.iter().flatten().copied())
+        .collect();
+    let on_hour = stamps.iter().filter(|&&t| t.rem_euclid(hour) == 0).count();
+    let mut close_counts: HashMap<i64, usize> = HashMap::new();
+    for c in closed.iter().flatten() {
+        *close_counts.entry(*c).or_default() += 1;
+    }
+    let piled = close_counts.values().copied().max().unwrap_or(0);
+    let on_hour_share = on_hour as f64 / stamps.len().max(1) as f64;
     Ok(vec![
+        Check::new(
+            t,
+            "create and close dates carry a time of day",
+            "≤ 0.5 % on the exact hour, ≤ 3 deals closing at one instant",
+            format!(
+                "{:.2} % on the hour, at most {piled} at one instant",
+                on_hour_share * 100.0
+            ),
+            on_hour_share <= 0.005 && piled <= 3,
+        )
+        .unless_too_few(stamps.len() >= 200, format!("{} timestamps", stamps.len())),
         Check::zero(
             t,
             "pipeline integrity: stage, probability and close date agree",
@@ -175,10 +209,11 @@ pub fn deal_checks(ds: &Dataset) -> Result<Vec<Check>> {
         Check::new(
             t,
             "~25 % of closed deals won",
-            format!("0.25±{tol:.3}"),
+            format!("{target:.2}±{tol:.3}"),
             format!("{win_rate:.3} ({won}/{})", won + lost),
-            (win_rate - 0.25).abs() <= tol,
-        ),
+            (win_rate - target).abs() <= tol,
+        )
+        .unless_too_few(tol < target / 2.0, format!("{} closed deals", won + lost)),
         Check::new(
             t,
             "deal value rises with company size",

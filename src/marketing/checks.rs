@@ -8,7 +8,6 @@ use arrow::datatypes::{Float64Type, Int32Type, Int64Type, TimestampMicrosecondTy
 
 use crate::app::accounts::cols as app_accounts;
 use crate::check::{Check, Dataset, share_check};
-use crate::targets;
 use crate::error::Result;
 use crate::hubspot::companies::cols as hubspot_companies;
 use crate::hubspot::contacts::cols as hubspot_contacts;
@@ -19,6 +18,7 @@ use crate::marketing::mqls::cols as marketing_mqls;
 use crate::marketing::performance::cols as marketing_campaign_performance;
 use crate::marketing::touchpoints::cols as marketing_attribution_touchpoints;
 use crate::plans::marketing::{CHANNELS, MQL_SCORE};
+use crate::targets;
 use crate::time;
 
 pub fn campaign_checks(ds: &Dataset) -> Result<Vec<Check>> {
@@ -90,7 +90,8 @@ pub fn performance_checks(ds: &Dataset) -> Result<Vec<Check>> {
         }
         let (ctr, cpc) = (clk / imp, sp / clk.max(1.0));
         let (_, rctr, rcpc) = targets::CHANNEL_KPIS[ch];
-        kpi_ok &= (ctr / rctr - 1.0).abs() <= tol && (rcpc == 0.0 || (cpc / rcpc - 1.0).abs() <= tol);
+        kpi_ok &=
+            (ctr / rctr - 1.0).abs() <= tol && (rcpc == 0.0 || (cpc / rcpc - 1.0).abs() <= tol);
         kpi.push(format!(
             "{} CTR {:.2}% CPC ${cpc:.2}",
             CHANNELS[ch],
@@ -120,7 +121,10 @@ pub fn performance_checks(ds: &Dataset) -> Result<Vec<Check>> {
     let full: Vec<i64> = years
         .iter()
         .copied()
-        .filter(|y| time::days_from_civil(*y, 1, 1) * time::MICROS_PER_DAY >= time::add_months(ds.end_ts, -60))
+        .filter(|y| {
+            time::days_from_civil(*y, 1, 1) * time::MICROS_PER_DAY
+                >= time::add_months(ds.end_ts, -60)
+        })
         .collect();
     let per_account: Vec<f64> = full
         .iter()
@@ -130,12 +134,20 @@ pub fn performance_checks(ds: &Dataset) -> Result<Vec<Check>> {
         .iter()
         .fold((f64::MAX, 0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
     let spread = hi / lo.max(1e-9);
-    let fewest = full.iter().map(|y| accounts_by_year[y]).fold(f64::MAX, f64::min);
-    let weekend_ratio = (weekend.0 / weekend.1.max(1.0)) / (weekday.0 / weekday.1.max(1.0)).max(1e-9);
+    let fewest = full
+        .iter()
+        .map(|y| accounts_by_year[y])
+        .fold(f64::MAX, f64::min);
+    let weekend_ratio =
+        (weekend.0 / weekend.1.max(1.0)) / (weekday.0 / weekday.1.max(1.0)).max(1e-9);
     Ok(vec![
         Check::zero(t, "one row per campaign per day it ran", gaps + dup),
         Check::zero(t, "no row outside the campaign's dates", outside),
-        Check::zero(t, "pacing: daily spend within the campaign's daily budget", over_budget),
+        Check::zero(
+            t,
+            "pacing: daily spend within the campaign's daily budget",
+            over_budget,
+        ),
         Check::new(
             t,
             "B2B seasonality: weekend spend below weekdays",
@@ -154,16 +166,26 @@ pub fn performance_checks(ds: &Dataset) -> Result<Vec<Check>> {
         Check::new(
             t,
             "yearly spend per new account steady (spend tracks growth)",
-            format!("most / least over the full years ≤ {:.1}", targets::SPEND_PER_ACCOUNT_SPREAD),
+            format!(
+                "most / least over the full years ≤ {:.1}",
+                targets::SPEND_PER_ACCOUNT_SPREAD
+            ),
             format!(
                 "{spread:.2} (per account {})",
-                per_account.iter().map(|v| format!("${v:.0}")).collect::<Vec<_>>().join(", ")
+                per_account
+                    .iter()
+                    .map(|v| format!("${v:.0}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             spread <= targets::SPEND_PER_ACCOUNT_SPREAD,
         )
         .unless_too_few(
             full.len() >= 3 && fewest >= 100.0,
-            format!("{} full years, {fewest} new accounts in the smallest", full.len()),
+            format!(
+                "{} full years, {fewest} new accounts in the smallest",
+                full.len()
+            ),
         ),
     ])
 }
@@ -307,7 +329,51 @@ pub fn mql_checks(ds: &Dataset) -> Result<Vec<Check>> {
         funnel += usize::from(!ok);
     }
     let rate = sqls as f64 / contact.len().max(1) as f64;
+    // The funnel grows with the business: MQLs and deals per year against new accounts, over
+    // the last four 365-day years (compounded yearly growth, first to last).
+    let a_created = ds.instants(app_accounts::CREATED_AT)?;
+    let yearly = |times: &[i64]| {
+        let mut n = [0f64; 4];
+        for &t in times {
+            let back = (ds.end_ts - 1 - t) / (365 * time::MICROS_PER_DAY);
+            if (0..4).contains(&back) {
+                n[3 - back as usize] += 1.0;
+            }
+        }
+        n
+    };
+    let (acc_n, mql_n, deal_n) = (yearly(&a_created), yearly(&at), yearly(&d_created));
+    let growth = |n: &[f64; 4]| (n[3] / n[0].max(1.0)).powf(1.0 / 3.0);
+    let (g_acc, g_mql, g_deal) = (growth(&acc_n), growth(&mql_n), growth(&deal_n));
+    let spread = targets::FUNNEL_GROWTH_SPREAD;
+    let in_line = |g: f64| g / g_acc <= spread && g_acc / g <= spread;
+    let fewest = acc_n[0];
+    // Timestamps carry a time of day: few on the exact hour.
+    let on_hour = |t: i64| t.rem_euclid(time::MICROS_PER_HOUR) == 0;
+    let hourly = at.iter().filter(|&&t| on_hour(t)).count()
+        + sql_at.iter().flatten().filter(|&&t| on_hour(t)).count();
+    let stamped = at.len() + sql_at.iter().flatten().count();
+    let hourly_share = hourly as f64 / stamped.max(1) as f64;
     Ok(vec![
+        Check::new(
+            t,
+            "MQLs and deals grow in line with new accounts",
+            format!("yearly growth within ×{spread:.1} of accounts'"),
+            format!("accounts ×{g_acc:.2}, MQLs ×{g_mql:.2}, deals ×{g_deal:.2}"),
+            in_line(g_mql) && in_line(g_deal),
+        )
+        .unless_too_few(
+            fewest >= 100.0,
+            format!("{fewest} new accounts in the first year"),
+        ),
+        Check::new(
+            t,
+            "became_mql_at and became_sql_at carry a time of day",
+            "≤ 0.5 % on the exact hour",
+            format!("{:.2} % ({hourly} of {stamped})", hourly_share * 100.0),
+            hourly_share <= 0.005,
+        )
+        .unless_too_few(stamped >= 200, format!("{stamped} timestamps")),
         Check::zero(
             t,
             "MQL criteria: score at MQL ≥ 50 and risen since creation",

@@ -121,10 +121,9 @@ impl Table for PerformanceTable {
             let (ctr, cpc) = (ctr * rng.uniform(0.8, 1.2), cpc * rng.uniform(0.8, 1.2));
             for (k, day) in (c.first_day..=c.last_day).enumerate() {
                 // Pacing: the platform spends close to the budget, less on quiet days.
-                let spend = (plan.planned_spend(c, day)
-                    * demand(day).min(1.05)
-                    * rng.uniform(0.85, 1.0))
-                .round() as i64;
+                let spend =
+                    (plan.planned_spend(c, day) * demand(day).min(1.05) * rng.uniform(0.85, 1.0))
+                        .round() as i64;
                 let clicks = (spend as f64 / 100.0 / (cpc * rng.uniform(0.9, 1.1))).round() as i64;
                 let impressions =
                     (clicks as f64 / (ctr * rng.uniform(0.9, 1.1))).round() as i64 + 1;

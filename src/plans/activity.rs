@@ -121,19 +121,20 @@ pub fn user_sessions(
     let mut rng = Rand::new(world.cfg.seed, "activity.sessions", user.id as u64);
     let churn = world.accounts[user.account as usize].churned_at;
     let mut starts: Vec<i64> = (0..n.saturating_sub(1))
-        .map(|_| loop {
-            // Business hours, US time: 13:00–03:00 UTC, most around the afternoon.
-            let first_day = from / MICROS_PER_DAY;
-            let day = rng.range(first_day, ((last - 1) / MICROS_PER_DAY).max(first_day));
-            let t = day * MICROS_PER_DAY
-                + (13 + rng.below(14) as i64) * 3_600_000_000
-                + rng.below(3_600_000_000) as i64;
-            let t = t.min(last - 1).max(from);
-            let keep = churn.is_none_or(|c| {
-                rng.chance(fading((c - t) as f64 / MICROS_PER_DAY as f64))
-            });
-            if keep {
-                break t;
+        .map(|_| {
+            loop {
+                // Business hours, US time: 13:00–03:00 UTC, most around the afternoon.
+                let first_day = from / MICROS_PER_DAY;
+                let day = rng.range(first_day, ((last - 1) / MICROS_PER_DAY).max(first_day));
+                let t = day * MICROS_PER_DAY
+                    + (13 + rng.below(14) as i64) * 3_600_000_000
+                    + rng.below(3_600_000_000) as i64;
+                let t = t.min(last - 1).max(from);
+                let keep = churn
+                    .is_none_or(|c| rng.chance(fading((c - t) as f64 / MICROS_PER_DAY as f64)));
+                if keep {
+                    break t;
+                }
             }
         })
         .collect();

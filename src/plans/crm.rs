@@ -268,9 +268,8 @@ impl CrmPlan {
                     // moved back so that it ended before it.
                     let lag = (rng.exp(60.0) * MICROS_PER_DAY as f64) as i64;
                     let mut created = c.created + 5 * MICROS_PER_DAY + lag;
-                    let mut close = created
-                        + cycle_days * MICROS_PER_DAY
-                        + rng.range(0, MICROS_PER_DAY);
+                    let mut close =
+                        created + cycle_days * MICROS_PER_DAY + rng.range(0, MICROS_PER_DAY);
                     let latest = end - rng.range(MICROS_PER_HOUR, 20 * MICROS_PER_DAY);
                     if close > latest {
                         created -= close - latest;

@@ -226,7 +226,9 @@ impl MarketingPlan {
         let g = YEARLY_GROWTH.powi(HISTORY_YEARS as i32) - 1.0;
         let per_day_accounts = |day: i64| {
             let t = (day - first) as f64 / history_days as f64;
-            world.accounts.len() as f64 * YEARLY_GROWTH.ln() * HISTORY_YEARS as f64
+            world.accounts.len() as f64
+                * YEARLY_GROWTH.ln()
+                * HISTORY_YEARS as f64
                 * YEARLY_GROWTH.powf(HISTORY_YEARS as f64 * t)
                 / g
                 / history_days as f64
@@ -322,7 +324,8 @@ impl MarketingPlan {
             let ct = &crm.contacts[c as usize];
             // Qualified weeks after the contact arrived, so MQLs grow with contacts.
             let room = (end - 30 * MICROS_PER_DAY - ct.created).max(MICROS_PER_DAY);
-            let lag = ((rng.exp(45.0) * MICROS_PER_DAY as f64) as i64).min(room);
+            let lag = (rng.exp(45.0) * MICROS_PER_DAY as f64) as i64;
+            let lag = if lag < room { lag } else { rng.range(0, room) };
             let at = ct.created + MICROS_PER_HOUR + lag;
             let is_sql = sqls_without_deal > 0;
             sqls_without_deal = sqls_without_deal.saturating_sub(1);

@@ -293,7 +293,10 @@ impl StripePlan {
         for inv in &mut kept {
             let Some(si) = inv.subscription else { continue };
             let s = &world.subscriptions[si as usize];
-            if s.payment_failed && s.ended_at.is_some_and(|e| e - inv.period_start < 14 * MICROS_PER_DAY) {
+            if s.payment_failed
+                && s.ended_at
+                    .is_some_and(|e| e - inv.period_start < 14 * MICROS_PER_DAY)
+            {
                 inv.outcome = Outcome::Uncollectible;
                 inv.failed = 3;
             }

@@ -16,6 +16,7 @@ use crate::stripe::invoices::cols as stripe_invoices;
 use crate::stripe::prices::cols as stripe_prices;
 use crate::stripe::subscription_items::cols as stripe_subscription_items;
 use crate::stripe::subscriptions::cols as stripe_subscriptions;
+use crate::targets;
 use crate::time;
 
 pub fn customer_checks(ds: &Dataset) -> Result<Vec<Check>> {
@@ -101,7 +102,63 @@ pub fn subscription_checks(ds: &Dataset) -> Result<Vec<Check>> {
         off_cycle += usize::from(!on_cycle);
     }
     let unmirrored = seen.iter().filter(|&&n| n != 1).count();
+    // Involuntary churn: the share of churned basic (SMB) subscriptions lost to failed payments,
+    // and the dunning trail of each: its last invoice marked uncollectible after failed attempts.
+    let app_tier = ds.texts(app_subscriptions::PLAN_TIER)?;
+    let app_reason = ds.strings(app_subscriptions::END_REASON)?;
+    let id = ds.texts(stripe_subscriptions::ID)?;
+    let cancel = ds.strings(stripe_subscriptions::CANCELLATION_REASON)?;
+    let (mut smb_churned, mut smb_failed) = (0usize, 0usize);
+    let mut failed_subs: HashMap<&str, usize> = HashMap::new();
+    for i in 0..link.len() {
+        let failed = cancel[i].as_deref() == Some("payment_failed");
+        if failed {
+            failed_subs.insert(id[i].as_str(), i);
+        }
+        let Some(&a) = app.get(&link[i]) else {
+            continue;
+        };
+        if app_reason[a].as_deref() == Some("churn") && app_tier[a] == "basic" {
+            smb_churned += 1;
+            smb_failed += usize::from(failed);
+        }
+    }
+    let inv_sub = ds.strings(stripe_invoices::SUBSCRIPTION_ID)?;
+    let inv_status = ds.texts(stripe_invoices::STATUS)?;
+    let inv_created = ds.instants(stripe_invoices::CREATED)?;
+    let mut last_invoice: HashMap<&str, usize> = HashMap::new();
+    for (k, s) in inv_sub.iter().enumerate() {
+        let Some(s) = s.as_deref().filter(|s| failed_subs.contains_key(s)) else {
+            continue;
+        };
+        let e = last_invoice.entry(s).or_insert(k);
+        if inv_created[k] > inv_created[*e] {
+            *e = k;
+        }
+    }
+    let no_dunning = last_invoice
+        .values()
+        .filter(|&&k| inv_status[k] != "uncollectible")
+        .count();
+    let share = smb_failed as f64 / smb_churned.max(1) as f64;
+    let (lo, hi) = targets::INVOLUNTARY_SMB_CHURN;
     Ok(vec![
+        Check::new(
+            t,
+            "involuntary churn: share of churned basic subscriptions lost to failed payments",
+            format!("{:.0}–{:.0} %", lo * 100.0, hi * 100.0),
+            format!("{:.1} % ({smb_failed} of {smb_churned})", share * 100.0),
+            (lo..=hi).contains(&share),
+        )
+        .unless_too_few(
+            smb_churned >= 100,
+            format!("{smb_churned} churned basic subscriptions"),
+        ),
+        Check::zero(
+            t,
+            "payment_failed cancellations end after an uncollectible last invoice",
+            no_dunning,
+        ),
         Check::zero(
             t,
             "every app subscription mirrored exactly once",
@@ -210,7 +267,8 @@ pub fn invoice_checks(ds: &Dataset) -> Result<Vec<Check>> {
     let extra = invoiced.len().saturating_sub(expected - missing);
     let paid_share =
         status.iter().filter(|s| *s == "paid").count() as f64 / status.len().max(1) as f64;
-    let tol = 0.02 + 3.0 * (0.05 * 0.95 / status.len().max(1) as f64).sqrt();
+    let target = targets::INVOICES_PAID;
+    let tol = 0.02 + 3.0 * (target * (1.0 - target) / status.len().max(1) as f64).sqrt();
     Ok(vec![
         Check::zero(
             t,
@@ -231,10 +289,11 @@ pub fn invoice_checks(ds: &Dataset) -> Result<Vec<Check>> {
         Check::new(
             t,
             "~95 % of invoices paid",
-            format!("0.95±{tol:.3}"),
+            format!("{target:.2}±{tol:.3}"),
             format!("{paid_share:.3}"),
-            (paid_share - 0.95).abs() <= tol,
-        ),
+            (paid_share - target).abs() <= tol,
+        )
+        .unless_too_few(tol < 1.0 - target, format!("{} invoices", status.len())),
     ])
 }
 

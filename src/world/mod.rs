@@ -59,7 +59,7 @@ pub const END_REASONS: [&str; 4] = ["upgrade", "downgrade", "churn", "trial_expi
 /// Annual churn hazard of a paying account (~10 % a year, as the plan asks).
 pub const ANNUAL_CHURN: f64 = 0.105;
 /// Chance that a churning monthly-billed account of each tier is lost to failed payments.
-pub const INVOLUNTARY_CHURN: [f64; 3] = [0.32, 0.18, 0.06];
+pub const INVOLUNTARY_CHURN: [f64; 3] = [0.34, 0.18, 0.06];
 /// Most base-plan units a subscription carries.
 pub const MAX_UNITS: u16 = 3;
 pub const TRIAL_SHARE: f64 = 0.65;
@@ -256,7 +256,7 @@ impl World {
                     .chance(TRIAL_SHARE)
                     .then_some(c + TRIAL_DAYS * MICROS_PER_DAY);
                 let converted_draw = rng.chance(TRIAL_CONVERSION);
-                let tier_mult = [1.25, 0.85, 0.55][tiers[i] as usize];
+                let tier_mult = [1.25, 0.7, 0.5][tiers[i] as usize];
                 let engagement = (3.0 / f64::from(n_users[i])).powf(0.3);
                 let years = rng.exp(1.0 / (ANNUAL_CHURN * tier_mult * engagement));
                 decide_lifecycle(c, trial_end, converted_draw, years, end)
@@ -284,7 +284,7 @@ impl World {
             .collect();
         // Larger customers change plans more often (they expand: net revenue retention rises
         // with the tier).
-        let change_weight = |i: usize| paid_days(&life[i]) * [0.25, 2.4, 6.5][tiers[i] as usize];
+        let change_weight = |i: usize| paid_days(&life[i]) * [0.2, 2.8, 6.5][tiers[i] as usize];
         let tenure_total: f64 = (0..n).map(change_weight).sum::<f64>().max(1.0);
         let mut n_changes: Vec<u8> = (0..n)
             .map(|i| {
@@ -494,7 +494,7 @@ fn push_subscriptions(
         // (expansion, upgrade from below, downgrade from above) by tier.
         let w: &[f64] = match t {
             0 => &[0.9, 0.0, 0.1],
-            1 => &[0.72, 0.22, 0.06],
+            1 => &[0.76, 0.2, 0.04],
             _ => &[0.85, 0.15, 0.0],
         };
         let (prev, kind) = match rng.weighted(w) {
@@ -868,7 +868,8 @@ mod tuning {
                 let t0 = end - k * 365 * MICROS_PER_DAY;
                 let t1 = t0 + 365 * MICROS_PER_DAY - 1;
                 for a in &w.accounts {
-                    let subs = &w.subscriptions[a.subscriptions.start as usize..a.subscriptions.end as usize];
+                    let subs = &w.subscriptions
+                        [a.subscriptions.start as usize..a.subscriptions.end as usize];
                     let at = |t: i64| {
                         subs.iter().find(|s| {
                             s.started_at <= t
@@ -882,7 +883,9 @@ mod tuning {
                     }
                 }
             }
-            let nrr: Vec<String> = (0..3).map(|t| format!("{:.1}", num[t] as f64 * 100.0 / den[t] as f64)).collect();
+            let nrr: Vec<String> = (0..3)
+                .map(|t| format!("{:.1}", num[t] as f64 * 100.0 / den[t] as f64))
+                .collect();
             let invol = w.subscriptions.iter().filter(|s| s.payment_failed).count();
             let churned = w.accounts.iter().filter(|a| a.churned_at.is_some()).count();
             println!("seed {seed}: NRR {nrr:?} involuntary {invol} of {churned} churned");
