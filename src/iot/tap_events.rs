@@ -242,6 +242,15 @@ impl Table for TapEventsTable {
                         t
                     });
                 }
+                // Local times to UTC. On a daylight-time switch day the offset changes at 02:00
+                // local, so each pour takes the offset in force at its own instant.
+                let at = |local: i64| utc_offset(world, d, local - off) * MICROS_PER_HOUR;
+                let switch_day =
+                    at(day * MICROS_PER_DAY) != off || at((day + 1) * MICROS_PER_DAY - 1) != off;
+                for t in times.iter_mut() {
+                    let o = if switch_day { at(*t) } else { off };
+                    *t = (*t - o).clamp(a.from, a.until);
+                }
                 times.sort_unstable();
                 let last_day = day == a.last_day;
                 let product = line.product(seed, day);
@@ -250,13 +259,12 @@ impl Table for TapEventsTable {
                     6 | 7 => 2,
                     _ => 0,
                 }];
-                for (k, &local) in times.iter().enumerate() {
+                for (k, &t) in times.iter().enumerate() {
                     // The device's final pour is its last report.
-                    // Clamped: on a daylight-time switch day the noon offset is an hour off at night.
                     let utc = if last_day && k + 1 == times.len() {
                         a.until
                     } else {
-                        (local - off).clamp(a.from, a.until)
+                        t
                     };
                     let deg = degradation(d, utc);
                     let size = POUR_ML[rng.weighted(sizes)];
