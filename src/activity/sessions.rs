@@ -1,5 +1,5 @@
-//! `app_user_sessions`: logins of active users of live accounts over the trailing year; each
-//! user's last session starts at their `last_login_at`.
+//! `app_user_sessions`: logins over the trailing year of every user who logged in inside it (users of
+//! accounts that churned up to the churn); each user's last session starts at their `last_login_at`.
 
 use std::sync::LazyLock;
 

@@ -67,11 +67,12 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
             ),
             col(cols::STATUS, Text, "Status at the as-of date.")
                 .accepted(&["trialing", "active", "past_due", "canceled"]),
-            col(cols::CHANGE_TYPE, Text, "How the period began.").accepted(&[
-                "new",
-                "upgrade",
-                "downgrade",
-            ]),
+            col(
+                cols::CHANGE_TYPE,
+                Text,
+                "How the period began: upgrade is a higher tier or more units and add-ons.",
+            )
+            .accepted(&["new", "upgrade", "downgrade"]),
             col(
                 cols::TRIAL_START,
                 Timestamp,
