@@ -167,5 +167,83 @@ pub fn checks(ds: &Dataset) -> Result<Vec<Check>> {
         .filter(|&&n| !(2..=10).contains(&n))
         .count();
     checks.push(Check::zero(t, "2–10 users per account", bad_n));
+    // Higher-value accounts have more users (plan step 34).
+    let a_tier = ds.texts(app_accounts::PLAN_TIER)?;
+    let mut by_tier = [(0f64, 0f64); 3];
+    for (a, n) in per_account.iter().enumerate() {
+        let k = ["basic", "pro", "enterprise"]
+            .iter()
+            .position(|x| *x == a_tier[a])
+            .unwrap_or(0);
+        by_tier[k].0 += f64::from(*n);
+        by_tier[k].1 += 1.0;
+    }
+    let mean: Vec<f64> = by_tier.iter().map(|(s, n)| s / n.max(1.0)).collect();
+    let fewest = by_tier.iter().map(|t| t.1).fold(f64::MAX, f64::min);
+    checks.push(
+        Check::new(
+            t,
+            "users per account rise with tier",
+            "basic < pro < enterprise",
+            format!("{:.2} / {:.2} / {:.2}", mean[0], mean[1], mean[2]),
+            mean[0] < mean[1] && mean[1] < mean[2],
+        )
+        .unless_too_few(fewest >= 30.0, format!("{fewest} accounts in a tier")),
+    );
+    // Login frequency by role: admins log in daily most often, staff least (plan step 4).
+    let freq = ds.texts(cols::LOGIN_FREQUENCY)?;
+    let mut daily = [(0f64, 0f64); 3];
+    for (r, f) in roles.iter().zip(&freq) {
+        let k = ROLES.iter().position(|x| x == r).unwrap_or(0);
+        daily[k].0 += f64::from(u8::from(f == "daily"));
+        daily[k].1 += 1.0;
+    }
+    let d: Vec<f64> = daily.iter().map(|(s, n)| s / n.max(1.0)).collect();
+    let fewest = daily.iter().map(|t| t.1).fold(f64::MAX, f64::min);
+    checks.push(
+        Check::new(
+            t,
+            "login frequency by role: daily share admin > manager > staff",
+            "admin > manager > staff",
+            format!(
+                "{:.0} % / {:.0} % / {:.0} %",
+                d[0] * 100.0,
+                d[1] * 100.0,
+                d[2] * 100.0
+            ),
+            d[0] > d[1] && d[1] > d[2],
+        )
+        .unless_too_few(fewest >= 100.0, format!("{fewest} users in a role")),
+    );
+    // Permissions by role: one set per role, each role granted a subset of the role above.
+    let perms = ds.texts(cols::PERMISSIONS)?;
+    let granted = |json: &str| -> Vec<String> {
+        json.trim_matches(|c| c == '{' || c == '}')
+            .split(',')
+            .filter(|kv| kv.ends_with(":true"))
+            .map(|kv| kv.split(':').next().unwrap_or("").to_string())
+            .collect()
+    };
+    let mut per_role: [Option<&str>; 3] = [None; 3];
+    let mut inconsistent = 0;
+    for (r, p) in roles.iter().zip(&perms) {
+        let k = ROLES.iter().position(|x| x == r).unwrap_or(0);
+        match per_role[k] {
+            None => per_role[k] = Some(p),
+            Some(q) => inconsistent += usize::from(q != p),
+        }
+    }
+    let sets: Vec<Vec<String>> = per_role
+        .iter()
+        .map(|p| granted(p.unwrap_or("{}")))
+        .collect();
+    let nested = sets[1].iter().all(|g| sets[0].contains(g))
+        && sets[2].iter().all(|g| sets[1].contains(g))
+        && sets[0].len() > sets[2].len();
+    checks.push(Check::zero(
+        t,
+        "permissions by role: one set per role, admin ⊇ manager ⊇ staff",
+        inconsistent + usize::from(!nested),
+    ));
     Ok(checks)
 }

@@ -170,16 +170,58 @@ impl Dataset {
                 path: path.clone(),
                 source,
             };
+            // Columns come back in the order asked for, each of its declared type: a shard
+            // whose columns are reordered or of another type is an error, never a panic.
+            let want: Vec<(&str, DataType)> = indices
+                .iter()
+                .map(|&i| {
+                    (
+                        schema.field(i).name().as_str(),
+                        schema.field(i).data_type().clone(),
+                    )
+                })
+                .collect();
+            let mut ordered = |b: RecordBatch| -> Result<()> {
+                let mut cols = Vec::with_capacity(want.len());
+                let mut fields = Vec::with_capacity(want.len());
+                for (name, ty) in &want {
+                    let i = b.schema().index_of(name).map_err(|_| {
+                        Error::Invalid(format!("{} has no column {name}", path.display()))
+                    })?;
+                    let got = b.column(i).data_type();
+                    if got != ty {
+                        return Err(Error::Invalid(format!(
+                            "{table}.{name} in {} holds {got}, expected {ty}: the shard does not match its declaration",
+                            path.display()
+                        )));
+                    }
+                    fields.push(b.schema().field(i).clone());
+                    cols.push(b.column(i).clone());
+                }
+                let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)
+                    .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+                f(batch)
+            };
             if shard.path.ends_with(".parquet") {
                 let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(pq)?;
-                let mask = ProjectionMask::roots(builder.parquet_schema(), indices.clone());
+                // Project by name against the file's own schema.
+                let file_schema = builder.schema().clone();
+                let roots: Vec<usize> = want
+                    .iter()
+                    .map(|(name, _)| {
+                        file_schema.index_of(name).map_err(|_| {
+                            Error::Invalid(format!("{} has no column {name}", path.display()))
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
                 let reader = builder
                     .with_projection(mask)
                     .with_batch_size(64 * 1024)
                     .build()
                     .map_err(pq)?;
                 for b in reader {
-                    f(b.map_err(ar)?)?;
+                    ordered(b.map_err(ar)?)?;
                 }
             } else {
                 let input: Box<dyn std::io::Read> = if shard.path.ends_with(".zst") {
@@ -194,7 +236,7 @@ impl Dataset {
                     .build(input)
                     .map_err(ar)?;
                 for b in reader {
-                    f(b.map_err(ar)?)?;
+                    ordered(b.map_err(ar)?)?;
                 }
             }
         }

@@ -98,7 +98,42 @@ pub fn contact_checks(ds: &Dataset) -> Result<Vec<Check>> {
         early += usize::from(created[i] < c_created[c]);
         bad_score += usize::from(!(0..=100).contains(&score[i]));
     }
+    // Lead-score distribution: spread over the scale, customers' people scoring higher than
+    // prospects' (plan step 18).
+    let c_account = ds.column(hubspot_companies::ACCOUNT_ID)?;
+    let (mut cust, mut pros) = ((0f64, 0f64), (0f64, 0f64));
+    for i in 0..company.len() {
+        if let Some(&c) = companies.get(&company[i]) {
+            let side = if c_account.is_valid(c) {
+                &mut cust
+            } else {
+                &mut pros
+            };
+            side.0 += f64::from(score[i]);
+            side.1 += 1.0;
+        }
+    }
+    let n = score.len().max(1) as f64;
+    let mean = score.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+    let sd = (score
+        .iter()
+        .map(|&v| (f64::from(v) - mean).powi(2))
+        .sum::<f64>()
+        / n)
+        .sqrt();
+    let (cm, pm) = (cust.0 / cust.1.max(1.0), pros.0 / pros.1.max(1.0));
     Ok(vec![
+        Check::new(
+            t,
+            "lead scores spread, customers' contacts above prospects'",
+            "sd ≥ 10 points; customer mean > prospect mean + 10",
+            format!("sd {sd:.1}; {cm:.1} vs {pm:.1}"),
+            sd >= 10.0 && cm > pm + 10.0,
+        )
+        .unless_too_few(
+            cust.1 >= 30.0 && pros.1 >= 30.0,
+            format!("{} / {} contacts", cust.1, pros.1),
+        ),
         Check::zero(
             t,
             "every company has contacts",
@@ -327,7 +362,41 @@ pub fn ticket_checks(ds: &Dataset) -> Result<Vec<Check>> {
         )
     };
     let ((with_poor, n1), (without, n2)) = (avg(true), avg(false));
+    // Resolution time by priority: the median hours to close fall as priority rises.
+    let priority = ds.texts(hubspot_tickets::PROPERTY_HS_TICKET_PRIORITY)?;
+    let mut hours: [Vec<f64>; 4] = Default::default();
+    for i in 0..created.len() {
+        let k = ["LOW", "MEDIUM", "HIGH", "URGENT"]
+            .iter()
+            .position(|p| *p == priority[i]);
+        if let (Some(k), Some(c)) = (k, closed[i]) {
+            hours[k].push((c - created[i]) as f64 / crate::time::MICROS_PER_HOUR as f64);
+        }
+    }
+    let medians: Vec<f64> = hours
+        .iter_mut()
+        .map(|v| {
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied().unwrap_or(0.0)
+        })
+        .collect();
+    let fewest = hours.iter().map(Vec::len).min().unwrap_or(0);
     Ok(vec![
+        Check::new(
+            t,
+            "resolution time falls with priority",
+            "median hours LOW > MEDIUM > HIGH > URGENT",
+            medians
+                .iter()
+                .map(|m| format!("{m:.0}"))
+                .collect::<Vec<_>>()
+                .join(" > "),
+            medians.windows(2).all(|w| w[0] > w[1]),
+        )
+        .unless_too_few(
+            fewest >= 20,
+            format!("{fewest} closed tickets in a priority"),
+        ),
         Check::zero(
             t,
             "lifecycle: created < first reply < closed, stage agrees",

@@ -412,7 +412,10 @@ pub fn ga_checks(ds: &Dataset) -> Result<Vec<Check>> {
         ga_sessions::DURATION_S,
         ga_sessions::ENGAGED,
         ga_sessions::BOUNCED,
+        ga_sessions::LANDING_PAGE,
     ];
+    // Bounces by landing-page type: blog posts, product pages, conversion pages.
+    let mut by_page = [(0f64, 0f64); 3];
     ds.scan(&cols, |b| {
         let start = b
             .column(0)
@@ -425,8 +428,16 @@ pub fn ga_checks(ds: &Dataset) -> Result<Vec<Check>> {
         let dur = b.column(5).as_primitive::<Int32Type>().values();
         let engaged = b.column(6).as_boolean();
         let bounce = b.column(7).as_boolean();
+        let landing = b.column(8).as_string::<i32>();
         for i in 0..b.num_rows() {
             n += 1;
+            let kind = match landing.value(i) {
+                p if p.starts_with("/blog") => 0,
+                "/pricing" | "/demo" => 2,
+                _ => 1,
+            };
+            by_page[kind].0 += f64::from(u8::from(bounce.value(i)));
+            by_page[kind].1 += 1.0;
             let e = engaged.value(i);
             bounced += usize::from(bounce.value(i));
             // GA4: engaged = over 10 s or 2+ page views; bounce is its complement.
@@ -451,6 +462,8 @@ pub fn ga_checks(ds: &Dataset) -> Result<Vec<Check>> {
         .copied()
         .unwrap_or(0);
     let bounce_rate = bounced as f64 / n.max(1) as f64;
+    let page_bounce: Vec<f64> = by_page.iter().map(|(b, n)| b / n.max(1.0)).collect();
+    let fewest_pages = by_page.iter().map(|p| p.1).fold(f64::MAX, f64::min);
     let weekday = per_weekday[..5].iter().sum::<u64>() as f64 / 5.0;
     let weekend = per_weekday[5..].iter().sum::<u64>() as f64 / 2.0;
     let mut years: Vec<(&i64, &u64)> = per_year.iter().collect();
@@ -462,6 +475,22 @@ pub fn ga_checks(ds: &Dataset) -> Result<Vec<Check>> {
         _ => 0.0,
     };
     Ok(vec![
+        Check::new(
+            t,
+            "bounce by landing page type: blog > product pages > pricing and demo",
+            "blog > product > conversion pages, each by ≥ 2 pp",
+            format!(
+                "{:.1} % / {:.1} % / {:.1} %",
+                page_bounce[0] * 100.0,
+                page_bounce[1] * 100.0,
+                page_bounce[2] * 100.0
+            ),
+            page_bounce[0] > page_bounce[1] + 0.02 && page_bounce[1] > page_bounce[2] + 0.02,
+        )
+        .unless_too_few(
+            fewest_pages >= 2_000.0,
+            format!("{fewest_pages} sessions of a page type"),
+        ),
         Check::new(
             t,
             "bounce rate near the B2B SaaS benchmark",
