@@ -79,3 +79,8 @@ pub const SPEND_PER_ACCOUNT_SPREAD: f64 = 1.5;
 /// Yearly growth of MQLs and deals may differ from account growth by at most this (ratio of
 /// yearly growth factors): the funnel grows with the business.
 pub const FUNNEL_GROWTH_SPREAD: f64 = 1.2;
+/// Draft serving sizes in ml (REFERENCE: 16 oz pint 473, 12 oz 355, 10 oz 296, 20 oz imperial
+/// 568, 64 oz pitcher 1,893; 5 oz tasters 148 for flights).
+pub const SERVING_ML: [f64; 6] = [148.0, 296.0, 355.0, 473.0, 568.0, 1_893.0];
+/// A pour may miss its serving size by this share (head, over-pour).
+pub const SERVING_TOLERANCE: f64 = 0.10;

@@ -2,7 +2,7 @@
 //! pour at last-seen, the evening peak and weekly cycle in local time, health rows that match
 //! the events and the device status. Tap events are streamed, never held whole.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use arrow::array::AsArray;
 use arrow::datatypes::{Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
@@ -13,6 +13,7 @@ use crate::check::{Check, Dataset};
 use crate::error::Result;
 use crate::iot::device_health::cols as iot_device_health;
 use crate::iot::tap_events::cols as iot_tap_events;
+use crate::targets;
 use crate::time::{self, MICROS_PER_DAY, MICROS_PER_HOUR};
 use crate::world::geo;
 
@@ -62,18 +63,54 @@ fn window_start(ds: &Dataset) -> i64 {
     ds.end_ts - ds.manifest.dataset.tap_window_days * MICROS_PER_DAY
 }
 
-/// Per-device event counts, streamed from the tap events.
-pub fn events_per_device(ds: &Dataset, dev: &DeviceFacts) -> Result<Vec<u64>> {
+/// Per-device event counts, streamed from the tap events, and the counts per device and local
+/// day on the given days.
+pub fn events_per_device(
+    ds: &Dataset,
+    dev: &DeviceFacts,
+    days: &HashSet<i64>,
+) -> Result<(Vec<u64>, HashMap<(usize, i64), u32>)> {
     let mut counts = vec![0u64; dev.installed.len()];
-    ds.scan(&[iot_tap_events::DEVICE_ID], |b| {
-        for id in b.column(0).as_primitive::<Int64Type>().values() {
-            if let Some(&i) = dev.index.get(id) {
-                counts[i] += 1;
+    let mut on_days: HashMap<(usize, i64), u32> = HashMap::new();
+    ds.scan(
+        &[iot_tap_events::DEVICE_ID, iot_tap_events::POURED_AT],
+        |b| {
+            let at = b
+                .column(1)
+                .as_primitive::<TimestampMicrosecondType>()
+                .values();
+            for (r, id) in b
+                .column(0)
+                .as_primitive::<Int64Type>()
+                .values()
+                .iter()
+                .enumerate()
+            {
+                if let Some(&i) = dev.index.get(id) {
+                    counts[i] += 1;
+                    let day = time::day_of(dev.local(i, at[r]));
+                    if days.contains(&day) {
+                        *on_days.entry((i, day)).or_default() += 1;
+                    }
+                }
             }
-        }
-        Ok(())
-    })?;
-    Ok(counts)
+            Ok(())
+        },
+    )?;
+    Ok((counts, on_days))
+}
+
+/// Local days around the US daylight-time switches inside the tap window (the switch day and
+/// its neighbours): where a pour is most easily counted on the wrong day.
+fn switch_days(ds: &Dataset) -> HashSet<i64> {
+    let offset =
+        |d: i64| time::us_utc_offset_hours(d * MICROS_PER_DAY + 12 * MICROS_PER_HOUR, -5, true);
+    let (first, last) = (time::day_of(window_start(ds)), time::day_of(ds.end_ts) - 1);
+    (first + 1..=last)
+        .filter(|&d| offset(d) != offset(d - 1))
+        .flat_map(|d| [d - 1, d, d + 1])
+        .filter(|d| (first..=last).contains(d))
+        .collect()
 }
 
 pub fn tap_event_checks(ds: &Dataset) -> Result<Vec<Check>> {
@@ -93,7 +130,11 @@ pub fn tap_event_checks(ds: &Dataset) -> Result<Vec<Check>> {
         iot_tap_events::DURATION_MS,
         iot_tap_events::FLOW_RATE_ML_S,
         iot_tap_events::TEMPERATURE_C,
+        iot_tap_events::PRODUCT_TYPE,
     ];
+    // Pours and volume by product; pours away from every serving size.
+    let mut by_product: HashMap<String, (u64, f64)> = HashMap::new();
+    let mut odd_volume = 0usize;
     ds.scan(&cols, |b| {
         let device = b.column(0).as_primitive::<Int64Type>().values();
         let location = b.column(1).as_primitive::<Int64Type>().values();
@@ -105,7 +146,22 @@ pub fn tap_event_checks(ds: &Dataset) -> Result<Vec<Check>> {
         let duration = b.column(4).as_primitive::<Int32Type>().values();
         let flow = b.column(5).as_primitive::<Float64Type>().values();
         let temp = b.column(6).as_primitive::<Float64Type>().values();
+        let product = b.column(7).as_string::<i32>();
         for r in 0..b.num_rows() {
+            match by_product.get_mut(product.value(r)) {
+                Some(e) => {
+                    e.0 += 1;
+                    e.1 += volume[r];
+                }
+                None => {
+                    by_product.insert(product.value(r).to_string(), (1, volume[r]));
+                }
+            }
+            odd_volume += usize::from(
+                !targets::SERVING_ML
+                    .iter()
+                    .any(|&ml| (volume[r] / ml - 1.0).abs() <= targets::SERVING_TOLERANCE),
+            );
             let Some(&i) = dev.index.get(&device[r]) else {
                 continue;
             };
@@ -148,7 +204,55 @@ pub fn tap_event_checks(ds: &Dataset) -> Result<Vec<Check>> {
     };
     let weekend_lift = avg(&[4, 5, 6]) / avg(&[0, 1, 2, 3]).max(1e-9);
     let total: u64 = by_hour.iter().sum();
+    // Product mix: every style poured, the mainstream lager most, none above the cap; strong
+    // and specialty styles (stout, sour, cider) poured in smaller measures than lager.
+    let share = |p: &str| {
+        by_product
+            .get(p)
+            .map_or(0.0, |e| e.0 as f64 / total.max(1) as f64)
+    };
+    let mean_ml = |p: &str| by_product.get(p).map_or(0.0, |e| e.1 / e.0.max(1) as f64);
+    let styles = by_product.len();
+    let top_style = by_product
+        .iter()
+        .max_by_key(|(_, e)| e.0)
+        .map_or("", |(p, _)| p.as_str());
+    let max_share = by_product.keys().map(|p| share(p)).fold(0.0, f64::max);
+    let lager = mean_ml("lager");
+    let smaller: Vec<&str> = ["stout", "sour", "cider"]
+        .into_iter()
+        .filter(|p| mean_ml(p) >= lager)
+        .collect();
     Ok(vec![
+        Check::new(
+            t,
+            "product mix: all 8 styles, lager most poured, none above 40 %",
+            "8 styles; top = lager; max share ≤ 40 %",
+            format!(
+                "{styles} styles; top = {top_style}; max share {:.1} %",
+                max_share * 100.0
+            ),
+            styles == 8 && top_style == "lager" && max_share <= 0.40,
+        )
+        .unless_too_few(total >= 10_000, format!("{total} pours")),
+        Check::new(
+            t,
+            "volume by product: stout, sour and cider poured smaller than lager",
+            "mean ml below lager's",
+            format!(
+                "lager {lager:.0}, stout {:.0}, sour {:.0}, cider {:.0} ml",
+                mean_ml("stout"),
+                mean_ml("sour"),
+                mean_ml("cider")
+            ),
+            smaller.is_empty(),
+        )
+        .unless_too_few(total >= 10_000, format!("{total} pours")),
+        Check::zero(
+            t,
+            "volumes are serving sizes (5, 10, 12, 16, 20 oz, 64 oz pitcher) within 10 %",
+            odd_volume,
+        ),
         Check::zero(
             t,
             "pours inside the device's installed, reporting span",
@@ -194,6 +298,8 @@ pub fn device_health_checks(ds: &Dataset) -> Result<Vec<Check>> {
     let as_of = time::day_of(ds.end_ts) - 1;
     let mut rows = vec![0i64; n];
     let mut pours = vec![0u64; n];
+    let around_switch = switch_days(ds);
+    let mut health_on_days: Vec<(usize, i64, i32)> = Vec::new();
     let (mut up_after_quiet, mut down_with_pours, mut status_mismatch) = (0, 0, 0);
     let (mut degraded_errors, mut degraded_days, mut errors, mut days) = (0f64, 0f64, 0f64, 0f64);
     let cols = [
@@ -221,6 +327,9 @@ pub fn device_health_checks(ds: &Dataset) -> Result<Vec<Check>> {
             rows[i] += 1;
             pours[i] += count[r] as u64;
             let day = i64::from(date[r]);
+            if around_switch.contains(&day) {
+                health_on_days.push((i, day, count[r]));
+            }
             let quiet_day = time::day_of(dev.local(i, dev.last_seen[i]));
             up_after_quiet += usize::from(day > quiet_day && uptime[r] > 0.0);
             down_with_pours += usize::from(count[r] > 0 && uptime[r] <= 0.0);
@@ -249,7 +358,7 @@ pub fn device_health_checks(ds: &Dataset) -> Result<Vec<Check>> {
     };
     let bad_rows = (0..n).filter(|&i| rows[i] != expected_rows(i)).count();
     let events = if ds.has(iot_tap_events::TABLE) {
-        Some(events_per_device(ds, &dev)?)
+        Some(events_per_device(ds, &dev, &around_switch)?)
     } else {
         None
     };
@@ -267,13 +376,25 @@ pub fn device_health_checks(ds: &Dataset) -> Result<Vec<Check>> {
             status_mismatch,
         ),
     ];
-    if let Some(events) = events {
+    if let Some((events, on_days)) = events {
         let off = (0..n).filter(|&i| events[i] != pours[i]).count();
         checks.push(Check::zero(
             t,
             "pour_count per device equals its tap events",
             off,
         ));
+        let wrong_day = health_on_days
+            .iter()
+            .filter(|(i, day, c)| on_days.get(&(*i, *day)).copied().unwrap_or(0) != *c as u32)
+            .count();
+        checks.push(
+            Check::zero(
+                t,
+                "pour_count per local day equals its tap events around daylight-time switches",
+                wrong_day,
+            )
+            .unless_too_few(!around_switch.is_empty(), "no switch day in the window"),
+        );
     }
     let lift = (degraded_errors / degraded_days.max(1.0)) / (errors / days.max(1.0)).max(1e-9);
     checks.push(
