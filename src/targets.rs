@@ -84,3 +84,80 @@ pub const FUNNEL_GROWTH_SPREAD: f64 = 1.2;
 pub const SERVING_ML: [f64; 6] = [148.0, 296.0, 355.0, 473.0, 568.0, 1_893.0];
 /// A pour may miss its serving size by this share (head, over-pour).
 pub const SERVING_TOLERANCE: f64 = 0.10;
+/// Paid invoices paid after their due date (plan step 14 "late payments patterns": some, not
+/// most; B2B SMB invoices paid by transfer run late a few percent of the time).
+pub const LATE_PAYMENTS: (f64, f64) = (0.01, 0.12);
+/// Plausible bounds of measured values (plan step 37, outlier detection): a value outside is an
+/// outlier no real source would record. (table, column, low, high, why) — money in dollars.
+pub const PLAUSIBLE: &[(&str, &str, f64, f64, &str)] = &[
+    (
+        "app_accounts",
+        "employee_count",
+        1.0,
+        10_000.0,
+        "SMB to mid-market venues",
+    ),
+    (
+        "app_accounts",
+        "mrr",
+        299.0,
+        9_999.0,
+        "the plan's tier ranges",
+    ),
+    (
+        "app_user_sessions",
+        "duration_s",
+        1.0,
+        43_200.0,
+        "a login lasts under a 12-hour shift",
+    ),
+    (
+        "ga_sessions",
+        "duration_s",
+        0.0,
+        14_400.0,
+        "GA sessions end after 30 idle minutes",
+    ),
+    (
+        "hubspot_deals",
+        "property_amount",
+        0.0,
+        5_000_000.0,
+        "annual contract values",
+    ),
+    (
+        "stripe_invoices",
+        "amount_due",
+        0.0,
+        100_000_000.0,
+        "cents; a year of the top tier plus hardware",
+    ),
+    (
+        "iot_tap_events",
+        "volume_ml",
+        50.0,
+        2_100.0,
+        "a taster to a 64 oz pitcher",
+    ),
+    (
+        "iot_tap_events",
+        "flow_rate_ml_s",
+        10.0,
+        120.0,
+        "≈ 2 oz/s on a balanced line",
+    ),
+    (
+        "iot_tap_events",
+        "pressure_psi",
+        5.0,
+        30.0,
+        "≈ 12–14 psi CO₂ at sea level, more at altitude",
+    ),
+    (
+        "iot_tap_events",
+        "temperature_c",
+        -2.0,
+        12.0,
+        "serving 2–3.5 °C, drift when failing",
+    ),
+];

@@ -15,6 +15,7 @@ use crate::output::sha256_file;
 use crate::profile::Counts;
 use crate::registry;
 use crate::schema::ColType;
+use crate::targets;
 
 /// Checks every table gets from its manifest entry.
 fn generic_checks(
@@ -102,6 +103,63 @@ fn generic_checks(
         if !c.accepted_values.is_empty() {
             checks.push(Check::zero(t, format!("{} accepted values", c.name), bad));
         }
+    }
+    // Missing values: a nullable column entirely null is a column never filled.
+    if entry.rows >= 100 {
+        let mut empty = Vec::new();
+        for c in entry.columns.iter().filter(|c| c.nullable) {
+            let mut nulls = 0u64;
+            ds.scan_names(t, &[c.name.as_str()], |b| {
+                nulls += b.column(0).null_count() as u64;
+                Ok(())
+            })?;
+            if nulls == entry.rows {
+                empty.push(c.name.clone());
+            }
+        }
+        checks.push(Check::new(
+            t,
+            "missing values: no nullable column entirely null",
+            "0 empty columns",
+            if empty.is_empty() {
+                "0 empty columns".to_string()
+            } else {
+                empty.join(", ")
+            },
+            empty.is_empty(),
+        ));
+    }
+    // Outliers: measured values inside the plausible bounds of targets::PLAUSIBLE.
+    let bounds: Vec<_> = targets::PLAUSIBLE
+        .iter()
+        .filter(|b| b.0 == t && entry.columns.iter().any(|c| c.name == b.1))
+        .collect();
+    if !bounds.is_empty() {
+        let mut outliers = 0usize;
+        for (_, column, lo, hi, _) in &bounds {
+            ds.scan_names(t, &[column], |b| {
+                let v = arrow::compute::cast(b.column(0), &arrow::datatypes::DataType::Float64)
+                    .map_err(|e| crate::error::Error::Invalid(format!("{t}.{column}: {e}")))?;
+                outliers += v
+                    .as_primitive::<arrow::datatypes::Float64Type>()
+                    .iter()
+                    .flatten()
+                    .filter(|x| x < lo || x > hi)
+                    .count();
+                Ok(())
+            })?;
+        }
+        checks.push(Check::new(
+            t,
+            "outliers: values inside plausible bounds",
+            bounds
+                .iter()
+                .map(|(_, c, lo, hi, _)| format!("{c} {lo}–{hi}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            format!("{outliers} outside"),
+            outliers == 0,
+        ));
     }
     // References resolve: the parent keys in a set, the children streamed.
     for fk in &entry.foreign_keys {

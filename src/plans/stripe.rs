@@ -86,6 +86,8 @@ pub struct Invoice {
     pub outcome: Outcome,
     /// Failed charge attempts before success (or in total, when never paid).
     pub failed: u8,
+    /// Days a bank transfer took (out-of-band payments): 9, or late past the 14-day due date.
+    pub transfer_days: u8,
 }
 
 impl Invoice {
@@ -109,7 +111,9 @@ impl Invoice {
     pub fn paid_at(&self) -> Option<i64> {
         match self.outcome {
             Outcome::Card | Outcome::Retried => Some(self.attempt_time(u64::from(self.failed))),
-            Outcome::OutOfBand => Some(self.created + 9 * MICROS_PER_DAY),
+            Outcome::OutOfBand => {
+                Some(self.created + i64::from(self.transfer_days) * MICROS_PER_DAY)
+            }
             _ => None,
         }
     }
@@ -177,6 +181,7 @@ impl StripePlan {
                         },
                         outcome: Outcome::Card,
                         failed: 0,
+                        transfer_days: 9,
                     });
                 }
             }
@@ -195,6 +200,7 @@ impl StripePlan {
                         reason: 3,
                         outcome: Outcome::Card,
                         failed: 0,
+                        transfer_days: 9,
                     });
                 }
             }
@@ -225,6 +231,7 @@ impl StripePlan {
                         reason: 3,
                         outcome: Outcome::Card,
                         failed: 0,
+                        transfer_days: 9,
                     });
                 }
             }
@@ -286,6 +293,13 @@ impl StripePlan {
             }
             if inv.outcome == Outcome::OutOfBand && inv.created + 9 * MICROS_PER_DAY >= end {
                 inv.outcome = Outcome::Open;
+            }
+            // Late payers: a third of bank transfers arrive after the due date.
+            if inv.outcome == Outcome::OutOfBand && rng.chance(0.33) {
+                let days = rng.range(16, 45);
+                if inv.created + days * MICROS_PER_DAY < end {
+                    inv.transfer_days = days as u8;
+                }
             }
         }
         // Involuntary churn: the last invoice of a subscription lost to failed payments is

@@ -269,7 +269,27 @@ pub fn invoice_checks(ds: &Dataset) -> Result<Vec<Check>> {
         status.iter().filter(|s| *s == "paid").count() as f64 / status.len().max(1) as f64;
     let target = targets::INVOICES_PAID;
     let tol = 0.02 + 3.0 * (target * (1.0 - target) / status.len().max(1) as f64).sqrt();
+    // Late payments: paid invoices whose payment arrived after the due date.
+    let due_date = ds.timestamps(stripe_invoices::DUE_DATE)?;
+    let paid_at = ds.timestamps(stripe_invoices::PAID_AT)?;
+    let (mut paid_n, mut late) = (0usize, 0usize);
+    for (p, d) in paid_at.iter().zip(&due_date) {
+        if let (Some(p), Some(d)) = (p, d) {
+            paid_n += 1;
+            late += usize::from(p > d);
+        }
+    }
+    let late_share = late as f64 / paid_n.max(1) as f64;
+    let (late_lo, late_hi) = targets::LATE_PAYMENTS;
     Ok(vec![
+        Check::new(
+            t,
+            "late payments: share of paid invoices paid after their due date",
+            format!("{:.0}–{:.0} %", late_lo * 100.0, late_hi * 100.0),
+            format!("{:.1} % ({late} of {paid_n})", late_share * 100.0),
+            (late_lo..=late_hi).contains(&late_share),
+        )
+        .unless_too_few(paid_n >= 500, format!("{paid_n} paid invoices")),
         Check::zero(
             t,
             "every billing period after the billing start has an invoice",
@@ -348,7 +368,8 @@ pub fn charge_checks(ds: &Dataset) -> Result<Vec<Check>> {
 
 pub fn event_checks(ds: &Dataset) -> Result<Vec<Check>> {
     let t = stripe_events::TABLE;
-    let mut objects: HashMap<&str, HashMap<String, i64>> = HashMap::new();
+    // Each object: its creation instant and whether its creation event was seen.
+    let mut objects: HashMap<&str, HashMap<String, (i64, bool)>> = HashMap::new();
     for (kind, id, created) in [
         ("customer", stripe_customers::ID, stripe_customers::CREATED),
         (
@@ -361,7 +382,12 @@ pub fn event_checks(ds: &Dataset) -> Result<Vec<Check>> {
     ] {
         let ids = ds.texts(id)?;
         let times = ds.instants(created)?;
-        objects.insert(kind, ids.into_iter().zip(times).collect());
+        objects.insert(
+            kind,
+            ids.into_iter()
+                .zip(times.into_iter().map(|t| (t, false)))
+                .collect(),
+        );
     }
     let paid_at: HashMap<String, Option<i64>> = ds
         .texts(stripe_invoices::ID)?
@@ -399,9 +425,21 @@ pub fn event_checks(ds: &Dataset) -> Result<Vec<Check>> {
         let customer = customer.as_string::<i32>();
         for i in 0..b.num_rows() {
             let (k, oid) = (kind.value(i), object_id.value(i));
-            match objects.get(object_type.value(i)).and_then(|m| m.get(oid)) {
+            match objects
+                .get_mut(object_type.value(i))
+                .and_then(|m| m.get_mut(oid))
+            {
                 None => dangling += 1,
-                Some(&born) => {
+                Some((born, seen)) => {
+                    let born = *born;
+                    *seen |= matches!(
+                        k,
+                        "customer.created"
+                            | "customer.subscription.created"
+                            | "invoice.created"
+                            | "charge.succeeded"
+                            | "charge.failed"
+                    );
                     // Notices announce an upcoming invoice before it exists; all else follows
                     // creation.
                     before_object += usize::from(created[i] < born && k != "invoice.upcoming");
@@ -431,8 +469,17 @@ pub fn event_checks(ds: &Dataset) -> Result<Vec<Check>> {
         }
         Ok(())
     })?;
+    let silent: usize = objects
+        .values()
+        .map(|m| m.values().filter(|(_, seen)| !seen).count())
+        .sum();
     Ok(vec![
         Check::zero(t, "every event's object exists", dangling),
+        Check::zero(
+            t,
+            "every customer, subscription, invoice and charge has its creation event",
+            silent,
+        ),
         Check::zero(t, "events are chronological per customer", out_of_order),
         Check::zero(t, "no event before its object was created", before_object),
         Check::zero(
