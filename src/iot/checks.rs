@@ -63,13 +63,16 @@ fn window_start(ds: &Dataset) -> i64 {
     ds.end_ts - ds.manifest.dataset.tap_window_days * MICROS_PER_DAY
 }
 
+/// Tap events per (device index, local day).
+pub type DayCounts = HashMap<(usize, i64), u32>;
+
 /// Per-device event counts, streamed from the tap events, and the counts per device and local
 /// day on the given days.
 pub fn events_per_device(
     ds: &Dataset,
     dev: &DeviceFacts,
     days: &HashSet<i64>,
-) -> Result<(Vec<u64>, HashMap<(usize, i64), u32>)> {
+) -> Result<(Vec<u64>, DayCounts)> {
     let mut counts = vec![0u64; dev.installed.len()];
     let mut on_days: HashMap<(usize, i64), u32> = HashMap::new();
     ds.scan(
