@@ -128,13 +128,6 @@ fn column(b: &RecordBatch, name: &str) -> ArrayRef {
     b.column(b.schema().index_of(name).unwrap()).clone()
 }
 
-fn set(b: RecordBatch, name: &str, a: ArrayRef) -> RecordBatch {
-    let i = b.schema().index_of(name).unwrap();
-    let mut cols = b.columns().to_vec();
-    cols[i] = a;
-    RecordBatch::try_new(b.schema(), cols).unwrap()
-}
-
 fn prim<T: ArrowPrimitiveType>(b: &RecordBatch, name: &str) -> PrimitiveArray<T> {
     column(b, name)
         .as_any()
@@ -151,24 +144,6 @@ fn text(b: &RecordBatch, name: &str) -> StringArray {
         .clone()
 }
 
-/// Every non-null value of a primitive column as `f(row, value)`, type and nulls kept.
-fn edit<T: ArrowPrimitiveType>(
-    b: RecordBatch,
-    name: &str,
-    f: impl Fn(usize, T::Native) -> T::Native,
-) -> RecordBatch {
-    let old = prim::<T>(&b, name);
-    let values: arrow::buffer::ScalarBuffer<T::Native> = old
-        .values()
-        .iter()
-        .enumerate()
-        .map(|(i, v)| f(i, *v))
-        .collect();
-    let new = PrimitiveArray::<T>::new(values, old.nulls().cloned())
-        .with_data_type(old.data_type().clone());
-    set(b, name, Arc::new(new))
-}
-
 /// Every non-null value of a text column as `f(row, value)`.
 fn edit_text(b: RecordBatch, name: &str, f: impl Fn(usize, &str) -> String) -> RecordBatch {
     let old = text(&b, name);
@@ -177,7 +152,7 @@ fn edit_text(b: RecordBatch, name: &str, f: impl Fn(usize, &str) -> String) -> R
         .enumerate()
         .map(|(i, v)| v.map(|v| f(i, v)))
         .collect();
-    set(b, name, Arc::new(new))
+    set_column(b, name, Arc::new(new))
 }
 
 fn edit_bool(b: RecordBatch, name: &str, f: impl Fn(usize, bool) -> bool) -> RecordBatch {
@@ -188,7 +163,7 @@ fn edit_bool(b: RecordBatch, name: &str, f: impl Fn(usize, bool) -> bool) -> Rec
         .enumerate()
         .map(|(i, v)| v.map(|v| f(i, v)))
         .collect();
-    set(b, name, Arc::new(new))
+    set_column(b, name, Arc::new(new))
 }
 
 /// Keeps the rows for which `keep(batch, row)` holds.
@@ -354,7 +329,7 @@ fn declared_checks_fail_on_broken_copies() {
                 }
                 let taken =
                     arrow::compute::take(&a, &arrow::array::UInt32Array::from(idx), None).unwrap();
-                set(b, &key, taken)
+                set_column(b, &key, taken)
             });
             let rule = format!("{name}: primary key {pk} unique and not null");
             if !failing(copy.path()).contains(&rule) {

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow::array::{Array, RecordBatch};
+use arrow::array::RecordBatch;
 use arrow::datatypes::TimestampMicrosecondType;
 use common::*;
 use parquet::arrow::ArrowWriter;
@@ -55,32 +55,6 @@ pub fn tamper_shard(
         }
     }
     std::fs::write(mpath, serde_json::to_string_pretty(&m).unwrap()).unwrap();
-}
-
-/// Rewrites every value of a primitive column as `f(row, old)`, keeping its type (and time
-/// zone) and its nulls.
-pub fn edit<T: arrow::datatypes::ArrowPrimitiveType>(
-    b: RecordBatch,
-    column: &str,
-    f: impl Fn(usize, T::Native) -> T::Native,
-) -> RecordBatch {
-    let idx = b.schema().index_of(column).unwrap();
-    let old = b
-        .column(idx)
-        .as_any()
-        .downcast_ref::<arrow::array::PrimitiveArray<T>>()
-        .unwrap()
-        .clone();
-    let values: arrow::buffer::ScalarBuffer<T::Native> = old
-        .values()
-        .iter()
-        .enumerate()
-        .map(|(i, v)| f(i, *v))
-        .collect();
-    // Nulls stay null.
-    let new = arrow::array::PrimitiveArray::<T>::new(values, old.nulls().cloned())
-        .with_data_type(old.data_type().clone());
-    set_column(b, column, Arc::new(new))
 }
 
 pub fn set_i64(batch: RecordBatch, column: &str, row: usize, value: i64) -> RecordBatch {
@@ -135,13 +109,6 @@ fn device_installed_before_its_location_fails() {
         dir.path(),
         "app_devices: installed after its location was created",
     );
-}
-
-fn set_column(batch: RecordBatch, column: &str, array: arrow::array::ArrayRef) -> RecordBatch {
-    let idx = batch.schema().index_of(column).unwrap();
-    let mut cols = batch.columns().to_vec();
-    cols[idx] = array;
-    RecordBatch::try_new(batch.schema(), cols).unwrap()
 }
 
 #[test]

@@ -66,3 +66,42 @@ pub fn copy_into(from: &Path, to: &Path) {
         std::fs::write(p, bytes).unwrap();
     }
 }
+
+/// Rewrites every value of a primitive column as `f(row, old)`, keeping its type (and time
+/// zone) and its nulls.
+pub fn edit<T: arrow::datatypes::ArrowPrimitiveType>(
+    b: arrow::array::RecordBatch,
+    column: &str,
+    f: impl Fn(usize, T::Native) -> T::Native,
+) -> arrow::array::RecordBatch {
+    use arrow::array::Array;
+    let idx = b.schema().index_of(column).unwrap();
+    let old = b
+        .column(idx)
+        .as_any()
+        .downcast_ref::<arrow::array::PrimitiveArray<T>>()
+        .unwrap()
+        .clone();
+    let values: arrow::buffer::ScalarBuffer<T::Native> = old
+        .values()
+        .iter()
+        .enumerate()
+        .map(|(i, v)| f(i, *v))
+        .collect();
+    // Nulls stay null.
+    let new = arrow::array::PrimitiveArray::<T>::new(values, old.nulls().cloned())
+        .with_data_type(old.data_type().clone());
+    set_column(b, column, std::sync::Arc::new(new))
+}
+
+/// Replaces a column of a batch.
+pub fn set_column(
+    batch: arrow::array::RecordBatch,
+    column: &str,
+    array: arrow::array::ArrayRef,
+) -> arrow::array::RecordBatch {
+    let idx = batch.schema().index_of(column).unwrap();
+    let mut cols = batch.columns().to_vec();
+    cols[idx] = array;
+    arrow::array::RecordBatch::try_new(batch.schema(), cols).unwrap()
+}

@@ -22,7 +22,7 @@ fn crm_cases() -> Vec<Case> {
                 let filled: PrimitiveArray<Int64Type> = (0..b.num_rows())
                     .map(|i| Some(if account.is_valid(i) { prim::<Int64Type>(&b, "account_id").value(i) } else { 1 }))
                     .collect();
-                set(b, "account_id", Arc::new(filled))
+                set_column(b, "account_id", Arc::new(filled))
             })
         }),
         case("hubspot_contacts: lead scores spread, customers' contacts above prospects'", true, &[], |d| {

@@ -84,7 +84,7 @@ fn marketing_cases() -> Vec<Case> {
                     })
                     .collect::<PrimitiveArray<Ts>>()
                     .with_timezone("+00:00");
-                let b = set(b, "became_sql_at", Arc::new(accepted));
+                let b = set_column(b, "became_sql_at", Arc::new(accepted));
                 edit_text(b, "status", move |i, v| if status[i] == "disqualified" && i % 2 == 0 { "sql".into() } else { v.into() })
             })
         }),

@@ -103,7 +103,7 @@ fn stripe_cases() -> Vec<Case> {
                 let fixed: StringArray = (0..b.num_rows())
                     .map(|i| if i == row { None } else { code.as_any().downcast_ref::<StringArray>().unwrap().iter().nth(i).flatten() })
                     .collect();
-                set(b, "failure_code", Arc::new(fixed))
+                set_column(b, "failure_code", Arc::new(fixed))
             })
         }),
         case("stripe_charges: charged after the invoice was created, before the as-of date", false, &[
