@@ -239,3 +239,36 @@ fn qa_stripe_set_is_exact_and_valid() {
         assert!(line.contains(&format!("| {n} |")), "{line}");
     }
 }
+
+#[test]
+fn column_of_another_type_is_a_clear_error() {
+    let dir = tempdir().unwrap();
+    generate(dir.path(), &[]);
+    // employee_count written as text: the shard no longer matches its declaration.
+    tamper(dir.path(), "app_accounts", |b| {
+        let n = b.num_rows();
+        let texts = arrow::array::StringArray::from_iter_values(std::iter::repeat_n("12", n));
+        let idx = b.schema().index_of("employee_count").unwrap();
+        let mut fields: Vec<arrow::datatypes::Field> = b
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        fields[idx] =
+            arrow::datatypes::Field::new("employee_count", arrow::datatypes::DataType::Utf8, false);
+        let mut cols = b.columns().to_vec();
+        cols[idx] = Arc::new(texts);
+        RecordBatch::try_new(Arc::new(arrow::datatypes::Schema::new(fields)), cols).unwrap()
+    });
+    let o = datagen(&["validate", dir.path().to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("app_accounts.employee_count")
+            && err.contains("Utf8")
+            && err.contains("Int32"),
+        "{err}"
+    );
+}
