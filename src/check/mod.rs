@@ -416,16 +416,3 @@ pub fn share_check_counts(
     Check::new(table, name, target.join(" "), actual.join(" "), pass)
         .unless_too_few(judged, format!("{total} rows"))
 }
-
-/// Pearson correlation of two equally long series (0 for fewer than two points).
-pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    if n < 2.0 {
-        return 0.0;
-    }
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let cov: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let vx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
-    let vy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
-    cov / (vx * vy).sqrt().max(1e-12)
-}
