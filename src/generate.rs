@@ -314,16 +314,26 @@ fn write_sources(dir: &Path, m: &Manifest) -> Result<()> {
 }
 
 /// Merges the part manifests of an N-way split into `manifest.json` once all N are present in
-/// `dir` (copy the parts' folders together first when they ran on different machines).
+/// `dir` (copy the parts' folders together first when they ran on different machines). Parts
+/// finishing at the same instant race safely: the manifest is linked into place only when none
+/// exists yet, so exactly one of them writes it; the others return false.
 pub fn assemble_if_complete(dir: &Path, n: usize) -> Result<bool> {
     let paths: Vec<PathBuf> = (0..n).map(|k| dir.join(part_manifest_name(k, n))).collect();
     if !paths.iter().all(|p| p.exists()) {
         return Ok(false);
     }
-    let mut parts = paths
-        .iter()
-        .map(|p| Manifest::parse(&std::fs::read_to_string(p).at(p)?, p))
-        .collect::<Result<Vec<_>>>()?;
+    let target = dir.join(manifest::FILE);
+    let mut parts = Vec::with_capacity(n);
+    for p in &paths {
+        match std::fs::read_to_string(p) {
+            Ok(text) => parts.push(Manifest::parse(&text, p)?),
+            // Another part completed the set and removed the part manifests meanwhile.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && target.exists() => {
+                return Ok(false);
+            }
+            Err(e) => return Err(e).at(p),
+        }
+    }
     let mut merged = parts.remove(0);
     for p in parts {
         if p.dataset != merged.dataset || p.tables.len() != merged.tables.len() {
@@ -350,10 +360,184 @@ pub fn assemble_if_complete(dir: &Path, n: usize) -> Result<bool> {
         }
     }
     merged.seal();
+    // Conditional create: a complete file under a private name, then a hard link to
+    // manifest.json, which fails when another part got there first.
+    let tmp = dir.join(format!(".manifest.{}.tmp", std::process::id()));
+    merged.write(&tmp)?;
+    let linked = std::fs::hard_link(&tmp, &target);
+    std::fs::remove_file(&tmp).at(&tmp)?;
+    match linked {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(e).at(&target),
+    }
     write_sources(dir, &merged)?;
-    merged.write(&dir.join(manifest::FILE))?;
     for p in paths {
-        std::fs::remove_file(&p).at(&p)?;
+        match std::fs::remove_file(&p) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e).at(&p),
+            _ => {}
+        }
     }
     Ok(true)
+}
+
+/// The batch engines `--shard auto` reads its part from: (engine, index variable, size variable,
+/// first-index variable).
+const ENGINES: [(&str, &str, Option<&str>, Option<&str>); 3] = [
+    ("Kubernetes Indexed Job", "JOB_COMPLETION_INDEX", None, None),
+    (
+        "AWS Batch array job",
+        "AWS_BATCH_JOB_ARRAY_INDEX",
+        Some("AWS_BATCH_JOB_ARRAY_SIZE"),
+        None,
+    ),
+    (
+        "Slurm job array",
+        "SLURM_ARRAY_TASK_ID",
+        Some("SLURM_ARRAY_TASK_COUNT"),
+        Some("SLURM_ARRAY_TASK_MIN"),
+    ),
+];
+
+/// Parses `--shard`: `K/N`, or `auto` / `auto/N` reading K (and N where the engine gives it)
+/// from the batch engine's environment through `env`.
+pub fn parse_shard(
+    spec: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> std::result::Result<(usize, usize), String> {
+    let bad = || format!("'{spec}' is not K/N or auto[/N]; use e.g. --shard 0/2 or --shard auto/4");
+    let (k, n) = match spec.split_once('/') {
+        Some((k, n)) => (k.trim(), Some(n.trim())),
+        None => (spec.trim(), None),
+    };
+    let number = |name: &str, v: &str| {
+        v.parse::<usize>()
+            .map_err(|_| format!("{name}={v} is not a whole number"))
+    };
+    let given_n = n
+        .map(|n| n.parse::<usize>().map_err(|_| bad()))
+        .transpose()?;
+    let (k, n) = if k.eq_ignore_ascii_case("auto") {
+        let Some((engine, index, size, first)) = ENGINES.iter().find(|e| env(e.1).is_some()) else {
+            return Err(format!(
+                "--shard {spec}: no batch-engine variable is set ({}); run under one of them or give --shard K/N",
+                ENGINES.iter().map(|e| e.1).collect::<Vec<_>>().join(", ")
+            ));
+        };
+        let raw = env(index).unwrap_or_default();
+        let mut k = number(index, &raw)?;
+        if let Some(first) = first.and_then(|f| env(f).map(|v| (f, v))) {
+            let min = number(first.0, &first.1)?;
+            k = k
+                .checked_sub(min)
+                .ok_or_else(|| format!("{index}={raw} is below {}={}", first.0, first.1))?;
+        }
+        let engine_n = size
+            .and_then(|s| env(s).map(|v| (s, v)))
+            .map(|(s, v)| number(s, &v).map(|n| (s, n)))
+            .transpose()?;
+        let n = match (engine_n, given_n) {
+            (Some((s, a)), Some(b)) if a != b => {
+                return Err(format!("--shard {spec} disagrees with {s}={a} ({engine})"));
+            }
+            (Some((_, a)), _) => a,
+            (None, Some(b)) => b,
+            (None, None) => {
+                return Err(format!(
+                    "--shard auto: the {engine} gives the index ({index}) but not the number of parts; use --shard auto/N with N = the number of parts"
+                ));
+            }
+        };
+        (k, n)
+    } else {
+        let k = k.parse::<usize>().map_err(|_| bad())?;
+        (k, given_n.ok_or_else(bad)?)
+    };
+    if n == 0 || k >= n {
+        return Err(format!(
+            "--shard {k}/{n} is out of range: K must be in 0..N, e.g. 0/{n}"
+        ));
+    }
+    Ok((k, n))
+}
+
+#[cfg(test)]
+mod shard_tests {
+    use super::parse_shard;
+
+    fn with(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn explicit_parts() {
+        assert_eq!(parse_shard("1/4", &with(&[])), Ok((1, 4)));
+        assert!(
+            parse_shard("4/4", &with(&[]))
+                .unwrap_err()
+                .contains("out of range")
+        );
+        assert!(parse_shard("1", &with(&[])).is_err());
+        assert!(parse_shard("a/b", &with(&[])).is_err());
+    }
+
+    #[test]
+    fn kubernetes_gives_the_index_only() {
+        let env = with(&[("JOB_COMPLETION_INDEX", "3")]);
+        assert_eq!(parse_shard("auto/4", &env), Ok((3, 4)));
+        let err = parse_shard("auto", &env).unwrap_err();
+        assert!(err.contains("auto/N"), "{err}");
+        assert!(
+            parse_shard("auto/3", &env)
+                .unwrap_err()
+                .contains("out of range")
+        );
+    }
+
+    #[test]
+    fn aws_batch_gives_index_and_size() {
+        let env = with(&[
+            ("AWS_BATCH_JOB_ARRAY_INDEX", "2"),
+            ("AWS_BATCH_JOB_ARRAY_SIZE", "5"),
+        ]);
+        assert_eq!(parse_shard("auto", &env), Ok((2, 5)));
+        assert_eq!(parse_shard("auto/5", &env), Ok((2, 5)));
+        assert!(
+            parse_shard("auto/4", &env)
+                .unwrap_err()
+                .contains("disagrees")
+        );
+    }
+
+    #[test]
+    fn slurm_counts_from_its_first_task() {
+        let env = with(&[
+            ("SLURM_ARRAY_TASK_ID", "11"),
+            ("SLURM_ARRAY_TASK_MIN", "10"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ]);
+        assert_eq!(parse_shard("auto", &env), Ok((1, 4)));
+        let env = with(&[("SLURM_ARRAY_TASK_ID", "x")]);
+        assert!(
+            parse_shard("auto/2", &env)
+                .unwrap_err()
+                .contains("whole number")
+        );
+    }
+
+    #[test]
+    fn auto_without_an_engine_names_the_variables() {
+        let err = parse_shard("auto/4", &with(&[])).unwrap_err();
+        for v in [
+            "JOB_COMPLETION_INDEX",
+            "AWS_BATCH_JOB_ARRAY_INDEX",
+            "SLURM_ARRAY_TASK_ID",
+        ] {
+            assert!(err.contains(v), "{err}");
+        }
+    }
 }

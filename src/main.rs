@@ -104,7 +104,8 @@ struct GenerateArgs {
     /// Worker threads (default: one per core). Output is identical for any value.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
-    /// Run only part K of N (0-based), e.g. 0/2 and 1/2 on two machines.
+    /// Run only part K of N (0-based), e.g. 0/2 and 1/2 on two machines; `auto` or `auto/N`
+    /// reads K (and N) from a Kubernetes Indexed Job, an AWS Batch or a Slurm array job.
     #[arg(long, value_parser = parse_shard)]
     shard: Option<(usize, usize)>,
     /// Replace an existing dataset in the output folder.
@@ -132,18 +133,7 @@ fn parse_as_of(s: &str) -> Result<i64, String> {
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
-    let bad = || format!("'{s}' is not K/N; use e.g. --shard 0/2");
-    let (k, n) = s.split_once('/').ok_or_else(bad)?;
-    let (k, n) = (
-        k.trim().parse().map_err(|_| bad())?,
-        n.trim().parse().map_err(|_| bad())?,
-    );
-    if n == 0 || k >= n {
-        return Err(format!(
-            "--shard {k}/{n} is out of range: K must be in 0..N, e.g. 0/{n}"
-        ));
-    }
-    Ok((k, n))
+    generate::parse_shard(s, &|name| std::env::var(name).ok())
 }
 
 fn main() -> ExitCode {

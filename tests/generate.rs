@@ -321,3 +321,56 @@ fn dev_checksums_are_pinned() {
         assert_eq!(g, w, "dev shard bytes changed");
     }
 }
+
+#[test]
+fn four_parts_at_once_write_one_manifest() {
+    let full = tempdir().unwrap();
+    generate(full.path(), &["--accounts", "150"]);
+    for round in 0..3 {
+        let shared = tempdir().unwrap();
+        let out = shared.path().to_str().unwrap().to_string();
+        // Four processes started together; part 3 finds its index as a Kubernetes Indexed Job.
+        let children: Vec<std::process::Child> = (0..4)
+            .map(|k| {
+                let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_datagen"));
+                c.args(["generate", "--quiet", "--out", &out, "--accounts", "150"]);
+                if k == 3 {
+                    c.args(["--shard", "auto/4"])
+                        .env("JOB_COMPLETION_INDEX", "3");
+                } else {
+                    c.args(["--shard", &format!("{k}/4")]);
+                }
+                c.env_remove("DATAGEN_ENV")
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for c in children {
+            let o = c.wait_with_output().unwrap();
+            assert!(
+                o.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        assert_same_files(full.path(), shared.path());
+    }
+}
+
+#[test]
+fn shard_auto_without_a_batch_engine_is_refused() {
+    let dir = tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_datagen"))
+        .args(["generate", "--quiet", "--shard", "auto/4", "--out"])
+        .arg(dir.path())
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env_remove("AWS_BATCH_JOB_ARRAY_INDEX")
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("JOB_COMPLETION_INDEX"), "{err}");
+    assert!(!dir.path().join("manifest.json").exists());
+}
