@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Throughput benchmark: generates the qa profile (or production with --production), prints per
 # table rows, CPU seconds, rows/s and cells/s with wall time and peak memory, then writes the
-# same number of 10-column tap-event rows with the DuckDB one-liner (and tpchgen-cli lineitem if
-# installed) on the same disk in the same run, and prints our rate divided by theirs, and the
+# same number of 10-column tap-event rows with the DuckDB one-liner, and TPC-H scale 5 with
+# tpchgen-cli 4.0 (installed into target/tools when missing), on the same disk in the same run, and prints our rate divided by theirs, and the
 # output floor (benches/floor.rs): per large table, generation alone vs Parquet encoding alone vs
 # the full generator.
 # Then (unless --no-load) runs scripts/bench-load.sh: datagen-load end to end against two
@@ -89,15 +89,34 @@ duck=$(python3 -c "print($rows/$duck_wall)")
 printf 'duckdb    %d rows in %.2f s: %.0f rows/s, peak %s MiB\n' "$rows" "$duck_wall" "$duck" "$duck_rss"
 printf 'ratio datagen / duckdb: %.2f\n' "$(python3 -c "print($ours/$duck)")"
 
-if command -v tpchgen-cli >/dev/null 2>&1; then
-  echo
-  echo "== tpchgen-cli lineitem (scale 1, Parquet zstd)"
-  read -r tw trss < <(measure /tmp/tpch.log tpchgen-cli -s 1 --tables lineitem --format parquet --parquet-compression zstd --output-dir "$out/tpch")
-  printf 'tpchgen   6001215 rows in %.2f s: %.0f rows/s, peak %s MiB; ratio datagen / tpchgen %.2f\n' \
-    "$tw" "$(python3 -c "print(6001215/$tw)")" "$trss" "$(python3 -c "print($ours/(6001215/$tw))")"
-else
-  echo "(tpchgen-cli not installed: skipped)"
+# The TPC-H reference: tpchgen-cli 4.0 (installed from crates.io into target/tools when missing).
+tpch="$root/target/tools/bin/tpchgen-cli"
+if [ ! -x "$tpch" ]; then
+  echo "(installing tpchgen-cli 4.0.0 from crates.io into target/tools)"
+  cargo install --quiet --locked --version 4.0.0 --root "$root/target/tools" tpchgen-cli
 fi
+echo
+echo "== tpchgen-cli 4.0: TPC-H scale 5, every table, Parquet ZSTD(1)"
+rm -rf "$out/tpch"
+read -r tw trss < <(measure /tmp/tpch.log "$tpch" parquet -s 5 --compression 'ZSTD(1)' --output-dir "$out/tpch")
+read -r trows tcells < <("$venv/bin/python" - "$out/tpch" <<'PY'
+import pathlib, sys
+import pyarrow.parquet as pq
+rows = cells = 0
+for f in pathlib.Path(sys.argv[1]).rglob("*.parquet"):
+    md = pq.ParquetFile(f).metadata
+    rows += md.num_rows
+    cells += md.num_rows * md.num_columns
+print(rows, cells)
+PY
+)
+all_cells=$("$venv/bin/python" -c "
+import json; m = json.load(open('$out/$profile/manifest.json'))
+print(sum(t['rows'] * len(t['columns']) for t in m['tables']))")
+printf 'tpchgen   %d rows, %d cells in %.2f s: %.0f cells/s, peak %s MiB\n' \
+  "$trows" "$tcells" "$tw" "$(python3 -c "print($tcells/$tw)")" "$trss"
+printf 'ratio datagen (all tables, cells/s) / tpchgen (cells/s): %.2f\n' \
+  "$(python3 -c "print(($all_cells/$wall)/($tcells/$tw))")"
 rm -rf "$out/tap" "$out/duck.parquet" "$out/tpch"
 
 [ "$load" = 1 ] || exit 0
