@@ -162,6 +162,33 @@ pub fn checks(ds: &Dataset) -> Result<Vec<Check>> {
         "mrr inside its tier's range ($299–999 / 999–2,999 / 2,999–9,999)",
         bad_mrr,
     ));
+    // The range is used, not a sliver of it: each tier's largest MRR reaches the upper half.
+    let mut top = [(0i64, 0usize); 3];
+    for (tr, m) in tier.iter().zip(&mrr) {
+        let e = &mut top[tier_idx(tr)];
+        e.0 = e.0.max(*m);
+        e.1 += 1;
+    }
+    let reaches = |k: usize| {
+        let (lo, hi) = targets::TIER_MRR[k];
+        top[k].0 >= (lo + hi) * 50
+    };
+    let fewest = top.iter().map(|t| t.1).min().unwrap_or(0);
+    checks.push(
+        Check::new(
+            t,
+            "mrr spreads over each tier's range (largest in its upper half)",
+            "max ≥ $649 / $1,999 / $6,499",
+            format!(
+                "max ${} / ${} / ${}",
+                top[0].0 / 100,
+                top[1].0 / 100,
+                top[2].0 / 100
+            ),
+            (0..3).all(reaches),
+        )
+        .unless_too_few(fewest >= 30, format!("{fewest} accounts in a tier")),
+    );
     let bad_emp = tier
         .iter()
         .zip(&employees)

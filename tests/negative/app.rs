@@ -26,6 +26,22 @@ fn app_cases() -> Vec<Case> {
                 edit::<Decimal128Type>(b, "mrr", move |i, v| if i == row { 150_000 } else { v })
             })
         }),
+        case("app_accounts: mrr spreads over each tier's range (largest in its upper half)", true, &[
+            "app_subscriptions: latest period matches the account's tier, mrr and churn",
+        ], |d| {
+            // Every account priced in the lower third of its tier's range.
+            rewrite(d, "app_accounts", |b| {
+                let tier = other_text(&b, "plan_tier");
+                edit::<Decimal128Type>(b, "mrr", move |i, v| {
+                    let (lo, hi) = match tier[i].as_str() {
+                        "basic" => (299, 999),
+                        "pro" => (999, 2_999),
+                        _ => (2_999, 9_999),
+                    };
+                    v.min(i128::from(lo + (hi - lo) / 3) * 100)
+                })
+            })
+        }),
         case("app_accounts: employee_count inside its tier's range (5–500)", false, &[], |d| {
             rewrite(d, "app_accounts", |b| edit::<Int32Type>(b, "employee_count", |i, v| if i == 3 { 2_000 } else { v }))
         }),
@@ -101,6 +117,7 @@ fn app_cases() -> Vec<Case> {
             rewrite(d, "app_users", |b| edit::<Int64Type>(b, "account_id", |_, v| if v == 2 { 1 } else { v }))
         }),
         case("app_users: users per account rise with tier", true, &[
+            "app_accounts: mrr spreads over each tier's range (largest in its upper half)",
             "app_accounts: employee_count inside its tier's range (5–500)",
             "app_accounts: mrr inside its tier's range ($299–999 / 999–2,999 / 2,999–9,999)",
             "app_accounts: plan tier mix",
@@ -153,6 +170,7 @@ fn app_cases() -> Vec<Case> {
             rewrite(d, "app_devices", |b| edit_text(b, "status", |_, v| if v == "offline" { "online".into() } else { v.into() }))
         }),
         case("app_devices: devices per account rise with tier", true, &[
+            "app_accounts: mrr spreads over each tier's range (largest in its upper half)",
             "app_accounts: employee_count inside its tier's range (5–500)",
             "app_accounts: mrr inside its tier's range ($299–999 / 999–2,999 / 2,999–9,999)",
             "app_accounts: plan tier mix",
