@@ -75,6 +75,8 @@ pub fn events_per_device(
 ) -> Result<(Vec<u64>, DayCounts)> {
     let mut counts = vec![0u64; dev.installed.len()];
     let mut on_days: HashMap<(usize, i64), u32> = HashMap::new();
+    // Local time only for pours whose UTC day touches one of the days (offsets are under a day).
+    let utc_days: HashSet<i64> = days.iter().flat_map(|&d| d - 1..=d + 1).collect();
     ds.scan(
         &[iot_tap_events::DEVICE_ID, iot_tap_events::POURED_AT],
         |b| {
@@ -91,9 +93,11 @@ pub fn events_per_device(
             {
                 if let Some(&i) = dev.index.get(id) {
                     counts[i] += 1;
-                    let day = time::day_of(dev.local(i, at[r]));
-                    if days.contains(&day) {
-                        *on_days.entry((i, day)).or_default() += 1;
+                    if utc_days.contains(&time::day_of(at[r])) {
+                        let day = time::day_of(dev.local(i, at[r]));
+                        if days.contains(&day) {
+                            *on_days.entry((i, day)).or_default() += 1;
+                        }
                     }
                 }
             }

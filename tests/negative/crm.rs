@@ -121,15 +121,22 @@ fn crm_cases() -> Vec<Case> {
     ]
 }
 
+/// Every batch of every shard of `table`.
+fn batches(d: &Path, table: &str) -> Vec<RecordBatch> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(d.join(table)).unwrap() {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(e.unwrap().path()).unwrap())
+            .unwrap()
+            .build()
+            .unwrap();
+        out.extend(reader.map(|b| b.unwrap()));
+    }
+    out
+}
+
 /// The id of a prospect (a company without an account).
 fn first_prospect(d: &Path) -> i64 {
-    let path = d.join("hubspot_companies/part-00000.parquet");
-    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap())
-        .unwrap()
-        .build()
-        .unwrap();
-    for b in reader {
-        let b = b.unwrap();
+    for b in batches(d, "hubspot_companies") {
         let account = column(&b, "account_id");
         let id = prim::<Int64Type>(&b, "id");
         if let Some(i) = (0..b.num_rows()).find(|&i| !account.is_valid(i)) {
@@ -142,21 +149,10 @@ fn first_prospect(d: &Path) -> i64 {
 /// Ids of `table` whose text column `column` equals `value`.
 fn ids_where(d: &Path, table: &str, id: &str, column: &str, value: &str) -> std::collections::HashSet<i64> {
     let mut out = std::collections::HashSet::new();
-    for e in std::fs::read_dir(d.join(table)).unwrap() {
-        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(e.unwrap().path()).unwrap())
-            .unwrap()
-            .build()
-            .unwrap();
-        for b in reader {
-            let b = b.unwrap();
-            let ids = prim::<Int64Type>(&b, id);
-            let vals = text(&b, column);
-            for i in 0..b.num_rows() {
-                if vals.value(i) == value {
-                    out.insert(ids.value(i));
-                }
-            }
-        }
+    for b in batches(d, table) {
+        let ids = prim::<Int64Type>(&b, id);
+        let vals = text(&b, column);
+        out.extend((0..b.num_rows()).filter(|&i| vals.value(i) == value).map(|i| ids.value(i)));
     }
     out
 }
