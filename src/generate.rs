@@ -9,12 +9,13 @@ use std::time::Instant;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, Result};
 use crate::manifest::{self, Dataset, Manifest, TableEntry};
 use crate::output::{self, Compression, Format};
 use crate::plans::Plans;
 use crate::registry;
 use crate::rng::stable_hash;
+use crate::store::Location;
 use crate::table::Table;
 use crate::time;
 use crate::world::{Config, World};
@@ -88,47 +89,57 @@ fn part_manifest_name(k: usize, n: usize) -> String {
     format!("manifest.part-{k}-of-{n}.json")
 }
 
-/// Checks the output folder before any work: creatable, writable, and not holding a dataset
-/// unless `--overwrite` was given.
-fn prepare_out(opts: &Options, tables: &[&dyn Table]) -> Result<()> {
-    let out = &opts.out;
-    std::fs::create_dir_all(out).map_err(|e| {
-        Error::Invalid(format!(
-            "cannot create output folder {}: {e}; choose a writable --out",
-            out.display()
-        ))
-    })?;
-    let probe = out.join(".datagen-write-test");
-    std::fs::write(&probe, b"ok").map_err(|e| {
-        Error::Invalid(format!(
-            "output folder {} is not writable: {e}; choose a writable --out",
-            out.display()
-        ))
-    })?;
-    let _ = std::fs::remove_file(&probe);
-    let manifest = out.join(manifest::FILE);
-    if manifest.exists() {
+/// Checks the output place before any work: creatable, writable (on object storage: bucket,
+/// endpoint and credentials proven by a probe object), not holding a dataset unless
+/// `--overwrite` was given, and holding no part manifest of another run.
+fn prepare_out(opts: &Options, loc: &Location, tables: &[&dyn Table]) -> Result<()> {
+    let dirs: Vec<&str> = tables.iter().map(|t| t.name()).collect();
+    loc.check_writable(&dirs)?;
+    if loc.exists(manifest::FILE)? {
         if !opts.overwrite {
             return Err(Error::Invalid(format!(
                 "{} already holds a dataset ({}); pass --overwrite to replace it, or choose another --out",
-                out.display(),
+                loc.describe(""),
                 manifest::FILE
             )));
         }
-        // The manifest goes first: a folder without one is never taken for a complete dataset.
-        std::fs::remove_file(&manifest).at(&manifest)?;
+        // The manifest goes first: a place without one is never taken for a complete dataset.
+        loc.delete(manifest::FILE)?;
     }
-    if opts.overwrite && opts.shard.is_none() {
-        for t in tables {
-            let dir = out.join(t.name());
-            if dir.exists() {
-                std::fs::remove_dir_all(&dir).at(&dir)?;
+    if let Some((_, n)) = opts.shard {
+        let ours = dataset_entry(opts);
+        for rel in loc.list("")? {
+            if !rel.starts_with("manifest.part-") || rel.contains('/') {
+                continue;
+            }
+            let Some(bytes) = loc.read(&rel)? else {
+                continue;
+            };
+            let part = Manifest::parse(
+                &String::from_utf8_lossy(&bytes),
+                Path::new(&loc.describe(&rel)),
+            )?;
+            if part.dataset != ours || !rel.ends_with(&format!("-of-{n}.json")) {
+                if !opts.overwrite {
+                    return Err(Error::Invalid(format!(
+                        "{} is a part of another run (seed {}, profile {}, as-of {}, {}); parts of one dataset share every setting: remove it, pass --overwrite, or choose another --out",
+                        loc.describe(&rel),
+                        part.dataset.seed,
+                        part.dataset.profile,
+                        part.dataset.as_of,
+                        rel.trim_start_matches("manifest.")
+                            .trim_end_matches(".json")
+                    )));
+                }
+                loc.delete(&rel)?;
             }
         }
     }
-    for t in tables {
-        let dir = out.join(t.name());
-        std::fs::create_dir_all(&dir).at(&dir)?;
+    if opts.overwrite && opts.shard.is_none() {
+        for t in tables {
+            loc.delete_tree(t.name())?;
+        }
+        loc.check_writable(&dirs)?;
     }
     Ok(())
 }
@@ -154,7 +165,8 @@ pub fn run(opts: &Options) -> Result<Summary> {
         )));
     }
     let tables = select_tables(opts.tables.as_deref())?;
-    prepare_out(opts, &tables)?;
+    let loc = Location::from_path(&opts.out)?;
+    prepare_out(opts, &loc, &tables)?;
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.unwrap_or(0))
@@ -220,10 +232,14 @@ pub fn run(opts: &Options) -> Result<Summary> {
                 let t = tables[task.table];
                 let bar = &bars[task.table];
                 let t0 = Instant::now();
-                let res = output::write_shard(
-                    &opts.out.join(t.name()),
+                let rel = format!(
+                    "{}/{}",
                     t.name(),
-                    &output::shard_file_name(task.shard, opts.format, opts.compression),
+                    output::shard_file_name(task.shard, opts.format, opts.compression)
+                );
+                let res = output::write_shard(
+                    &loc,
+                    &rel,
                     t.schema(),
                     opts.format,
                     opts.compression,
@@ -289,13 +305,13 @@ pub fn run(opts: &Options) -> Result<Summary> {
     summary.manifest_written = match opts.shard {
         None => {
             manifest.seal();
-            write_sources(&opts.out, &manifest)?;
-            manifest.write(&opts.out.join(manifest::FILE))?;
+            write_sources(&loc, &manifest)?;
+            loc.put(manifest::FILE, manifest.to_text().as_bytes())?;
             true
         }
         Some((k, n)) => {
-            manifest.write(&opts.out.join(part_manifest_name(k, n)))?;
-            assemble_if_complete(&opts.out, n)?
+            loc.put(&part_manifest_name(k, n), manifest.to_text().as_bytes())?;
+            assemble_if_complete(&loc, n)?
         }
     };
     summary.seconds = started.elapsed().as_secs_f64();
@@ -303,35 +319,30 @@ pub fn run(opts: &Options) -> Result<Summary> {
 }
 
 /// The dataset's dbt `sources.yml`, beside the manifest.
-fn write_sources(dir: &Path, m: &Manifest) -> Result<()> {
+fn write_sources(loc: &Location, m: &Manifest) -> Result<()> {
     let schemas: Vec<&crate::schema::TableSchema> = m
         .tables
         .iter()
         .filter_map(|t| registry::find(&t.name).map(|e| e.table.schema()))
         .collect();
-    let path = dir.join("sources.yml");
-    std::fs::write(&path, crate::dbt::sources_yml(&schemas)).at(&path)
+    loc.put("sources.yml", crate::dbt::sources_yml(&schemas).as_bytes())
 }
 
 /// Merges the part manifests of an N-way split into `manifest.json` once all N are present in
-/// `dir` (copy the parts' folders together first when they ran on different machines). Parts
-/// finishing at the same instant race safely: the manifest is linked into place only when none
-/// exists yet, so exactly one of them writes it; the others return false.
-pub fn assemble_if_complete(dir: &Path, n: usize) -> Result<bool> {
-    let paths: Vec<PathBuf> = (0..n).map(|k| dir.join(part_manifest_name(k, n))).collect();
-    if !paths.iter().all(|p| p.exists()) {
-        return Ok(false);
-    }
-    let target = dir.join(manifest::FILE);
+/// `loc` (a folder the parts share, or one object-storage prefix). Parts finishing at the same
+/// instant race safely: the manifest is created only when none exists yet (a hard link locally,
+/// `If-None-Match: *` on S3), so exactly one of them writes it; the others return false.
+pub fn assemble_if_complete(loc: &Location, n: usize) -> Result<bool> {
+    let names: Vec<String> = (0..n).map(|k| part_manifest_name(k, n)).collect();
     let mut parts = Vec::with_capacity(n);
-    for p in &paths {
-        match std::fs::read_to_string(p) {
-            Ok(text) => parts.push(Manifest::parse(&text, p)?),
-            // Another part completed the set and removed the part manifests meanwhile.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && target.exists() => {
-                return Ok(false);
-            }
-            Err(e) => return Err(e).at(p),
+    for name in &names {
+        match loc.read(name)? {
+            Some(bytes) => parts.push(Manifest::parse(
+                &String::from_utf8_lossy(&bytes),
+                Path::new(&loc.describe(name)),
+            )?),
+            // Not finished yet, or another part completed the set and removed them meanwhile.
+            None => return Ok(false),
         }
     }
     let mut merged = parts.remove(0);
@@ -339,7 +350,7 @@ pub fn assemble_if_complete(dir: &Path, n: usize) -> Result<bool> {
         if p.dataset != merged.dataset || p.tables.len() != merged.tables.len() {
             return Err(Error::Invalid(format!(
                 "the part manifests in {} come from different runs (seed, profile, as-of or tables differ)",
-                dir.display()
+                loc.describe("")
             )));
         }
         for (t, pt) in merged.tables.iter_mut().zip(p.tables) {
@@ -352,7 +363,7 @@ pub fn assemble_if_complete(dir: &Path, n: usize) -> Result<bool> {
         if t.shards.len() != t.shard_count || rows != t.rows {
             return Err(Error::Invalid(format!(
                 "{}: the parts hold {} of {} shards of {}",
-                dir.display(),
+                loc.describe(""),
                 t.shards.len(),
                 t.shard_count,
                 t.name
@@ -360,23 +371,12 @@ pub fn assemble_if_complete(dir: &Path, n: usize) -> Result<bool> {
         }
     }
     merged.seal();
-    // Conditional create: a complete file under a private name, then a hard link to
-    // manifest.json, which fails when another part got there first.
-    let tmp = dir.join(format!(".manifest.{}.tmp", std::process::id()));
-    merged.write(&tmp)?;
-    let linked = std::fs::hard_link(&tmp, &target);
-    std::fs::remove_file(&tmp).at(&tmp)?;
-    match linked {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
-        Err(e) => return Err(e).at(&target),
+    if !loc.put_new(manifest::FILE, merged.to_text().as_bytes())? {
+        return Ok(false);
     }
-    write_sources(dir, &merged)?;
-    for p in paths {
-        match std::fs::remove_file(&p) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e).at(&p),
-            _ => {}
-        }
+    write_sources(loc, &merged)?;
+    for name in &names {
+        loc.delete(name)?;
     }
     Ok(true)
 }

@@ -3,7 +3,7 @@
 //! as Arrow record batches into Parquet or CSV files described by a manifest.
 //!
 //! Layers, each importing only those above it in this list:
-//! 1. base: `error`, `profile`, `rng`, `time`, `allocate`, `schema`, `arrays`, `manifest`,
+//! 1. base: `error`, `store` (local folder or object storage), `profile`, `rng`, `time`, `allocate`, `schema`, `arrays`, `manifest`,
 //!    `output`, `check` (the checks toolkit, which knows no table);
 //! 2. `world`: the dimensions (accounts, locations, users, devices, subscriptions);
 //! 3. `plans`: per-entity decisions shared by several tables of one source system;
@@ -33,6 +33,7 @@ pub mod registry;
 pub mod report;
 pub mod rng;
 pub mod schema;
+pub mod store;
 pub mod stripe;
 pub mod table;
 pub mod targets;

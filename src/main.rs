@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use datagen::generate::{self, Options};
 use datagen::output::{Compression, Format};
 use datagen::profile::{NAMED, Profile};
+use datagen::store::Location;
 use datagen::world::Config;
 use datagen::{docs, registry, report, time, validate};
 
@@ -33,16 +34,16 @@ enum Command {
         #[arg(long)]
         accounts: Option<u64>,
     },
-    /// Check a dataset on disk: counts, keys, references, time order, distributions.
+    /// Check a dataset: counts, keys, references, time order, distributions.
     Validate {
-        /// Dataset folder (the one holding manifest.json).
+        /// Dataset folder (the one holding manifest.json), or s3://bucket/prefix.
         dir: PathBuf,
     },
     /// Write the data catalog of a dataset: index.html (charts inline), catalog.md, summary.json.
     Report {
-        /// Dataset folder (the one holding manifest.json).
+        /// Dataset folder (the one holding manifest.json), or s3://bucket/prefix.
         dir: PathBuf,
-        /// Where to write the report (default DIR/report).
+        /// Where to write the report (default DIR/report; required for s3://).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Leave out the validation results (saves the time `datagen validate` takes).
@@ -65,9 +66,9 @@ enum Command {
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
-    /// Merge the part manifests of a `--shard K/N` split copied into one folder.
+    /// Merge the part manifests of a `--shard K/N` split that met in one folder or prefix.
     Assemble {
-        /// Folder holding every part's files and manifest.part-K-of-N.json.
+        /// Folder or s3://bucket/prefix holding every part's files and manifest.part-K-of-N.json.
         dir: PathBuf,
     },
 }
@@ -89,7 +90,8 @@ struct GenerateArgs {
     /// Days of tap telemetry before the as-of date.
     #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(i64).range(7..=1825))]
     tap_window_days: i64,
-    /// Output folder [default: output/<profile>].
+    /// Output folder, or s3://bucket/prefix (credentials, region and endpoint from AWS_*)
+    /// [default: output/<profile>].
     #[arg(long)]
     out: Option<PathBuf>,
     /// File format of the shards.
@@ -186,8 +188,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             quiet,
         } => {
             let started = std::time::Instant::now();
+            let out = match out {
+                Some(out) => out,
+                None if dir.to_string_lossy().starts_with("s3://") => bail!(
+                    "the dataset is on object storage: give --out, a local folder for the report"
+                ),
+                None => dir.join("report"),
+            };
             let opts = report::Options {
-                out: out.unwrap_or_else(|| dir.join("report")),
+                out,
                 dataset: dir,
                 validate: !no_validate,
             };
@@ -226,9 +235,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Assemble { dir } => {
-            let n = std::fs::read_dir(&dir)
-                .with_context(|| format!("reading {}", dir.display()))?
-                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            let loc = Location::from_path(&dir)?;
+            if loc.local_dir().is_some_and(|d| !d.is_dir()) {
+                bail!("{} is not a folder", dir.display());
+            }
+            let n = loc
+                .list("")
+                .with_context(|| format!("reading {}", loc.describe("")))?
+                .into_iter()
                 .find_map(|f| {
                     f.strip_prefix("manifest.part-")?
                         .split_once("-of-")?
@@ -238,12 +252,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         .ok()
                 });
             let Some(n) = n else {
-                bail!("{} holds no part manifests", dir.display())
+                bail!("{} holds no part manifests", loc.describe(""))
             };
-            if !generate::assemble_if_complete(&dir, n)? {
-                bail!("{} does not hold all {n} part manifests yet", dir.display());
+            if !generate::assemble_if_complete(&loc, n)? {
+                bail!(
+                    "{} does not hold all {n} part manifests yet",
+                    loc.describe("")
+                );
             }
-            println!("wrote {}", dir.join("manifest.json").display());
+            println!("wrote {}", loc.describe("manifest.json"));
             Ok(ExitCode::SUCCESS)
         }
     }

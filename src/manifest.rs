@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, IoContext, Result};
 use crate::schema::{ColType, TableSchema};
+use crate::store::Location;
 
 pub const FILE: &str = "manifest.json";
 pub const FORMAT_VERSION: u32 = 1;
@@ -114,14 +115,22 @@ impl TableEntry {
 
 impl Manifest {
     pub fn read(dir: &Path) -> Result<Manifest> {
-        let path = dir.join(FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            Error::Invalid(format!(
-                "{} has no readable {FILE} ({e}); is it a dataset folder written by `datagen generate`?",
-                dir.display()
-            ))
+        Self::read_at(&Location::Local(dir.to_path_buf()))
+    }
+
+    /// Reads `manifest.json` from a folder or an object-storage prefix.
+    pub fn read_at(loc: &Location) -> Result<Manifest> {
+        let found = loc.read(FILE).map_err(|e| {
+            Error::Invalid(format!("{} has no readable {FILE} ({e})", loc.describe("")))
         })?;
-        Self::parse(&text, &path)
+        let Some(bytes) = found else {
+            return Err(Error::Invalid(format!(
+                "{} has no {FILE}; is it a dataset written by `datagen generate` (and, for a split run, have all its parts finished)?",
+                loc.describe("")
+            )));
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        Self::parse(&text, Path::new(&loc.describe(FILE)))
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Manifest> {
@@ -138,12 +147,17 @@ impl Manifest {
         Ok(m)
     }
 
+    /// The manifest as written: pretty JSON with a final newline.
+    pub fn to_text(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("manifest serialises");
+        text.push('\n');
+        text
+    }
+
     /// Writes under a temporary name and renames, so readers never see half a manifest.
     pub fn write(&self, path: &Path) -> Result<()> {
         let tmp = path.with_extension("json.tmp");
-        let mut text = serde_json::to_string_pretty(self).expect("manifest serialises");
-        text.push('\n');
-        std::fs::write(&tmp, text).at(&tmp)?;
+        std::fs::write(&tmp, self.to_text()).at(&tmp)?;
         std::fs::rename(&tmp, path).at(path)
     }
 

@@ -2,7 +2,7 @@
 //! a temporary name, hashed while written, and renamed into place only when complete.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use arrow::record_batch::RecordBatch;
@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, IoContext, Result};
 use crate::manifest::ShardEntry;
 use crate::schema::{ColType, TableSchema};
+use crate::store::{Location, ObjectWriter};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -80,7 +81,7 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
-type Sink = Hashing<BufWriter<File>>;
+type Sink = Hashing<ObjectWriter>;
 
 enum Encoder {
     Parquet(Box<ArrowWriter<Sink>>),
@@ -108,21 +109,20 @@ pub fn parquet_properties(schema: &TableSchema, compression: Compression) -> Wri
     props.build()
 }
 
-/// Writes one shard file from the batches `produce` emits, returning its manifest entry.
+/// Writes one shard (`rel`, e.g. `accounts/part-00000.parquet`) from the batches `produce`
+/// emits, hashing it on the way out, and returns its manifest entry. The shard appears under its
+/// name only when complete.
 pub fn write_shard(
-    dir: &Path,
-    rel_dir: &str,
-    file_name: &str,
+    loc: &Location,
+    rel: &str,
     schema: &TableSchema,
     format: Format,
     compression: Compression,
     produce: impl FnOnce(&mut dyn FnMut(RecordBatch) -> Result<()>) -> Result<()>,
 ) -> Result<ShardEntry> {
-    let final_path = dir.join(file_name);
-    let tmp: PathBuf = dir.join(format!(".{file_name}.tmp"));
-    let file = File::create(&tmp).at(&tmp)?;
+    let final_path = PathBuf::from(loc.describe(rel));
     let sink = Hashing {
-        inner: BufWriter::with_capacity(1 << 20, file),
+        inner: loc.create(rel)?,
         hasher: Sha256::new(),
         bytes: 0,
     };
@@ -145,7 +145,7 @@ pub fn write_shard(
             .map_err(pq_err)?,
         )),
         (Format::Csv, Compression::Zstd) => {
-            let z = zstd::Encoder::new(sink, 3).at(&tmp)?;
+            let z = zstd::Encoder::new(sink, 3).at(&final_path)?;
             Encoder::CsvZstd(csv().build(z))
         }
         (Format::Csv, _) => Encoder::Csv(csv().build(sink)),
@@ -159,27 +159,18 @@ pub fn write_shard(
             Encoder::CsvZstd(w) => w.write(&b).map_err(arrow_err),
         }
     });
-    if let Err(e) = result {
-        drop(enc);
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    let mut sink = match enc {
-        Encoder::Parquet(w) => w.into_inner().map_err(pq_err)?,
-        Encoder::Csv(w) => w.into_inner(),
-        Encoder::CsvZstd(w) => w.into_inner().finish().at(&tmp)?,
-    };
-    sink.flush().at(&tmp)?;
+    let finished = result.and_then(|()| match enc {
+        Encoder::Parquet(w) => w.into_inner().map_err(pq_err),
+        Encoder::Csv(w) => Ok(w.into_inner()),
+        Encoder::CsvZstd(w) => w.into_inner().finish().at(&final_path),
+    });
+    // On any error the writer is dropped unfinished: no object appears under the shard's name.
+    let mut sink = finished?;
+    sink.flush().at(&final_path)?;
     let (hash, bytes) = (hex::encode(sink.hasher.finalize()), sink.bytes);
-    sink.inner
-        .into_inner()
-        .map_err(|e| e.into_error())
-        .at(&tmp)?
-        .sync_all()
-        .at(&tmp)?;
-    std::fs::rename(&tmp, &final_path).at(&final_path)?;
+    sink.inner.commit()?;
     Ok(ShardEntry {
-        path: format!("{rel_dir}/{file_name}"),
+        path: rel.to_string(),
         rows,
         bytes,
         sha256: hash,

@@ -11,7 +11,6 @@ use arrow::datatypes::Int64Type;
 use crate::check::{Check, Dataset};
 use crate::error::Result;
 use crate::manifest::TableEntry;
-use crate::output::sha256_file;
 use crate::profile::Counts;
 use crate::registry;
 use crate::schema::ColType;
@@ -28,11 +27,10 @@ fn generic_checks(
     // Files present and unchanged.
     let mut bad = Vec::new();
     for s in &entry.shards {
-        let path = ds.dir.join(&s.path);
-        match sha256_file(&path) {
-            Ok(h) if h == s.sha256 => {}
-            Ok(_) => bad.push(format!("{} (checksum differs)", s.path)),
-            Err(_) => bad.push(format!("{} (missing)", s.path)),
+        match ds.loc.sha256(&s.path)? {
+            Some(h) if h == s.sha256 => {}
+            Some(_) => bad.push(format!("{} (checksum differs)", s.path)),
+            None => bad.push(format!("{} (missing)", s.path)),
         }
     }
     let ok = bad.is_empty();

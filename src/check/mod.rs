@@ -20,6 +20,7 @@ use crate::error::{Error, IoContext, Result};
 use crate::manifest::{Manifest, TableEntry};
 use crate::profile::Profile;
 use crate::schema::{Col, ColType};
+use crate::store::Location;
 use crate::time;
 
 #[derive(Clone, Debug)]
@@ -85,9 +86,9 @@ impl Check {
     }
 }
 
-/// A dataset on disk, read column by column.
+/// A dataset in a folder or on object storage, read column by column.
 pub struct Dataset {
-    pub dir: PathBuf,
+    pub loc: Location,
     pub manifest: Manifest,
     pub profile: Profile,
     /// Exclusive end of history (microseconds).
@@ -95,14 +96,19 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// Opens a folder, or an `s3://bucket/prefix` given as a path.
     pub fn open(dir: &Path) -> Result<Dataset> {
-        let manifest = Manifest::read(dir)?;
+        Self::open_at(Location::from_path(dir)?)
+    }
+
+    pub fn open_at(loc: Location) -> Result<Dataset> {
+        let manifest = Manifest::read_at(&loc)?;
         let d = &manifest.dataset;
         let profile = Profile::parse(&d.profile).unwrap_or(Profile::Custom(d.accounts));
         let as_of = time::parse_date(&d.as_of)
             .ok_or_else(|| Error::Invalid(format!("manifest has a bad as_of '{}'", d.as_of)))?;
         Ok(Dataset {
-            dir: dir.to_path_buf(),
+            loc,
             end_ts: (as_of + 1) * time::MICROS_PER_DAY,
             profile,
             manifest,
@@ -160,8 +166,15 @@ impl Dataset {
             .get(shard)
             .ok_or_else(|| Error::Invalid(format!("{table} has no shard {shard}")))?;
         {
-            let path = self.dir.join(&shard.path);
-            let file = File::open(&path).at(&path)?;
+            let path = PathBuf::from(self.loc.describe(&shard.path));
+            // A local shard is read from its file; one on object storage is fetched whole.
+            let source = match self.loc.local_dir() {
+                Some(dir) => {
+                    let p = dir.join(&shard.path);
+                    Source::File(File::open(&p).at(&p)?)
+                }
+                None => Source::Bytes(self.loc.fetch(&shard.path)?),
+            };
             let pq = |source| Error::Parquet {
                 path: path.clone(),
                 source,
@@ -203,31 +216,29 @@ impl Dataset {
                 f(batch)
             };
             if shard.path.ends_with(".parquet") {
-                let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(pq)?;
-                // Project by name against the file's own schema.
-                let file_schema = builder.schema().clone();
-                let roots: Vec<usize> = want
-                    .iter()
-                    .map(|(name, _)| {
-                        file_schema.index_of(name).map_err(|_| {
-                            Error::Invalid(format!("{} has no column {name}", path.display()))
-                        })
-                    })
-                    .collect::<Result<_>>()?;
-                let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
-                let reader = builder
-                    .with_projection(mask)
-                    .with_batch_size(64 * 1024)
-                    .build()
-                    .map_err(pq)?;
-                for b in reader {
-                    ordered(b.map_err(ar)?)?;
+                match source {
+                    Source::File(f) => read_parquet(
+                        ParquetRecordBatchReaderBuilder::try_new(f).map_err(pq)?,
+                        &want,
+                        &path,
+                        &mut ordered,
+                    )?,
+                    Source::Bytes(b) => read_parquet(
+                        ParquetRecordBatchReaderBuilder::try_new(b).map_err(pq)?,
+                        &want,
+                        &path,
+                        &mut ordered,
+                    )?,
                 }
             } else {
+                let raw: Box<dyn std::io::Read> = match source {
+                    Source::File(f) => Box::new(f),
+                    Source::Bytes(b) => Box::new(std::io::Cursor::new(b)),
+                };
                 let input: Box<dyn std::io::Read> = if shard.path.ends_with(".zst") {
-                    Box::new(zstd::Decoder::new(file).at(&path)?)
+                    Box::new(zstd::Decoder::new(raw).at(&path)?)
                 } else {
-                    Box::new(file)
+                    raw
                 };
                 let reader = arrow::csv::ReaderBuilder::new(schema.clone())
                     .with_header(true)
@@ -366,6 +377,48 @@ impl Dataset {
             .ok_or_else(|| wrong_type(c, a.data_type(), &ColType::Money.arrow()))?;
         Ok(d.values().iter().map(|&v| v as i64).collect())
     }
+}
+
+/// Where one shard's bytes come from.
+enum Source {
+    File(File),
+    Bytes(bytes::Bytes),
+}
+
+/// Streams the `want` columns of one Parquet shard, projected by name against the file's own
+/// schema.
+fn read_parquet<R: parquet::file::reader::ChunkReader + 'static>(
+    builder: ParquetRecordBatchReaderBuilder<R>,
+    want: &[(&str, DataType)],
+    path: &Path,
+    f: &mut dyn FnMut(RecordBatch) -> Result<()>,
+) -> Result<()> {
+    let pq = |source| Error::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file_schema = builder.schema().clone();
+    let roots: Vec<usize> = want
+        .iter()
+        .map(|(name, _)| {
+            file_schema
+                .index_of(name)
+                .map_err(|_| Error::Invalid(format!("{} has no column {name}", path.display())))
+        })
+        .collect::<Result<_>>()?;
+    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(64 * 1024)
+        .build()
+        .map_err(pq)?;
+    for b in reader {
+        f(b.map_err(|source| Error::Arrow {
+            path: path.to_path_buf(),
+            source,
+        })?)?;
+    }
+    Ok(())
 }
 
 fn wrong_type(c: Col, got: &DataType, want: &DataType) -> Error {

@@ -269,11 +269,10 @@ pub fn summarize(opts: &Options, say: &dyn Fn(&str)) -> Result<Summary> {
     let ds = Dataset::open(&opts.dataset)?;
     for t in &ds.manifest.tables {
         for s in &t.shards {
-            let p = ds.dir.join(&s.path);
-            if !p.is_file() {
+            if !ds.loc.exists(&s.path)? {
                 return Err(Error::Invalid(format!(
                     "shard {} listed in the manifest is missing; restore it or regenerate the dataset",
-                    p.display()
+                    ds.loc.describe(&s.path)
                 )));
             }
         }
