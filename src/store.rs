@@ -330,6 +330,36 @@ impl Location {
         })
     }
 
+    /// A whole shard in memory, not kept (for readers that pass over each shard once).
+    pub fn fetch_once(&self, rel: &str) -> Result<Bytes> {
+        self.read(rel)?.ok_or_else(|| {
+            Error::Invalid(format!(
+                "shard {} listed in the manifest is missing; restore it or regenerate the dataset",
+                self.describe(rel)
+            ))
+        })
+    }
+
+    /// Those of `rels` that do not exist (one listing on object storage).
+    pub fn missing(&self, rels: &[String]) -> Result<Vec<String>> {
+        match self {
+            Location::Local(dir) => Ok(rels
+                .iter()
+                .filter(|r| !dir.join(r).is_file())
+                .cloned()
+                .collect()),
+            Location::Remote(_) => {
+                let present: std::collections::HashSet<String> =
+                    self.list("")?.into_iter().collect();
+                Ok(rels
+                    .iter()
+                    .filter(|r| !present.contains(*r))
+                    .cloned()
+                    .collect())
+            }
+        }
+    }
+
     /// SHA-256 of an object, hex-encoded, streamed; None when it does not exist.
     pub fn sha256(&self, rel: &str) -> Result<Option<String>> {
         match self {

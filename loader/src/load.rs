@@ -24,6 +24,7 @@ use crate::db::{self, Target, describe};
 use crate::encode;
 use crate::lock;
 use crate::manifest::{ColType, ForeignKey, Manifest, Table, check_identifier, quote};
+use datagen::store::Location;
 
 /// Shards loaded, per dataset, with their checksums.
 pub const LEDGER: &str = "_datagen_ledger";
@@ -383,7 +384,8 @@ async fn prepare(
 /// Reads, verifies, decodes and encodes one shard off the async runtime, handing COPY chunks
 /// to the connection through a bounded channel. Columns are matched to the file by name.
 fn produce(
-    path: PathBuf,
+    loc: Location,
+    rel: String,
     sha256: String,
     types: Vec<(String, ColType)>,
     tx: tokio::sync::mpsc::Sender<Result<Bytes>>,
@@ -391,14 +393,12 @@ fn produce(
     let send_err = |e: anyhow::Error| {
         let _ = tx.blocking_send(Err(e));
     };
-    let bytes = match std::fs::read(&path) {
+    let path = PathBuf::from(loc.describe(&rel));
+    // The whole shard, from its file or straight from object storage (no local copy), is
+    // checked against the manifest before a byte of it reaches COPY.
+    let bytes = match loc.fetch_once(&rel) {
         Ok(b) => b,
-        Err(e) => {
-            return send_err(anyhow!(
-                "shard {} is missing or unreadable: {e}",
-                path.display()
-            ));
-        }
+        Err(e) => return send_err(anyhow!("shard {} is unreadable: {e}", path.display())),
     };
     let got = hex::encode(Sha256::digest(&bytes));
     if got != sha256 {
@@ -409,7 +409,7 @@ fn produce(
     }
     let name = path.to_string_lossy();
     if name.ends_with(".parquet") {
-        let builder = match ParquetRecordBatchReaderBuilder::try_new(Bytes::from(bytes)) {
+        let builder = match ParquetRecordBatchReaderBuilder::try_new(bytes) {
             Ok(b) => b,
             Err(e) => {
                 return send_err(anyhow!(
@@ -482,7 +482,7 @@ fn produce(
         let read = if name.ends_with(".zst") {
             zstd::Decoder::new(&bytes[..]).and_then(|mut d| d.read_to_end(&mut data))
         } else {
-            data = bytes;
+            data = bytes.to_vec();
             Ok(0)
         };
         if let Err(e) = read {
@@ -516,16 +516,18 @@ fn produce(
 /// transaction creates the table first, so the COPY can FREEZE: rows land frozen and
 /// all-visible, and the key build, validation and ANALYZE that read them next write nothing
 /// back.
+#[allow(clippy::too_many_arguments)]
 async fn load_shard(
     client: &mut Client,
     opts: &Options,
+    loc: &Location,
     m: &Manifest,
     t: &Table,
     shard: usize,
     create: bool,
 ) -> Result<u64> {
     let s = &t.shards[shard];
-    let path = opts.dir.join(&s.path);
+    let path = loc.describe(&s.path);
     let types: Vec<(String, ColType)> = t.columns.iter().map(|c| (c.name.clone(), c.ty)).collect();
     let cols: Vec<String> = t.columns.iter().map(|c| quote(&c.name)).collect();
     let format = match (s.path.ends_with(".parquet"), create) {
@@ -536,8 +538,8 @@ async fn load_shard(
     };
     let (tx_chunks, mut rx) = tokio::sync::mpsc::channel(4);
     let producer = {
-        let (path, sha) = (path.clone(), s.sha256.clone());
-        tokio::task::spawn_blocking(move || produce(path, sha, types, tx_chunks))
+        let (loc, rel, sha) = (loc.clone(), s.path.clone(), s.sha256.clone());
+        tokio::task::spawn_blocking(move || produce(loc, rel, sha, types, tx_chunks))
     };
     let tx = client
         .transaction()
@@ -562,17 +564,16 @@ async fn load_shard(
         let chunk = chunk?; // dropping the sink and transaction aborts the COPY
         sink.send(chunk)
             .await
-            .map_err(|e| anyhow!("loading {}: {}", path.display(), describe(&e)))?;
+            .map_err(|e| anyhow!("loading {path}: {}", describe(&e)))?;
     }
     producer.await.context("shard reader")?;
     let rows = sink
         .finish()
         .await
-        .map_err(|e| anyhow!("loading {}: {}", path.display(), describe(&e)))?;
+        .map_err(|e| anyhow!("loading {path}: {}", describe(&e)))?;
     if rows != s.rows {
         bail!(
-            "shard {} held {rows} rows, the manifest says {}",
-            path.display(),
+            "shard {path} held {rows} rows, the manifest says {}",
             s.rows
         );
     }
@@ -584,7 +585,7 @@ async fn load_shard(
     .map_err(|e| anyhow!(describe(&e)))?;
     tx.commit()
         .await
-        .map_err(|e| anyhow!("committing {}: {}", path.display(), describe(&e)))?;
+        .map_err(|e| anyhow!("committing {path}: {}", describe(&e)))?;
     Ok(rows)
 }
 
@@ -760,18 +761,30 @@ fn select<'m>(opts: &Options, m: &'m Manifest) -> Result<Vec<&'m Table>> {
 pub async fn run(opts: &Options) -> Result<Report> {
     let started = Instant::now();
     check_identifier("--schema", &opts.schema)?;
-    let m = Manifest::read(&opts.dir)?;
+    let loc = Location::from_path(&opts.dir)?;
+    let m = {
+        let loc = loc.clone();
+        tokio::task::spawn_blocking(move || Manifest::read_at(&loc))
+            .await
+            .context("manifest reader")??
+    };
     let selected = select(opts, &m)?;
-    for t in &selected {
-        for s in &t.shards {
-            let p = opts.dir.join(&s.path);
-            if !p.is_file() {
-                bail!(
-                    "shard {} listed in the manifest is missing; restore it or regenerate the dataset",
-                    p.display()
-                );
-            }
-        }
+    let wanted: Vec<String> = selected
+        .iter()
+        .flat_map(|t| t.shards.iter().map(|s| s.path.clone()))
+        .collect();
+    let missing = {
+        let loc = loc.clone();
+        tokio::task::spawn_blocking(move || loc.missing(&wanted))
+            .await
+            .context("shard lister")??
+    };
+    if let Some(rel) = missing.first() {
+        bail!(
+            "shard {} listed in the manifest is missing ({} missing in all); restore it or regenerate the dataset",
+            loc.describe(rel),
+            missing.len()
+        );
     }
     let progress = progress(opts, &selected);
     let mut clients = connect_all(opts, &*progress.say).await?;
@@ -893,7 +906,7 @@ pub async fn run(opts: &Options) -> Result<Report> {
             counts.clone(),
             last_copy.clone(),
         );
-        let (selected, m, progress) = (&selected, &m, &progress);
+        let (selected, m, progress, loc) = (&selected, &m, &progress, &loc);
         async move {
             loop {
                 let next = {
@@ -912,7 +925,7 @@ pub async fn run(opts: &Options) -> Result<Report> {
                     continue;
                 };
                 let t0 = Instant::now();
-                let result = run_task(client, opts, m, selected, task).await;
+                let result = run_task(client, opts, loc, m, selected, task).await;
                 let secs = t0.elapsed().as_secs_f64();
                 let mut q = queue.lock().expect("queue");
                 q.in_flight -= 1;
@@ -1011,6 +1024,7 @@ pub async fn run(opts: &Options) -> Result<Report> {
 async fn run_task(
     client: &mut Client,
     opts: &Options,
+    loc: &Location,
     m: &Manifest,
     selected: &[&Table],
     task: Task,
@@ -1021,7 +1035,7 @@ async fn run_task(
             table,
             shard,
             create,
-        } => load_shard(client, opts, m, selected[table], shard, create).await,
+        } => load_shard(client, opts, loc, m, selected[table], shard, create).await,
         Task::Key { table } => {
             let t = selected[table];
             let name = quote(&pkey_name(&t.name));

@@ -14,7 +14,8 @@ use datagen_load::{db, load};
 #[derive(Parser)]
 #[command(name = "datagen-load", version)]
 struct Cli {
-    /// Dataset folder (the one holding manifest.json).
+    /// Dataset folder (the one holding manifest.json), or s3://bucket/prefix (credentials,
+    /// region and endpoint from AWS_*; shards stream from object storage, no local copy).
     dataset_dir: PathBuf,
     /// PostgreSQL URL, e.g. postgres://user:pass@localhost:5432/saas_platform_dev?sslmode=require
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]

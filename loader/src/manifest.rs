@@ -8,6 +8,8 @@
 
 use std::path::Path;
 
+use datagen::store::Location;
+
 use serde::Deserialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -273,24 +275,32 @@ impl Manifest {
     }
 
     pub fn read(dir: &Path) -> anyhow::Result<Manifest> {
-        let path = dir.join("manifest.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            anyhow::anyhow!(
-                "cannot read {} ({e}): DATASET_DIR must be a folder written by `datagen generate`",
-                path.display()
-            )
-        })?;
+        Self::read_at(&Location::Local(dir.to_path_buf()))
+    }
+
+    /// Reads and checks `manifest.json` from a folder or an object-storage prefix (untrusted:
+    /// every name and path in it is checked before use).
+    pub fn read_at(loc: &Location) -> anyhow::Result<Manifest> {
+        let path = loc.describe("manifest.json");
+        let text = match loc.read("manifest.json") {
+            Ok(Some(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+            Ok(None) => anyhow::bail!(
+                "cannot read {path}: DATASET_DIR must be a folder or s3:// prefix written by `datagen generate` (for a split run, after all its parts finished)"
+            ),
+            Err(e) => anyhow::bail!(
+                "cannot read {path} ({e}): DATASET_DIR must be a folder or s3:// prefix written by `datagen generate`"
+            ),
+        };
         let m: Manifest = serde_json::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{} is not a valid manifest: {e}", path.display()))?;
+            .map_err(|e| anyhow::anyhow!("{path} is not a valid manifest: {e}"))?;
         if m.format_version != SUPPORTED_FORMAT {
             anyhow::bail!(
-                "{} has manifest format {}; this datagen-load reads format {SUPPORTED_FORMAT}",
-                path.display(),
+                "{path} has manifest format {}; this datagen-load reads format {SUPPORTED_FORMAT}",
                 m.format_version
             );
         }
         m.check()
-            .map_err(|e| anyhow::anyhow!("{}: {e:#}; nothing was loaded", path.display()))?;
+            .map_err(|e| anyhow::anyhow!("{path}: {e:#}; nothing was loaded"))?;
         Ok(m)
     }
 }
