@@ -3,7 +3,9 @@
 # (optimised build: data generation in a debug build is far too slow) against a real
 # PostgreSQL, the pyarrow read-back test, and dbt build + source freshness over a loaded dev
 # dataset. Starts a throwaway PostgreSQL (scripts/postgres.sh) unless DATABASE_URL is set, and
-# creates its own Python virtualenv (pyarrow, dbt-postgres). Needs cargo and python3.
+# creates its own Python virtualenv (pyarrow, dbt-postgres, moto[server]) and starts two
+# S3-compatible servers on loopback (scripts/s3.sh) for the object-storage tests. Needs cargo
+# and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -25,18 +27,23 @@ fi
 export DATABASE_URL DATAGEN_TEST_CA
 echo "using ${DATABASE_URL%%://*}://…@${DATABASE_URL##*@}"
 
-step "cargo test --release --workspace"
-cargo test --release --workspace
-
-step "python virtualenv with pyarrow and dbt-postgres"
+step "python virtualenv with pyarrow, dbt-postgres and moto[server]"
 venv="$root/target/venv"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check "pyarrow>=15" "dbt-core~=1.10.0" "dbt-postgres~=1.9.0" websocket-client
+"$venv/bin/pip" install --quiet --disable-pip-version-check "pyarrow>=15" "dbt-core~=1.10.0" "dbt-postgres~=1.9.0" websocket-client "moto[server]~=5.1"
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+export S3DIR="$tmp/s3"
+trap 'scripts/s3.sh stop "$venv" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+
+step "S3-compatible servers on loopback (moto_server)"
+eval "$(scripts/s3.sh start "$venv")"
+echo "object storage at $AWS_ENDPOINT_URL (bucket $DATAGEN_TEST_S3_BUCKET), credential-checking server at $DATAGEN_TEST_S3_STRICT_ENDPOINT"
+
+step "cargo test --release --workspace"
+cargo test --release --workspace
 
 step "generate, validate and read back the dev dataset with pyarrow"
 ./target/release/datagen generate --quiet --out "$tmp/dev"
