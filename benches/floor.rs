@@ -13,6 +13,7 @@ use datagen::output::{self, Compression, Format};
 use datagen::plans::Plans;
 use datagen::profile::Profile;
 use datagen::registry;
+use datagen::store::Location;
 use datagen::world::{Config, World};
 use parquet::arrow::ArrowWriter;
 
@@ -98,9 +99,8 @@ fn main() {
         // (c) the full generator, as `datagen generate` writes a shard.
         let f0 = Instant::now();
         output::write_shard(
-            dir.path(),
-            name,
-            "full.parquet",
+            &Location::Local(dir.path().to_path_buf()),
+            &format!("{name}.full.parquet"),
             schema,
             Format::Parquet,
             Compression::Zstd,

@@ -537,7 +537,7 @@ impl Remote {
         block_on(async {
             match self.store.get(&self.path(rel)).await {
                 Ok(r) => r.bytes().await.map(Some),
-                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) if absent(&e) => Ok(None),
                 Err(e) => Err(e),
             }
         })
@@ -572,7 +572,7 @@ impl Remote {
         block_on(async {
             let got = match self.store.get(&self.path(rel)).await {
                 Ok(r) => r,
-                Err(object_store::Error::NotFound { .. }) => return Ok(None),
+                Err(e) if absent(&e) => return Ok(None),
                 Err(e) => return Err(e),
             };
             let mut h = Sha256::new();
@@ -609,6 +609,11 @@ impl Remote {
         out.sort();
         Ok(out)
     }
+}
+
+/// The object is not there (as opposed to its bucket, which is an error worth naming).
+fn absent(e: &object_store::Error) -> bool {
+    matches!(e, object_store::Error::NotFound { .. }) && !e.to_string().contains("NoSuchBucket")
 }
 
 /// An object being written; it exists under its name only after [`ObjectWriter::commit`].
