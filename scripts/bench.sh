@@ -5,27 +5,32 @@
 # tpchgen-cli 4.0 (installed into target/tools when missing), on the same disk in the same run, and prints our rate divided by theirs, and the
 # output floor (benches/floor.rs): per large table, generation alone vs Parquet encoding alone vs
 # the full generator.
+# Then (unless --no-s3) the same profile to an S3-compatible server on loopback (moto_server, by
+# scripts/s3.sh) against local disk, and (with loading) datagen-load from the prefix against from
+# the folder.
 # Then (unless --no-load) runs scripts/bench-load.sh: datagen-load end to end against two
 # parallel server-side binary COPYs + key + ANALYZE of the same rows, and the whole dataset
 # loaded with every key and foreign key.
-#   scripts/bench.sh [--production] [--no-load] [--out DIR]
+#   scripts/bench.sh [--production] [--no-load] [--no-s3] [--out DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 profile=qa
 load=1
+s3=1
 out="$root/output/bench"
 while [ $# -gt 0 ]; do
   case "$1" in
     --production) profile=production ;;
     --no-load) load=0 ;;
+    --no-s3) s3=0 ;;
     --out) out="$2"; shift ;;
-    *) echo "unknown flag $1; use --production, --no-load or --out DIR" >&2; exit 2 ;;
+    *) echo "unknown flag $1; use --production, --no-load, --no-s3 or --out DIR" >&2; exit 2 ;;
   esac
   shift
 done
 
-cargo build --release --quiet
+cargo build --release --quiet --workspace
 bin=target/release/datagen
 venv="$root/target/venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
@@ -118,6 +123,31 @@ printf 'tpchgen   %d rows, %d cells in %.2f s: %.0f cells/s, peak %s MiB\n' \
 printf 'ratio datagen (all tables, cells/s) / tpchgen (cells/s): %.2f\n' \
   "$(python3 -c "print(($all_cells/$wall)/($tcells/$tw))")"
 rm -rf "$out/tap" "$out/duck.parquet" "$out/tpch"
+
+if [ "$s3" = 1 ]; then
+  echo
+  echo "== object storage: $profile to s3:// on a loopback S3 server (moto_server) vs local disk"
+  export S3DIR
+  S3DIR=$(mktemp -d)
+  eval "$(scripts/s3.sh start "$venv")"
+  url="s3://$DATAGEN_TEST_S3_BUCKET/bench-$profile"
+  read -r s3_wall s3_rss < <(measure /tmp/datagen-s3.log $bin generate --profile $profile --out "$url" --overwrite --quiet)
+  all_rows=$(python3 -c "import json;print(sum(t['rows'] for t in json.load(open('$out/$profile/manifest.json'))['tables']))")
+  printf 'local     %d rows in %.2f s: %.0f rows/s, peak %s MiB\n' "$all_rows" "$wall" "$(python3 -c "print($all_rows/$wall)")" "$rss"
+  printf 's3        %d rows in %.2f s: %.0f rows/s, peak %s MiB\n' "$all_rows" "$s3_wall" "$(python3 -c "print($all_rows/$s3_wall)")" "$s3_rss"
+  printf 'ratio s3 / local (rows/s): %.2f\n' "$(python3 -c "print($wall/$s3_wall)")"
+  if [ "$load" = 1 ]; then
+    DATABASE_URL=${DATABASE_URL:-$(scripts/postgres.sh)}
+    export DATABASE_URL
+    read -r ll_wall ll_rss < <(measure /tmp/load-local.log target/release/datagen-load "$out/$profile" --schema bench_from_disk --replace --quiet)
+    read -r ls_wall ls_rss < <(measure /tmp/load-s3.log target/release/datagen-load "$url" --schema bench_from_s3 --replace --quiet)
+    printf 'load from disk %.2f s (%.0f rows/s, peak %s MiB); from s3 %.2f s (%.0f rows/s, peak %s MiB); ratio s3 / disk %.2f\n' \
+      "$ll_wall" "$(python3 -c "print($all_rows/$ll_wall)")" "$ll_rss" "$ls_wall" "$(python3 -c "print($all_rows/$ls_wall)")" "$ls_rss" \
+      "$(python3 -c "print($ll_wall/$ls_wall)")"
+  fi
+  scripts/s3.sh stop "$venv"
+  rm -rf "$S3DIR"
+fi
 
 [ "$load" = 1 ] || exit 0
 echo

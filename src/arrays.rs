@@ -74,6 +74,46 @@ pub fn batch(schema: &TableSchema, columns: Vec<ArrayRef>) -> Result<RecordBatch
         .map_err(|e| Error::Invalid(format!("building a batch of {}: {e}", schema.name)))
 }
 
+/// Rows gathered into batches of [`BATCH_ROWS`], each emitted as it fills: the same batches as
+/// [`emit_chunks`] over all the rows, with only one batch of rows in memory at a time.
+pub struct Batcher<'e, T, B> {
+    rows: Vec<T>,
+    build: B,
+    emit: &'e mut dyn FnMut(RecordBatch) -> Result<()>,
+}
+
+impl<'e, T, B: Fn(&[T]) -> Result<RecordBatch>> Batcher<'e, T, B> {
+    pub fn new(build: B, emit: &'e mut dyn FnMut(RecordBatch) -> Result<()>) -> Self {
+        Batcher {
+            rows: Vec::with_capacity(BATCH_ROWS),
+            build,
+            emit,
+        }
+    }
+
+    pub fn push(&mut self, row: T) -> Result<()> {
+        self.rows.push(row);
+        if self.rows.len() == BATCH_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let b = (self.build)(&self.rows)?;
+        self.rows.clear();
+        (self.emit)(b)
+    }
+
+    /// Emits the last, partial batch.
+    pub fn finish(mut self) -> Result<()> {
+        if !self.rows.is_empty() {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
 /// Emits `items` in batches of at most `BATCH_ROWS` rows.
 pub fn emit_chunks<T>(
     items: &[T],

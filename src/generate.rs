@@ -144,6 +144,14 @@ fn prepare_out(opts: &Options, loc: &Location, tables: &[&dyn Table]) -> Result<
     Ok(())
 }
 
+/// Worker threads: as asked, but at most one per core. Every worker holds a shard's open row
+/// group and batches, so workers beyond the cores would only add memory (and lose time to
+/// switching), never speed; the output is the same for any number.
+pub fn workers(asked: Option<usize>) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    asked.unwrap_or(cores).clamp(1, cores)
+}
+
 struct Task {
     table: usize,
     shard: usize,
@@ -169,7 +177,7 @@ pub fn run(opts: &Options) -> Result<Summary> {
     prepare_out(opts, &loc, &tables)?;
 
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads.unwrap_or(0))
+        .num_threads(workers(opts.threads))
         .build()
         .map_err(|e| Error::Invalid(format!("cannot start worker threads: {e}")))?;
 

@@ -103,7 +103,8 @@ struct GenerateArgs {
     /// Only these tables, comma-separated (default: all).
     #[arg(long, value_delimiter = ',')]
     tables: Option<Vec<String>>,
-    /// Worker threads (default: one per core). Output is identical for any value.
+    /// Worker threads (default and most: one per core; more would only add memory). Output is
+    /// identical for any value.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
     /// Run only part K of N (0-based), e.g. 0/2 and 1/2 on two machines; `auto` or `auto/N`

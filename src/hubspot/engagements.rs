@@ -106,7 +106,24 @@ impl Table for EngagementsTable {
     ) -> Result<()> {
         let plan = &plans.crm;
         let end = world.cfg.end_ts();
-        let mut rows = Vec::new();
+        let build = |r: &[Row]| {
+            batch(
+                &SCHEMA,
+                vec![
+                    i64s(r.iter().map(|r| r.id)),
+                    i64s(r.iter().map(|_| PORTAL_ID)),
+                    bools(r.iter().map(|_| false)),
+                    texts(r.iter().map(|r| TYPES[r.kind])),
+                    i64s(r.iter().map(|r| r.deal)),
+                    i64s(r.iter().map(|r| r.contact)),
+                    i64s(r.iter().map(|r| r.company)),
+                    i64s(r.iter().map(|r| r.owner)),
+                    timestamps(r.iter().map(|r| r.at)),
+                    i64s_opt(r.iter().map(|r| r.duration)),
+                ],
+            )
+        };
+        let mut rows = Batcher::new(build, emit);
         for c in &plan.companies[plan.shards()[shard].clone()] {
             for di in c.deals.clone() {
                 let d = &plan.deals[di as usize];
@@ -149,27 +166,10 @@ impl Table for EngagementsTable {
                             2 => Some(rng.range(2, 6) * 15 * 60_000),
                             _ => None,
                         },
-                    });
+                    })?;
                 }
             }
         }
-        let build = |r: &[Row]| {
-            batch(
-                &SCHEMA,
-                vec![
-                    i64s(r.iter().map(|r| r.id)),
-                    i64s(r.iter().map(|_| PORTAL_ID)),
-                    bools(r.iter().map(|_| false)),
-                    texts(r.iter().map(|r| TYPES[r.kind])),
-                    i64s(r.iter().map(|r| r.deal)),
-                    i64s(r.iter().map(|r| r.contact)),
-                    i64s(r.iter().map(|r| r.company)),
-                    i64s(r.iter().map(|r| r.owner)),
-                    timestamps(r.iter().map(|r| r.at)),
-                    i64s_opt(r.iter().map(|r| r.duration)),
-                ],
-            )
-        };
-        emit_chunks(&rows, build, emit)
+        rows.finish()
     }
 }

@@ -139,7 +139,35 @@ impl Table for TicketsTable {
     ) -> Result<()> {
         let plan = &plans.crm;
         let end = world.cfg.end_ts();
-        let mut rows = Vec::new();
+        let build = |r: &[Row]| {
+            batch(
+                &SCHEMA,
+                vec![
+                    i64s(r.iter().map(|r| r.id)),
+                    i64s(r.iter().map(|_| PORTAL_ID)),
+                    bools(r.iter().map(|_| false)),
+                    i64s(r.iter().map(|r| r.company)),
+                    i64s(r.iter().map(|r| r.contact)),
+                    i64s_opt(r.iter().map(|r| r.device)),
+                    texts(
+                        r.iter()
+                            .map(|r| format!("{} issue", CATEGORIES[r.category].replace('_', " "))),
+                    ),
+                    texts(r.iter().map(|r| CATEGORIES[r.category])),
+                    texts(r.iter().map(|r| PRIORITIES[r.priority])),
+                    texts(r.iter().map(|_| "0")),
+                    texts(r.iter().map(|r| match (r.reply, r.closed) {
+                        (_, Some(_)) => "4",
+                        (Some(_), None) => "2",
+                        (None, None) => "1",
+                    })),
+                    timestamps(r.iter().map(|r| r.created)),
+                    timestamps_opt(r.iter().map(|r| r.reply)),
+                    timestamps_opt(r.iter().map(|r| r.closed)),
+                ],
+            )
+        };
+        let mut rows = Batcher::new(build, emit);
         for ci in plan.shards()[shard].clone() {
             let c = &plan.companies[ci];
             let Some(ai) = c.account else { continue };
@@ -193,37 +221,9 @@ impl Table for TicketsTable {
                     created,
                     reply: (reply < end).then_some(reply),
                     closed: (close < end).then_some(close),
-                });
+                })?;
             }
         }
-        let build = |r: &[Row]| {
-            batch(
-                &SCHEMA,
-                vec![
-                    i64s(r.iter().map(|r| r.id)),
-                    i64s(r.iter().map(|_| PORTAL_ID)),
-                    bools(r.iter().map(|_| false)),
-                    i64s(r.iter().map(|r| r.company)),
-                    i64s(r.iter().map(|r| r.contact)),
-                    i64s_opt(r.iter().map(|r| r.device)),
-                    texts(
-                        r.iter()
-                            .map(|r| format!("{} issue", CATEGORIES[r.category].replace('_', " "))),
-                    ),
-                    texts(r.iter().map(|r| CATEGORIES[r.category])),
-                    texts(r.iter().map(|r| PRIORITIES[r.priority])),
-                    texts(r.iter().map(|_| "0")),
-                    texts(r.iter().map(|r| match (r.reply, r.closed) {
-                        (_, Some(_)) => "4",
-                        (Some(_), None) => "2",
-                        (None, None) => "1",
-                    })),
-                    timestamps(r.iter().map(|r| r.created)),
-                    timestamps_opt(r.iter().map(|r| r.reply)),
-                    timestamps_opt(r.iter().map(|r| r.closed)),
-                ],
-            )
-        };
-        emit_chunks(&rows, build, emit)
+        rows.finish()
     }
 }

@@ -180,7 +180,31 @@ impl Table for GaSessionsTable {
         let lo = shard * DAYS_PER_SHARD as usize;
         let mut next_id = days[..lo].iter().sum::<u64>() as i64 + 1;
         let shares: Vec<f64> = GROUPINGS.iter().map(|g| g.4).collect();
-        let mut rows = Vec::new();
+        let build = |r: &[Row]| {
+            batch(
+                &SCHEMA,
+                vec![
+                    i64s(r.iter().map(|r| r.id)),
+                    texts(
+                        r.iter()
+                            .map(|r| format!("GA1.1.{}.{}", r.client, r.start / 1_000_000)),
+                    ),
+                    timestamps(r.iter().map(|r| r.start)),
+                    texts(r.iter().map(|r| GROUPINGS[r.grouping].1)),
+                    texts(r.iter().map(|r| GROUPINGS[r.grouping].2)),
+                    texts(r.iter().map(|r| GROUPINGS[r.grouping].0)),
+                    i64s_opt(r.iter().map(|r| r.campaign)),
+                    texts(r.iter().map(|r| ["desktop", "mobile", "tablet"][r.device])),
+                    texts(r.iter().map(|r| LANDING_PAGES[r.landing])),
+                    i32s(r.iter().map(|r| r.pageviews)),
+                    i32s(r.iter().map(|r| r.duration)),
+                    bools(r.iter().map(|r| r.engaged)),
+                    bools(r.iter().map(|r| !r.engaged)),
+                    bools(r.iter().map(|r| r.new_user)),
+                ],
+            )
+        };
+        let mut rows = Batcher::new(build, emit);
         for (i, &n) in days
             .iter()
             .enumerate()
@@ -248,34 +272,10 @@ impl Table for GaSessionsTable {
                     duration,
                     engaged,
                     new_user: rng.chance(0.62),
-                });
+                })?;
                 next_id += 1;
             }
         }
-        let build = |r: &[Row]| {
-            batch(
-                &SCHEMA,
-                vec![
-                    i64s(r.iter().map(|r| r.id)),
-                    texts(
-                        r.iter()
-                            .map(|r| format!("GA1.1.{}.{}", r.client, r.start / 1_000_000)),
-                    ),
-                    timestamps(r.iter().map(|r| r.start)),
-                    texts(r.iter().map(|r| GROUPINGS[r.grouping].1)),
-                    texts(r.iter().map(|r| GROUPINGS[r.grouping].2)),
-                    texts(r.iter().map(|r| GROUPINGS[r.grouping].0)),
-                    i64s_opt(r.iter().map(|r| r.campaign)),
-                    texts(r.iter().map(|r| ["desktop", "mobile", "tablet"][r.device])),
-                    texts(r.iter().map(|r| LANDING_PAGES[r.landing])),
-                    i32s(r.iter().map(|r| r.pageviews)),
-                    i32s(r.iter().map(|r| r.duration)),
-                    bools(r.iter().map(|r| r.engaged)),
-                    bools(r.iter().map(|r| !r.engaged)),
-                    bools(r.iter().map(|r| r.new_user)),
-                ],
-            )
-        };
-        emit_chunks(&rows, build, emit)
+        rows.finish()
     }
 }

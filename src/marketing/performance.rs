@@ -109,7 +109,21 @@ impl Table for PerformanceTable {
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
         let plan = &plans.marketing;
-        let mut rows: Vec<(i64, i64, i32, i64, i64, i64, i64)> = Vec::new();
+        let build = |r: &[(i64, i64, i32, i64, i64, i64, i64)]| {
+            batch(
+                &SCHEMA,
+                vec![
+                    i64s(r.iter().map(|r| r.0)),
+                    i64s(r.iter().map(|r| r.1)),
+                    dates(r.iter().map(|r| r.2)),
+                    i64s(r.iter().map(|r| r.3)),
+                    i64s(r.iter().map(|r| r.4)),
+                    money(r.iter().map(|r| r.5)),
+                    i64s(r.iter().map(|r| r.6)),
+                ],
+            )
+        };
+        let mut rows = Batcher::new(build, emit);
         for ci in shards(plan)[shard].clone() {
             let c = &plan.campaigns[ci];
             let mut rng = Rand::new(
@@ -136,23 +150,9 @@ impl Table for PerformanceTable {
                     clicks,
                     spend,
                     conversions,
-                ));
+                ))?;
             }
         }
-        let build = |r: &[(i64, i64, i32, i64, i64, i64, i64)]| {
-            batch(
-                &SCHEMA,
-                vec![
-                    i64s(r.iter().map(|r| r.0)),
-                    i64s(r.iter().map(|r| r.1)),
-                    dates(r.iter().map(|r| r.2)),
-                    i64s(r.iter().map(|r| r.3)),
-                    i64s(r.iter().map(|r| r.4)),
-                    money(r.iter().map(|r| r.5)),
-                    i64s(r.iter().map(|r| r.6)),
-                ],
-            )
-        };
-        emit_chunks(&rows, build, emit)
+        rows.finish()
     }
 }

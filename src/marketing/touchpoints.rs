@@ -141,7 +141,31 @@ impl Table for TouchpointsTable {
     ) -> Result<()> {
         let plan = &plans.marketing;
         let crm = &plans.crm;
-        let mut rows = Vec::new();
+        let build = |r: &[Row]| {
+            batch(
+                &SCHEMA,
+                vec![
+                    i64s(r.iter().map(|r| r.id)),
+                    texts(r.iter().map(|r| &r.conversion)),
+                    texts(
+                        r.iter()
+                            .map(|r| if r.mql.is_some() { "mql" } else { "customer" }),
+                    ),
+                    i64s_opt(r.iter().map(|r| r.mql)),
+                    i64s_opt(r.iter().map(|r| r.account)),
+                    i64s(r.iter().map(|r| r.contact)),
+                    timestamps(r.iter().map(|r| r.at)),
+                    timestamps(r.iter().map(|r| r.converted)),
+                    texts(r.iter().map(|r| TOUCH_CHANNELS[r.channel as usize])),
+                    i64s_opt(r.iter().map(|r| r.campaign)),
+                    i32s(r.iter().map(|r| r.number)),
+                    i32s(r.iter().map(|r| r.count)),
+                    texts(r.iter().map(|r| MODELS[r.model as usize])),
+                    f64s(r.iter().map(|r| r.weight)),
+                ],
+            )
+        };
+        let mut rows = Batcher::new(build, emit);
         for ci in shards(plan.conversions.len())[shard].clone() {
             let c = &plan.conversions[ci];
             let mut rng = Rand::new(
@@ -204,33 +228,9 @@ impl Table for TouchpointsTable {
                     count: n as i32,
                     model: c.model,
                     weight: w as f64 / 1e6,
-                });
+                })?;
             }
         }
-        let build = |r: &[Row]| {
-            batch(
-                &SCHEMA,
-                vec![
-                    i64s(r.iter().map(|r| r.id)),
-                    texts(r.iter().map(|r| &r.conversion)),
-                    texts(
-                        r.iter()
-                            .map(|r| if r.mql.is_some() { "mql" } else { "customer" }),
-                    ),
-                    i64s_opt(r.iter().map(|r| r.mql)),
-                    i64s_opt(r.iter().map(|r| r.account)),
-                    i64s(r.iter().map(|r| r.contact)),
-                    timestamps(r.iter().map(|r| r.at)),
-                    timestamps(r.iter().map(|r| r.converted)),
-                    texts(r.iter().map(|r| TOUCH_CHANNELS[r.channel as usize])),
-                    i64s_opt(r.iter().map(|r| r.campaign)),
-                    i32s(r.iter().map(|r| r.number)),
-                    i32s(r.iter().map(|r| r.count)),
-                    texts(r.iter().map(|r| MODELS[r.model as usize])),
-                    f64s(r.iter().map(|r| r.weight)),
-                ],
-            )
-        };
-        emit_chunks(&rows, build, emit)
+        rows.finish()
     }
 }

@@ -142,38 +142,6 @@ impl Table for ChargesTable {
     ) -> Result<()> {
         let plan = &plans.stripe;
         let seed = world.cfg.seed;
-        let mut rows = Vec::new();
-        for ai in account_shards(world)[shard].clone() {
-            let a = &world.accounts[ai];
-            let mut rng = Rand::new(seed, "stripe_charges", a.id as u64);
-            let cus = customer_id(seed, a.id);
-            // Each customer has a card on file; one in twenty is issued abroad.
-            let brand = rng.weighted(&BRAND_WEIGHTS);
-            let country = if rng.chance(0.05) {
-                rng.pick(&["CA", "GB", "MX", "DE"])
-            } else {
-                "US"
-            };
-            let mut n = plan.charge_offsets[ai];
-            for (k, inv) in plan.invoices_of(ai).iter().enumerate() {
-                let invoice = invoice_id(seed, a.id, k);
-                for attempt in 0..inv.charges() {
-                    let failed = attempt < u64::from(inv.failed);
-                    n += 1;
-                    rows.push(Row {
-                        id: stripe_id("ch_", seed, "charge", n),
-                        invoice: invoice.clone(),
-                        customer: cus.clone(),
-                        amount: inv.amount,
-                        failure: failed.then(|| rng.weighted(&FAILURE_WEIGHTS)),
-                        brand,
-                        country,
-                        created: inv.attempt_time(attempt),
-                    });
-                }
-                debug_assert!(inv.outcome != Outcome::Void || inv.charges() == 0);
-            }
-        }
         let build = |r: &[Row]| {
             batch(
                 &SCHEMA,
@@ -213,6 +181,38 @@ impl Table for ChargesTable {
                 ],
             )
         };
-        emit_chunks(&rows, build, emit)
+        let mut rows = Batcher::new(build, emit);
+        for ai in account_shards(world)[shard].clone() {
+            let a = &world.accounts[ai];
+            let mut rng = Rand::new(seed, "stripe_charges", a.id as u64);
+            let cus = customer_id(seed, a.id);
+            // Each customer has a card on file; one in twenty is issued abroad.
+            let brand = rng.weighted(&BRAND_WEIGHTS);
+            let country = if rng.chance(0.05) {
+                rng.pick(&["CA", "GB", "MX", "DE"])
+            } else {
+                "US"
+            };
+            let mut n = plan.charge_offsets[ai];
+            for (k, inv) in plan.invoices_of(ai).iter().enumerate() {
+                let invoice = invoice_id(seed, a.id, k);
+                for attempt in 0..inv.charges() {
+                    let failed = attempt < u64::from(inv.failed);
+                    n += 1;
+                    rows.push(Row {
+                        id: stripe_id("ch_", seed, "charge", n),
+                        invoice: invoice.clone(),
+                        customer: cus.clone(),
+                        amount: inv.amount,
+                        failure: failed.then(|| rng.weighted(&FAILURE_WEIGHTS)),
+                        brand,
+                        country,
+                        created: inv.attempt_time(attempt),
+                    })?;
+                }
+                debug_assert!(inv.outcome != Outcome::Void || inv.charges() == 0);
+            }
+        }
+        rows.finish()
     }
 }

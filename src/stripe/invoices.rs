@@ -131,24 +131,6 @@ impl Table for InvoicesTable {
     ) -> Result<()> {
         let plan = &plans.stripe;
         let seed = world.cfg.seed;
-        let mut rows: Vec<(String, String, String, Option<String>, &Invoice)> = Vec::new();
-        for ai in account_shards(world)[shard].clone() {
-            let a = &world.accounts[ai];
-            let cus = customer_id(seed, a.id);
-            let prefix: String = cus[4..12].to_uppercase();
-            for (k, inv) in plan.invoices_of(ai).iter().enumerate() {
-                let sub = inv
-                    .subscription
-                    .map(|s| subscription_id(seed, world.subscriptions[s as usize].id));
-                rows.push((
-                    invoice_id(seed, a.id, k),
-                    format!("{prefix}-{:04}", k + 1),
-                    cus.clone(),
-                    sub,
-                    inv,
-                ));
-            }
-        }
         let build = |r: &[(String, String, String, Option<String>, &Invoice)]| {
             let inv = |i: usize| r[i].4;
             let n = r.len();
@@ -197,6 +179,24 @@ impl Table for InvoicesTable {
                 ],
             )
         };
-        emit_chunks(&rows, build, emit)
+        let mut rows = Batcher::new(build, emit);
+        for ai in account_shards(world)[shard].clone() {
+            let a = &world.accounts[ai];
+            let cus = customer_id(seed, a.id);
+            let prefix: String = cus[4..12].to_uppercase();
+            for (k, inv) in plan.invoices_of(ai).iter().enumerate() {
+                let sub = inv
+                    .subscription
+                    .map(|s| subscription_id(seed, world.subscriptions[s as usize].id));
+                rows.push((
+                    invoice_id(seed, a.id, k),
+                    format!("{prefix}-{:04}", k + 1),
+                    cus.clone(),
+                    sub,
+                    inv,
+                ))?;
+            }
+        }
+        rows.finish()
     }
 }

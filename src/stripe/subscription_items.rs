@@ -81,7 +81,19 @@ impl Table for SubscriptionItemsTable {
         let r = account_shards(world)[shard].clone();
         let seed = world.cfg.seed;
         let price_ids: Vec<String> = prices().iter().map(|p| p.id(seed)).collect();
-        let mut rows: Vec<(String, String, &str, i32, i64)> = Vec::new();
+        let build = |r: &[(String, String, &str, i32, i64)]| {
+            batch(
+                &SCHEMA,
+                vec![
+                    texts(r.iter().map(|r| &r.0)),
+                    texts(r.iter().map(|r| &r.1)),
+                    texts(r.iter().map(|r| r.2)),
+                    i32s(r.iter().map(|r| r.3)),
+                    timestamps(r.iter().map(|r| r.4)),
+                ],
+            )
+        };
+        let mut rows = Batcher::new(build, emit);
         for a in &world.accounts[r] {
             for si in a.subscriptions.clone() {
                 let s = &world.subscriptions[si as usize];
@@ -95,22 +107,10 @@ impl Table for SubscriptionItemsTable {
                         &price_ids[index(product, s.annual)],
                         i32::from(q),
                         s.started_at,
-                    ));
+                    ))?;
                 }
             }
         }
-        let build = |r: &[(String, String, &str, i32, i64)]| {
-            batch(
-                &SCHEMA,
-                vec![
-                    texts(r.iter().map(|r| &r.0)),
-                    texts(r.iter().map(|r| &r.1)),
-                    texts(r.iter().map(|r| r.2)),
-                    i32s(r.iter().map(|r| r.3)),
-                    timestamps(r.iter().map(|r| r.4)),
-                ],
-            )
-        };
-        emit_chunks(&rows, build, emit)
+        rows.finish()
     }
 }
