@@ -97,12 +97,61 @@ fn nth_weekday(y: i64, m: u32, wd: u32, n: u32) -> i64 {
     first + i64::from(offset) + 7 * i64::from(n - 1)
 }
 
+/// Years the daylight-time table covers; instants outside it take the calendar route.
+const DST_YEARS: std::ops::Range<i64> = 1900..2200;
+
+/// Per year of [`DST_YEARS`]: (first day of the year, day daylight time starts, day it ends).
+fn dst_table() -> &'static [(i64, i64, i64)] {
+    static TABLE: std::sync::OnceLock<Vec<(i64, i64, i64)>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        DST_YEARS
+            .map(|y| {
+                (
+                    days_from_civil(y, 1, 1),
+                    nth_weekday(y, 3, 6, 2),
+                    nth_weekday(y, 11, 6, 1),
+                )
+            })
+            .collect()
+    })
+}
+
 /// UTC offset in hours for a US zone with the given standard offset, applying US daylight time
 /// (second Sunday of March 02:00 local to first Sunday of November 02:00 local) when `dst`.
+/// Called for every pour: the switch days come from a table built once.
 pub fn us_utc_offset_hours(utc_ts: i64, standard: i64, dst: bool) -> i64 {
     if !dst {
         return standard;
     }
+    let day = day_of(utc_ts);
+    let table = dst_table();
+    // The year from the mean year length, corrected by at most one either way.
+    let guess = ((day - table[0].0) as f64 / 365.2425) as i64;
+    let (start_day, end_day) = match usize::try_from(guess).ok().and_then(|i| {
+        let i = (i.saturating_sub(1)..i + 2)
+            .rev()
+            .find(|&i| table.get(i).is_some_and(|t| t.0 <= day))?;
+        // The next year's first day closes this one (the table's last year only closes).
+        (day < table.get(i + 1)?.0).then_some(i)
+    }) {
+        Some(i) => (table[i].1, table[i].2),
+        None => {
+            let (y, _, _) = civil_from_days(day);
+            (nth_weekday(y, 3, 6, 2), nth_weekday(y, 11, 6, 1))
+        }
+    };
+    let start = start_day * MICROS_PER_DAY + (2 - standard) * MICROS_PER_HOUR;
+    let end = end_day * MICROS_PER_DAY + (1 - standard) * MICROS_PER_HOUR;
+    if utc_ts >= start && utc_ts < end {
+        standard + 1
+    } else {
+        standard
+    }
+}
+
+/// The calendar route of [`us_utc_offset_hours`], kept to test the table against.
+#[cfg(test)]
+fn us_utc_offset_hours_by_calendar(utc_ts: i64, standard: i64) -> i64 {
     let (y, _, _) = civil_from_days(day_of(utc_ts));
     let start = nth_weekday(y, 3, 6, 2) * MICROS_PER_DAY + (2 - standard) * MICROS_PER_HOUR;
     let end = nth_weekday(y, 11, 6, 1) * MICROS_PER_DAY + (1 - standard) * MICROS_PER_HOUR;
@@ -125,6 +174,37 @@ mod tests {
         }
         assert_eq!(days_from_civil(2000, 1, 1), 10_957);
         assert_eq!(weekday(days_from_civil(2025, 12, 31)), 2); // a Wednesday
+    }
+
+    #[test]
+    fn dst_table_agrees_with_the_calendar() {
+        // Every hour around every switch 1890–2210 (inside and outside the table), and a sweep.
+        for y in 1890..2210 {
+            for day in [
+                nth_weekday(y, 3, 6, 2),
+                nth_weekday(y, 11, 6, 1),
+                days_from_civil(y, 1, 1),
+            ] {
+                for h in -30..30 {
+                    let ts = day * MICROS_PER_DAY + h * MICROS_PER_HOUR;
+                    for std in [-5, -6, -7, -8] {
+                        assert_eq!(
+                            us_utc_offset_hours(ts, std, true),
+                            us_utc_offset_hours_by_calendar(ts, std),
+                            "{y} {h} {std}"
+                        );
+                    }
+                }
+            }
+        }
+        let mut ts = days_from_civil(2019, 1, 1) * MICROS_PER_DAY;
+        while ts < days_from_civil(2027, 1, 1) * MICROS_PER_DAY {
+            assert_eq!(
+                us_utc_offset_hours(ts, -8, true),
+                us_utc_offset_hours_by_calendar(ts, -8)
+            );
+            ts += 7 * MICROS_PER_MIN + 13 * MICROS_PER_SEC;
+        }
     }
 
     #[test]

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 /// Layers, lowest first. A module may import modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
-    &["error", "time", "rng", "store"],
+    &["error", "time", "rng"],
+    &["store"],
     &["profile", "allocate"],
     &["schema"],
     &["arrays", "manifest"],
