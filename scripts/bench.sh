@@ -144,6 +144,9 @@ if [ "$s3" = 1 ]; then
     printf 'load from disk %.2f s (%.0f rows/s, peak %s MiB); from s3 %.2f s (%.0f rows/s, peak %s MiB); ratio s3 / disk %.2f\n' \
       "$ll_wall" "$(python3 -c "print($all_rows/$ll_wall)")" "$ll_rss" "$ls_wall" "$(python3 -c "print($all_rows/$ls_wall)")" "$ls_rss" \
       "$(python3 -c "print($ll_wall/$ls_wall)")"
+    if command -v psql >/dev/null; then
+      psql "$DATABASE_URL" -qc "DROP SCHEMA IF EXISTS bench_from_disk CASCADE; DROP SCHEMA IF EXISTS bench_from_s3 CASCADE" 2>/dev/null || true
+    fi
   fi
   scripts/s3.sh stop "$venv"
   rm -rf "$S3DIR"

@@ -3,9 +3,6 @@
 
 mod common;
 
-use std::process::Command;
-use std::time::{Duration, Instant};
-
 use common::*;
 use datagen::output::Format;
 use tempfile::tempdir;
@@ -65,46 +62,9 @@ fn killed_load_reruns_to_exactly_once() {
     let dir = tempdir().unwrap();
     generate(dir.path(), Some(400), Format::Parquet);
     drop_schema("t_kill");
-    let total_shards: i64 = {
-        let m: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(dir.path().join("manifest.json")).unwrap(),
-        )
-        .unwrap();
-        m["tables"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["shards"].as_array().unwrap().len() as i64)
-            .sum()
-    };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_datagen-load"))
-        .arg(dir.path())
-        .args(["--schema", "t_kill", "--quiet", "--jobs", "1"])
-        .env("DATABASE_URL", database_url())
-        .spawn()
-        .unwrap();
-    // Kill it once some, but not all, shards are committed.
+    let total_shards = manifest_shards(dir.path());
+    let killed_at = kill_load_midway(dir.path(), "t_kill", total_shards);
     let c = client();
-    let start = Instant::now();
-    let mut killed_at = None;
-    while start.elapsed() < Duration::from_secs(120) {
-        let exists = c.i64("SELECT count(*) FROM pg_tables WHERE schemaname = 't_kill' AND tablename = '_datagen_ledger'");
-        if exists == 1 {
-            let n = c.i64("SELECT count(*) FROM t_kill._datagen_ledger");
-            if n >= 2 && n < total_shards {
-                child.kill().unwrap(); // SIGKILL
-                killed_at = Some(n);
-                break;
-            }
-        }
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    child.wait().unwrap();
-    let killed_at =
-        killed_at.expect("the load was killed midway (it finished too fast to interrupt)");
     let committed = c.i64("SELECT count(*) FROM t_kill._datagen_ledger");
     assert!(
         committed >= killed_at && committed < total_shards,

@@ -4,16 +4,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use common::*;
-use datagen::generate::{Options, run};
-use datagen::output::{Compression, Format};
-use datagen::profile::Profile;
+use datagen::output::Format;
 use datagen::store::Location;
-use datagen::world::Config;
 use tempfile::tempdir;
 
 /// A fresh prefix in the test bucket, as a path the commands take.
@@ -31,26 +27,6 @@ fn prefix(name: &str) -> PathBuf {
     ))
 }
 
-fn generate_to(out: &Path, accounts: Option<u64>) {
-    run(&Options {
-        cfg: Config {
-            profile: accounts.map_or(Profile::Dev, Profile::Custom),
-            seed: 42,
-            as_of: datagen::time::parse_date(Config::DEFAULT_AS_OF).unwrap(),
-            tap_window_days: 365,
-        },
-        out: out.to_path_buf(),
-        format: Format::Parquet,
-        compression: Compression::Zstd,
-        tables: None,
-        threads: None,
-        shard: None,
-        overwrite: true,
-        progress: false,
-    })
-    .expect("dataset generated");
-}
-
 fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -58,7 +34,7 @@ fn stderr(o: &std::process::Output) -> String {
 #[test]
 fn dev_on_s3_validates_and_loads_with_every_key_proven() {
     let url = prefix("dev");
-    generate_to(&url, None);
+    generate(&url, None, Format::Parquet);
     let local = tempdir().unwrap();
     generate(local.path(), None, Format::Parquet);
     // The same dataset as on disk, byte for byte.
@@ -91,38 +67,13 @@ fn dev_on_s3_validates_and_loads_with_every_key_proven() {
 #[test]
 fn load_from_s3_killed_mid_copy_resumes_to_exact_counts() {
     let url = prefix("kill");
-    generate_to(&url, Some(400));
+    generate(&url, Some(400), Format::Parquet);
     let local = tempdir().unwrap();
     generate(local.path(), Some(400), Format::Parquet);
     let total_shards = manifest_shards(local.path());
     drop_schema("t_s3_kill");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_datagen-load"))
-        .arg(&url)
-        .args(["--schema", "t_s3_kill", "--quiet", "--jobs", "1"])
-        .env("DATABASE_URL", database_url())
-        .spawn()
-        .unwrap();
+    let killed_at = kill_load_midway(&url, "t_s3_kill", total_shards);
     let c = client();
-    let start = Instant::now();
-    let mut killed_at = None;
-    while start.elapsed() < Duration::from_secs(120) {
-        let exists = c.i64("SELECT count(*) FROM pg_tables WHERE schemaname = 't_s3_kill' AND tablename = '_datagen_ledger'");
-        if exists == 1 {
-            let n = c.i64("SELECT count(*) FROM t_s3_kill._datagen_ledger");
-            if n >= 2 && n < total_shards {
-                child.kill().unwrap(); // SIGKILL
-                killed_at = Some(n);
-                break;
-            }
-        }
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    child.wait().unwrap();
-    let killed_at =
-        killed_at.expect("the load was killed midway (it finished too fast to interrupt)");
     let committed = c.i64("SELECT count(*) FROM t_s3_kill._datagen_ledger");
     assert!(
         committed >= killed_at && committed < total_shards,

@@ -178,3 +178,36 @@ pub fn assert_loaded(dir: &Path, schema: &str) {
 pub fn drop_schema(schema: &str) {
     client().exec(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
 }
+
+/// Starts a one-connection load of `source` into `schema` and SIGKILLs it once some, but not all,
+/// of its `total_shards` shards are committed; returns how many were committed then.
+pub fn kill_load_midway(source: &Path, schema: &str, total_shards: i64) -> i64 {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_datagen-load"))
+        .arg(source)
+        .args(["--schema", schema, "--quiet", "--jobs", "1"])
+        .env("DATABASE_URL", database_url())
+        .spawn()
+        .unwrap();
+    let c = client();
+    let start = std::time::Instant::now();
+    let mut killed_at = None;
+    while start.elapsed() < std::time::Duration::from_secs(120) {
+        let exists = c.i64(&format!(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = '{schema}' AND tablename = '_datagen_ledger'"
+        ));
+        if exists == 1 {
+            let n = c.i64(&format!("SELECT count(*) FROM {schema}._datagen_ledger"));
+            if n >= 2 && n < total_shards {
+                child.kill().unwrap(); // SIGKILL
+                killed_at = Some(n);
+                break;
+            }
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.wait().unwrap();
+    killed_at.expect("the load was killed midway (it finished too fast to interrupt)")
+}
