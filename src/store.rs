@@ -488,6 +488,11 @@ impl Remote {
 
     /// An error naming the object and the endpoint, with what to do, and no credential.
     fn fail(&self, action: &str, rel: &str, e: object_store::Error) -> Error {
+        let refused = matches!(
+            e,
+            object_store::Error::PermissionDenied { .. }
+                | object_store::Error::Unauthenticated { .. }
+        );
         let mut detail = e.to_string();
         for s in &self.secrets {
             detail = detail.replace(s.as_str(), "***");
@@ -497,17 +502,17 @@ impl Remote {
                 "bucket '{}' does not exist at {}; create it or choose another s3:// bucket",
                 self.bucket, self.endpoint
             )
-        } else if [
-            "InvalidAccessKeyId",
-            "SignatureDoesNotMatch",
-            "AccessDenied",
-            "Forbidden",
-            "403",
-            "ExpiredToken",
-            "Missing",
-        ]
-        .iter()
-        .any(|w| detail.contains(w))
+        } else if refused
+            || [
+                "InvalidAccessKeyId",
+                "SignatureDoesNotMatch",
+                "AccessDenied",
+                "403 Forbidden",
+                "ExpiredToken",
+                "InvalidToken",
+            ]
+            .iter()
+            .any(|w| detail.contains(w))
         {
             format!(
                 "{} refused the credentials for bucket '{}'; check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN)",
@@ -515,9 +520,8 @@ impl Remote {
             )
         } else if [
             "error sending request",
-            "connect",
             "Connection refused",
-            "dns",
+            "dns error",
             "timed out",
         ]
         .iter()
