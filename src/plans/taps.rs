@@ -33,8 +33,21 @@ const HOLIDAYS: [(u32, u32, f64); 5] = [
     (11, 26, 1.3),
 ];
 
-/// Demand of a local calendar day, before per-device noise.
+/// Days the demand table covers (1990-01-01 to 2100-01-01); others are computed.
+const FACTOR_DAYS: std::ops::Range<i64> = 7_305..47_482;
+
+/// Demand of a local calendar day, before per-device noise (read once per device and day, so
+/// taken from a table built once).
 pub fn day_factor(day: i64) -> f64 {
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    if !FACTOR_DAYS.contains(&day) {
+        return day_factor_by_calendar(day);
+    }
+    let table = TABLE.get_or_init(|| FACTOR_DAYS.map(day_factor_by_calendar).collect());
+    table[(day - FACTOR_DAYS.start) as usize]
+}
+
+fn day_factor_by_calendar(day: i64) -> f64 {
     let (_, m, d) = time::civil_from_days(day);
     let holiday = HOLIDAYS
         .iter()
@@ -235,6 +248,16 @@ pub fn degradation(d: &Device, t: i64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn day_factor_table_agrees_with_the_calendar() {
+        for day in (FACTOR_DAYS.start - 400..FACTOR_DAYS.end + 400).step_by(7) {
+            assert_eq!(day_factor(day), day_factor_by_calendar(day), "{day}");
+        }
+        for day in 20_000..20_800 {
+            assert_eq!(day_factor(day), day_factor_by_calendar(day), "{day}");
+        }
+    }
+
     use super::*;
 
     #[test]
