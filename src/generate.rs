@@ -93,8 +93,7 @@ fn part_manifest_name(k: usize, n: usize) -> String {
 /// endpoint and credentials proven by a probe object), not holding a dataset unless
 /// `--overwrite` was given, and holding no part manifest of another run.
 fn prepare_out(opts: &Options, loc: &Location, tables: &[&dyn Table]) -> Result<()> {
-    let dirs: Vec<&str> = tables.iter().map(|t| t.name()).collect();
-    loc.check_writable(&dirs)?;
+    loc.check_writable()?;
     if loc.exists(manifest::FILE)? {
         if !opts.overwrite {
             return Err(Error::Invalid(format!(
@@ -139,9 +138,9 @@ fn prepare_out(opts: &Options, loc: &Location, tables: &[&dyn Table]) -> Result<
         for t in tables {
             loc.delete_tree(t.name())?;
         }
-        loc.check_writable(&dirs)?;
     }
-    Ok(())
+    let dirs: Vec<&str> = tables.iter().map(|t| t.name()).collect();
+    loc.make_dirs(&dirs)
 }
 
 /// Worker threads: as asked, but at most one per core. Every worker holds a shard's open row

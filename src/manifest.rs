@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, Result};
 use crate::schema::{ColType, TableSchema};
 use crate::store::Location;
 
@@ -152,13 +152,6 @@ impl Manifest {
         let mut text = serde_json::to_string_pretty(self).expect("manifest serialises");
         text.push('\n');
         text
-    }
-
-    /// Writes under a temporary name and renames, so readers never see half a manifest.
-    pub fn write(&self, path: &Path) -> Result<()> {
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, self.to_text()).at(&tmp)?;
-        std::fs::rename(&tmp, path).at(path)
     }
 
     /// Sets the dataset id from the run's settings id and every shard's path and SHA-256, in

@@ -1,9 +1,8 @@
 //! Shard files: Parquet (zstd by default) or CSV (optionally zstd-compressed), each written under
 //! a temporary name, hashed while written, and renamed into place only when complete.
 
-use std::fs::File;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
@@ -177,20 +176,7 @@ pub fn write_shard(
     })
 }
 
-/// SHA-256 of a file, hex-encoded.
-pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut f = File::open(path).at(path)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = std::io::Read::read(&mut f, &mut buf).at(path)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(hex::encode(h.finalize()))
-}
+pub use crate::store::sha256_file;
 
 /// Thousands separators: 1234567 → 1,234,567.
 pub fn thousands(n: u64) -> String {

@@ -261,7 +261,7 @@ impl Location {
     /// Makes sure the dataset's place exists and takes writes: the folder is created; on object
     /// storage a probe object is written and removed, which proves the bucket, the endpoint and
     /// the credentials before any work starts.
-    pub fn check_writable(&self, dirs: &[&str]) -> Result<()> {
+    pub fn check_writable(&self) -> Result<()> {
         match self {
             Location::Local(out) => {
                 std::fs::create_dir_all(out).map_err(|e| {
@@ -278,10 +278,6 @@ impl Location {
                     ))
                 })?;
                 let _ = std::fs::remove_file(&probe);
-                for d in dirs {
-                    let dir = out.join(d);
-                    std::fs::create_dir_all(&dir).at(&dir)?;
-                }
                 Ok(())
             }
             Location::Remote(_) => {
@@ -290,6 +286,17 @@ impl Location {
                 self.delete(probe)
             }
         }
+    }
+
+    /// Creates the folders shards go to (object storage has none to create).
+    pub fn make_dirs(&self, dirs: &[&str]) -> Result<()> {
+        if let Location::Local(out) = self {
+            for d in dirs {
+                let dir = out.join(d);
+                std::fs::create_dir_all(&dir).at(&dir)?;
+            }
+        }
+        Ok(())
     }
 
     /// Starts writing an object that appears under `rel` only when [`ObjectWriter::commit`]
@@ -318,26 +325,23 @@ impl Location {
 
     /// A whole shard in memory (kept for a while when it comes from object storage).
     pub fn fetch(&self, rel: &str) -> Result<Bytes> {
-        match self {
+        let got = match self {
             Location::Local(_) => self.read(rel)?,
             Location::Remote(r) => r.get_cached(rel)?,
-        }
-        .ok_or_else(|| {
-            Error::Invalid(format!(
-                "shard {} listed in the manifest is missing; restore it or regenerate the dataset",
-                self.describe(rel)
-            ))
-        })
+        };
+        got.ok_or_else(|| self.missing_shard(rel))
     }
 
     /// A whole shard in memory, not kept (for readers that pass over each shard once).
     pub fn fetch_once(&self, rel: &str) -> Result<Bytes> {
-        self.read(rel)?.ok_or_else(|| {
-            Error::Invalid(format!(
-                "shard {} listed in the manifest is missing; restore it or regenerate the dataset",
-                self.describe(rel)
-            ))
-        })
+        self.read(rel)?.ok_or_else(|| self.missing_shard(rel))
+    }
+
+    fn missing_shard(&self, rel: &str) -> Error {
+        Error::Invalid(format!(
+            "shard {} listed in the manifest is missing; restore it or regenerate the dataset",
+            self.describe(rel)
+        ))
     }
 
     /// Those of `rels` that do not exist (one listing on object storage).
@@ -365,25 +369,33 @@ impl Location {
         match self {
             Location::Local(dir) => {
                 let path = dir.join(rel);
-                let mut f = match File::open(&path) {
-                    Ok(f) => f,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                    Err(e) => return Err(e).at(&path),
-                };
-                let mut h = Sha256::new();
-                let mut buf = vec![0u8; 1 << 20];
-                loop {
-                    let n = std::io::Read::read(&mut f, &mut buf).at(&path)?;
-                    if n == 0 {
-                        break;
+                match sha256_file(&path) {
+                    Err(Error::Io { source, .. })
+                        if source.kind() == std::io::ErrorKind::NotFound =>
+                    {
+                        Ok(None)
                     }
-                    h.update(&buf[..n]);
+                    other => other.map(Some),
                 }
-                Ok(Some(hex::encode(h.finalize())))
             }
             Location::Remote(r) => r.sha256(rel),
         }
     }
+}
+
+/// SHA-256 of a file, hex-encoded, read in 1 MiB blocks.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut f = File::open(path).at(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = std::io::Read::read(&mut f, &mut buf).at(path)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
 }
 
 fn temp_name(path: &Path) -> PathBuf {

@@ -478,19 +478,19 @@ fn produce(
         encode::trailer(&mut buf);
         let _ = tx.blocking_send(Ok(buf.freeze()));
     } else {
-        let mut data = Vec::new();
-        let read = if name.ends_with(".zst") {
-            zstd::Decoder::new(&bytes[..]).and_then(|mut d| d.read_to_end(&mut data))
+        let data = if name.ends_with(".zst") {
+            let mut out = Vec::new();
+            if let Err(e) = zstd::Decoder::new(&bytes[..]).and_then(|mut d| d.read_to_end(&mut out))
+            {
+                return send_err(anyhow!(
+                    "shard {} cannot be decompressed: {e}",
+                    path.display()
+                ));
+            }
+            Bytes::from(out)
         } else {
-            data = bytes.to_vec();
-            Ok(0)
+            bytes
         };
-        if let Err(e) = read {
-            return send_err(anyhow!(
-                "shard {} cannot be decompressed: {e}",
-                path.display()
-            ));
-        }
         let header_end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
         let header = String::from_utf8_lossy(&data[..header_end]);
         let expected = types
@@ -504,8 +504,9 @@ fn produce(
                 path.display()
             ));
         }
-        for chunk in data.chunks(CHUNK) {
-            if tx.blocking_send(Ok(Bytes::copy_from_slice(chunk))).is_err() {
+        for start in (0..data.len()).step_by(CHUNK) {
+            let chunk = data.slice(start..(start + CHUNK).min(data.len()));
+            if tx.blocking_send(Ok(chunk)).is_err() {
                 return;
             }
         }
