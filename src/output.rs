@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression as PqCompression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::basic::{Compression as PqCompression, Encoding, ZstdLevel};
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 use sha2::{Digest, Sha256};
 
@@ -99,10 +99,26 @@ pub fn parquet_properties(schema: &TableSchema, compression: Compression) -> Wri
         .set_compression(codec)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_created_by(format!("datagen {}", env!("CARGO_PKG_VERSION")));
-    // Dictionaries pay off for enums and names, not for keys and instants.
+    // Dictionaries pay off for enums, names and measures with few values. Keys, instants and
+    // columns the rows are grouped by change by small steps: deltas store them in a few bits
+    // without a dictionary lookup per row. Only those ordered columns get statistics: readers
+    // prune row groups on them, while every row group spans the whole range of a measure or
+    // an enum, so min/max there would cost a comparison per value and prune nothing.
     for c in &schema.columns {
-        if c.ty == ColType::Timestamp || c.name == schema.primary_key {
-            props = props.set_column_dictionary_enabled(ColumnPath::from(c.name), false);
+        let path = ColumnPath::from(c.name);
+        let ordered = c.ty == ColType::Timestamp || c.name == schema.primary_key || c.grouped;
+        let integer = matches!(
+            c.ty,
+            ColType::Int32 | ColType::Int64 | ColType::Date | ColType::Timestamp
+        );
+        if ordered {
+            props = props.set_column_dictionary_enabled(path.clone(), false);
+            if integer {
+                props = props.set_column_encoding(path.clone(), Encoding::DELTA_BINARY_PACKED);
+            }
+        }
+        if !(ordered || c.ty == ColType::Date) {
+            props = props.set_column_statistics_enabled(path, EnabledStatistics::None);
         }
     }
     props.build()

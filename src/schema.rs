@@ -87,6 +87,10 @@ pub struct Column {
     pub nullable: bool,
     pub description: &'static str,
     pub accepted: &'static [&'static str],
+    /// Rows come grouped by this column (runs of one value, or steps of one such as a device's
+    /// consecutive days): the files store it as deltas, which cost a few bits, instead of a
+    /// dictionary, which costs a lookup per row.
+    pub grouped: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -156,6 +160,7 @@ pub fn col(c: Col, ty: ColType, description: &'static str) -> Column {
         nullable: false,
         description,
         accepted: &[],
+        grouped: false,
     }
 }
 
@@ -167,6 +172,12 @@ impl Column {
 
     pub fn accepted(mut self, values: &'static [&'static str]) -> Self {
         self.accepted = values;
+        self
+    }
+
+    /// Rows come grouped by this column (see [`Column::grouped`]).
+    pub fn grouped(mut self) -> Self {
+        self.grouped = true;
         self
     }
 }

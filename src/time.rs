@@ -116,36 +116,81 @@ fn dst_table() -> &'static [(i64, i64, i64)] {
     })
 }
 
-/// UTC offset in hours for a US zone with the given standard offset, applying US daylight time
-/// (second Sunday of March 02:00 local to first Sunday of November 02:00 local) when `dst`.
-/// Called for every pour: the switch days come from a table built once.
-pub fn us_utc_offset_hours(utc_ts: i64, standard: i64, dst: bool) -> i64 {
-    if !dst {
-        return standard;
-    }
-    let day = day_of(utc_ts);
+/// The daylight-time year holding a UTC day: (its first day, the next year's first day, the day
+/// daylight time starts, the day it ends).
+fn dst_year(day: i64) -> (i64, i64, i64, i64) {
     let table = dst_table();
     // The year from the mean year length, corrected by at most one either way.
     let guess = ((day - table[0].0) as f64 / 365.2425) as i64;
-    let (start_day, end_day) = match usize::try_from(guess).ok().and_then(|i| {
+    let found = usize::try_from(guess).ok().and_then(|i| {
         let i = (i.saturating_sub(1)..i + 2)
             .rev()
             .find(|&i| table.get(i).is_some_and(|t| t.0 <= day))?;
         // The next year's first day closes this one (the table's last year only closes).
         (day < table.get(i + 1)?.0).then_some(i)
-    }) {
-        Some(i) => (table[i].1, table[i].2),
+    });
+    match found {
+        Some(i) => (table[i].0, table[i + 1].0, table[i].1, table[i].2),
         None => {
             let (y, _, _) = civil_from_days(day);
-            (nth_weekday(y, 3, 6, 2), nth_weekday(y, 11, 6, 1))
+            (
+                days_from_civil(y, 1, 1),
+                days_from_civil(y + 1, 1, 1),
+                nth_weekday(y, 3, 6, 2),
+                nth_weekday(y, 11, 6, 1),
+            )
         }
-    };
+    }
+}
+
+/// The span of constant offset holding a UTC instant: (offset hours, from, until), with
+/// `from <= utc_ts < until`.
+fn us_offset_span(utc_ts: i64, standard: i64, dst: bool) -> (i64, i64, i64) {
+    if !dst {
+        return (standard, i64::MIN, i64::MAX);
+    }
+    let (first, next, start_day, end_day) = dst_year(day_of(utc_ts));
     let start = start_day * MICROS_PER_DAY + (2 - standard) * MICROS_PER_HOUR;
     let end = end_day * MICROS_PER_DAY + (1 - standard) * MICROS_PER_HOUR;
-    if utc_ts >= start && utc_ts < end {
-        standard + 1
+    if utc_ts < start {
+        (standard, first * MICROS_PER_DAY, start)
+    } else if utc_ts < end {
+        (standard + 1, start, end)
     } else {
-        standard
+        (standard, end, next * MICROS_PER_DAY)
+    }
+}
+
+/// UTC offset in hours for a US zone with the given standard offset, applying US daylight time
+/// (second Sunday of March 02:00 local to first Sunday of November 02:00 local) when `dst`.
+/// The switch days come from a table built once.
+pub fn us_utc_offset_hours(utc_ts: i64, standard: i64, dst: bool) -> i64 {
+    us_offset_span(utc_ts, standard, dst).0
+}
+
+/// A US zone that remembers the span of its last answer: a device's instants come in order, so
+/// most lookups are two comparisons. Same answers as [`us_utc_offset_hours`].
+pub struct UsZone {
+    standard: i64,
+    dst: bool,
+    span: (i64, i64, i64),
+}
+
+impl UsZone {
+    pub fn new(standard: i64, dst: bool) -> UsZone {
+        UsZone {
+            standard,
+            dst,
+            span: (standard, 0, 0),
+        }
+    }
+
+    #[inline]
+    pub fn offset_hours(&mut self, utc_ts: i64) -> i64 {
+        if utc_ts < self.span.1 || utc_ts >= self.span.2 {
+            self.span = us_offset_span(utc_ts, self.standard, self.dst);
+        }
+        self.span.0
     }
 }
 
@@ -174,6 +219,32 @@ mod tests {
         }
         assert_eq!(days_from_civil(2000, 1, 1), 10_957);
         assert_eq!(weekday(days_from_civil(2025, 12, 31)), 2); // a Wednesday
+    }
+
+    #[test]
+    fn a_zone_remembering_its_span_agrees_with_the_lookup() {
+        // A fixed pseudo-random walk (64-bit LCG), so the test needs no other module.
+        let mut state: u64 = 7;
+        let mut below = |n: i64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 11) % n as u64) as i64
+        };
+        for (standard, dst) in [(-5, true), (-7, false), (-10, true)] {
+            let mut zone = UsZone::new(standard, dst);
+            // In order across years (every 20 minutes), then jumping about.
+            let from = days_from_civil(2023, 1, 1) * MICROS_PER_DAY - 1;
+            for t in (from..from + 3 * 366 * MICROS_PER_DAY).step_by(20 * MICROS_PER_MIN as usize) {
+                for t in [t - 1, t, t + 1] {
+                    assert_eq!(zone.offset_hours(t), us_utc_offset_hours(t, standard, dst));
+                }
+            }
+            for _ in 0..100_000 {
+                let t = (below(600 * 365) - 200 * 365) * MICROS_PER_DAY + below(MICROS_PER_DAY);
+                assert_eq!(zone.offset_hours(t), us_utc_offset_hours(t, standard, dst));
+            }
+        }
     }
 
     #[test]

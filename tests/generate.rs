@@ -322,6 +322,69 @@ fn dev_checksums_are_pinned() {
     }
 }
 
+/// The Parquet layout per column kind: keys, instants and grouped columns are delta-encoded with
+/// statistics (readers prune on them) and take a fraction of a byte per row; grouping a column
+/// whose rows do not come grouped would fail here. Measures and names keep their dictionaries.
+#[test]
+fn keys_instants_and_grouped_columns_are_deltas_with_statistics() {
+    use datagen::schema::ColType;
+    use parquet::basic::Encoding;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+
+    let dir = tempdir().unwrap();
+    generate(dir.path(), &[]);
+    let mut grouped_checked = 0;
+    for e in registry::all() {
+        let schema = e.table.schema();
+        let file = dir.path().join(schema.name).join("part-00000.parquet");
+        let reader = SerializedFileReader::new(std::fs::File::open(&file).unwrap()).unwrap();
+        let rg = reader.metadata().row_group(0);
+        if rg.num_rows() < 1_000 {
+            continue; // too few rows for a per-row size to mean anything
+        }
+        for (i, c) in schema.columns.iter().enumerate() {
+            let chunk = rg.column(i);
+            let ordered = c.grouped || c.name == schema.primary_key || c.ty == ColType::Timestamp;
+            let integer = matches!(
+                c.ty,
+                ColType::Int32 | ColType::Int64 | ColType::Date | ColType::Timestamp
+            );
+            let encodings: Vec<Encoding> = chunk.encodings().collect();
+            let what = format!("{}.{} {encodings:?}", schema.name, c.name);
+            if ordered && integer {
+                assert!(encodings.contains(&Encoding::DELTA_BINARY_PACKED), "{what}");
+                assert!(!encodings.contains(&Encoding::RLE_DICTIONARY), "{what}");
+                let s = chunk
+                    .statistics()
+                    .unwrap_or_else(|| panic!("{what}: statistics"));
+                assert!(
+                    s.min_bytes_opt().is_some() && s.max_bytes_opt().is_some(),
+                    "{what}"
+                );
+            }
+            if c.grouped {
+                let per_row = chunk.compressed_size() as f64 / rg.num_rows() as f64;
+                assert!(
+                    per_row < 0.5,
+                    "{what}: {per_row:.2} bytes a row: not grouped"
+                );
+                grouped_checked += 1;
+            }
+            if !ordered && c.ty == ColType::Text && c.accepted.len() > 1 {
+                assert!(encodings.contains(&Encoding::RLE_DICTIONARY), "{what}");
+                assert!(
+                    chunk.statistics().is_none(),
+                    "{what}: statistics cannot prune"
+                );
+            }
+        }
+    }
+    assert!(
+        grouped_checked >= 10,
+        "{grouped_checked} grouped columns checked"
+    );
+}
+
 #[test]
 fn four_parts_at_once_write_one_manifest() {
     let full = tempdir().unwrap();

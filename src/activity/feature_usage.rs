@@ -97,9 +97,10 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
                 cols::SESSION_ID,
                 Int64,
                 "Session in which the feature was used.",
-            ),
-            col(cols::USER_ID, Int64, "User."),
-            col(cols::ACCOUNT_ID, Int64, "Account of the user."),
+            )
+            .grouped(),
+            col(cols::USER_ID, Int64, "User.").grouped(),
+            col(cols::ACCOUNT_ID, Int64, "Account of the user.").grouped(),
             col(cols::FEATURE_NAME, Text, "Feature used."),
             col(cols::FEATURE_CATEGORY, Text, "Product area of the feature.").accepted(&[
                 "analytics",

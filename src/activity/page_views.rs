@@ -61,8 +61,8 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
         cols::PAGE_VIEW_ID,
         vec![
             col(cols::PAGE_VIEW_ID, Int64, "Surrogate key of the page view."),
-            col(cols::SESSION_ID, Int64, "Session the view belongs to."),
-            col(cols::USER_ID, Int64, "User viewing the page."),
+            col(cols::SESSION_ID, Int64, "Session the view belongs to.").grouped(),
+            col(cols::USER_ID, Int64, "User viewing the page.").grouped(),
             col(cols::VIEWED_AT, Timestamp, "When the page was opened."),
             col(cols::PAGE_PATH, Text, "Path of the page."),
             col(cols::PAGE_CATEGORY, Text, "Area of the product.").accepted(&[

@@ -45,8 +45,8 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
         cols::SESSION_ID,
         vec![
             col(cols::SESSION_ID, Int64, "Surrogate key of the session."),
-            col(cols::USER_ID, Int64, "User who logged in."),
-            col(cols::ACCOUNT_ID, Int64, "Account of the user."),
+            col(cols::USER_ID, Int64, "User who logged in.").grouped(),
+            col(cols::ACCOUNT_ID, Int64, "Account of the user.").grouped(),
             col(cols::STARTED_AT, Timestamp, "Login time."),
             col(cols::ENDED_AT, Timestamp, "Last activity of the session."),
             col(cols::DURATION_S, Int64, "Session length, seconds."),

@@ -49,12 +49,14 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
                 cols::LOCATION_ID,
                 Int64,
                 "Location where the device is installed.",
-            ),
+            )
+            .grouped(),
             col(
                 cols::ACCOUNT_ID,
                 Int64,
                 "Account owning the device (the location's account).",
-            ),
+            )
+            .grouped(),
             col(cols::SERIAL_NUMBER, Text, "Hardware serial number."),
             col(cols::MODEL, Text, "Hardware model.").accepted(&DEVICE_MODELS),
             col(

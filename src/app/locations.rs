@@ -49,7 +49,8 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
                 cols::ACCOUNT_ID,
                 Int64,
                 "Account that operates the location.",
-            ),
+            )
+            .grouped(),
             col(cols::LOCATION_NAME, Text, "Display name of the venue."),
             col(
                 cols::LOCATION_TYPE,

@@ -53,7 +53,7 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
                 Int64,
                 "Surrogate key of the plan period.",
             ),
-            col(cols::ACCOUNT_ID, Int64, "Account subscribed."),
+            col(cols::ACCOUNT_ID, Int64, "Account subscribed.").grouped(),
             col(cols::PLAN_TIER, Text, "Plan tier of the period.").accepted(&[
                 "basic",
                 "pro",

@@ -53,7 +53,7 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
         cols::USER_ID,
         vec![
             col(cols::USER_ID, Int64, "Surrogate key of the user."),
-            col(cols::ACCOUNT_ID, Int64, "Account the user belongs to."),
+            col(cols::ACCOUNT_ID, Int64, "Account the user belongs to.").grouped(),
             col(cols::EMAIL, Text, "Login e-mail on the account's domain."),
             col(cols::FIRST_NAME, Text, "Given name."),
             col(cols::LAST_NAME, Text, "Family name."),

@@ -47,12 +47,13 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
         cols::HEALTH_ID,
         vec![
             col(cols::HEALTH_ID, Int64, "Surrogate key of the device-day."),
-            col(cols::DEVICE_ID, Int64, "Device."),
+            col(cols::DEVICE_ID, Int64, "Device.").grouped(),
             col(
                 cols::HEALTH_DATE,
                 Date,
                 "Local calendar day at the device's location.",
-            ),
+            )
+            .grouped(),
             col(
                 cols::POUR_COUNT,
                 Int32,

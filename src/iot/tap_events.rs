@@ -11,7 +11,7 @@ use crate::arrays::batch;
 use crate::error::Result;
 use crate::plans::Plans;
 use crate::plans::taps::{
-    DATE_RANGES, HOUR_WEIGHT, Line, PRODUCTS, daily_counts, degradation, utc_offset,
+    DATE_RANGES, HOUR_WEIGHT, Line, PRODUCTS, daily_counts, degradation, zone,
 };
 use crate::profile::Size;
 use crate::rng::Rand;
@@ -60,8 +60,8 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
         cols::EVENT_ID,
         vec![
             col(cols::EVENT_ID, Int64, "Surrogate key of the pour."),
-            col(cols::DEVICE_ID, Int64, "Device that measured the pour."),
-            col(cols::LOCATION_ID, Int64, "Location of the device."),
+            col(cols::DEVICE_ID, Int64, "Device that measured the pour.").grouped(),
+            col(cols::LOCATION_ID, Int64, "Location of the device.").grouped(),
             col(cols::POURED_AT, Timestamp, "When the pour ended (UTC)."),
             col(cols::PRODUCT_TYPE, Text, "Style of the beer on the tap.").accepted(&PRODUCTS),
             col(cols::VOLUME_ML, Float64, "Volume poured, millilitres."),
@@ -101,6 +101,29 @@ static HOUR_CDF: LazyLock<[f64; 24]> = LazyLock::new(|| {
     cdf[23] = 1.0;
     cdf
 });
+
+/// Buckets of [0, 1) for the hour draw: a draw in bucket b cannot fall in an hour before
+/// `HOUR_START[b]`, so the search starts there (same hour as a search from midnight).
+const HOUR_BUCKETS: usize = 256;
+static HOUR_START: LazyLock<[u8; HOUR_BUCKETS]> = LazyLock::new(|| {
+    let mut start = [0; HOUR_BUCKETS];
+    for (b, s) in start.iter_mut().enumerate() {
+        let low = b as f64 / HOUR_BUCKETS as f64;
+        *s = HOUR_CDF.partition_point(|&c| c <= low) as u8;
+    }
+    start
+});
+
+/// The local hour of a uniform draw `u` in [0, 1): the first hour whose cumulative share exceeds it.
+#[inline]
+fn hour_of(u: f64) -> i64 {
+    let cdf = &*HOUR_CDF;
+    let from = HOUR_START[(u * HOUR_BUCKETS as f64) as usize] as usize;
+    cdf[from..]
+        .iter()
+        .position(|&c| u < c)
+        .map_or(23, |h| (from + h) as i64)
+}
 
 #[derive(Default)]
 struct Columns {
@@ -157,14 +180,31 @@ impl Columns {
     }
 }
 
+/// `x.round()` (half away from zero) without a libm call: exact for every finite value.
+#[inline]
+fn round(x: f64) -> f64 {
+    if x.is_nan() || x.abs() >= 4_503_599_627_370_496.0 {
+        return x; // 2^52 and up are whole already; NaN and infinities pass through
+    }
+    let t = x as i64 as f64; // truncated toward zero, exactly
+    let frac = x - t; // exact
+    if frac >= 0.5 {
+        t + 1.0
+    } else if frac <= -0.5 {
+        t - 1.0
+    } else {
+        t.copysign(x)
+    }
+}
+
 #[inline]
 fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
+    round(x * 10.0) / 10.0
 }
 
 #[inline]
 fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+    round(x * 100.0) / 100.0
 }
 
 impl Table for TapEventsTable {
@@ -200,7 +240,6 @@ impl Table for TapEventsTable {
         let (devices, range) = plan.shard(shard);
         let (lo_day, hi_day) = (plan.day_bounds[range], plan.day_bounds[range + 1]);
         let seed = world.cfg.seed;
-        let cdf = &*HOUR_CDF;
         let mut cols = Columns::with_capacity(BATCH_ROWS);
         let mut times: Vec<i64> = Vec::new();
         for dev in devices {
@@ -209,6 +248,8 @@ impl Table for TapEventsTable {
             let Some(a) = act else { continue };
             let line = Line::of(seed, d);
             let location_id = world.locations[d.location as usize].id;
+            let mut zone = zone(world, d);
+            let mut keg = (i64::MIN, 0);
             let mut next_id = plan.offsets[dev] as i64 + 1;
             let mut rng = Rand::new(seed, "iot_tap_events", d.id as u64 * 8 + range as u64);
             for (i, &count) in counts.iter().enumerate() {
@@ -224,15 +265,14 @@ impl Table for TapEventsTable {
                     continue;
                 }
                 // Local-day times, clamped into the device's active span, then sorted.
-                let off = utc_offset(world, d, day * MICROS_PER_DAY + 12 * MICROS_PER_HOUR)
+                let off = zone.offset_hours(day * MICROS_PER_DAY + 12 * MICROS_PER_HOUR)
                     * MICROS_PER_HOUR;
                 let lo = (day * MICROS_PER_DAY).max(a.from + off);
                 let hi = ((day + 1) * MICROS_PER_DAY - 1).min(a.until + off);
                 let span = (hi - lo + 1).max(1);
                 times.clear();
                 for _ in 0..count {
-                    let u = rng.f64();
-                    let hour = cdf.iter().position(|&c| u < c).unwrap_or(23) as i64;
+                    let hour = hour_of(rng.f64());
                     let t = day * MICROS_PER_DAY
                         + hour * MICROS_PER_HOUR
                         + rng.below(3_600 * MICROS_PER_SEC as u64) as i64;
@@ -244,7 +284,7 @@ impl Table for TapEventsTable {
                 }
                 // Local times to UTC. On a daylight-time switch day the offset changes at 02:00
                 // local, so each pour takes the offset in force at its own instant.
-                let at = |local: i64| utc_offset(world, d, local - off) * MICROS_PER_HOUR;
+                let mut at = |local: i64| zone.offset_hours(local - off) * MICROS_PER_HOUR;
                 let switch_day =
                     at(day * MICROS_PER_DAY) != off || at((day + 1) * MICROS_PER_DAY - 1) != off;
                 for t in times.iter_mut() {
@@ -253,7 +293,10 @@ impl Table for TapEventsTable {
                 }
                 times.sort_unstable();
                 let last_day = day == a.last_day;
-                let product = line.product(seed, day);
+                if line.keg(day) != keg.0 {
+                    keg = (line.keg(day), line.keg_product(seed, line.keg(day)));
+                }
+                let product = keg.1;
                 let sizes = &POUR_WEIGHTS[match product {
                     4 => 1,
                     6 | 7 => 2,
@@ -296,5 +339,64 @@ impl Table for TapEventsTable {
             emit(cols.take()?)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bucketed_hour_search_finds_the_first_hour_above_the_draw() {
+        let linear = |u: f64| HOUR_CDF.iter().position(|&c| u < c).unwrap_or(23) as i64;
+        let mut rng = Rand::new(1, "hours", 0);
+        for _ in 0..200_000 {
+            let u = rng.f64();
+            assert_eq!(hour_of(u), linear(u), "{u}");
+        }
+        // Every cumulative share, its neighbours and the bucket edges.
+        let mut edges: Vec<f64> = HOUR_CDF.to_vec();
+        edges.extend((0..HOUR_BUCKETS).map(|b| b as f64 / HOUR_BUCKETS as f64));
+        for e in edges {
+            for u in [e.next_down(), e, e.next_up()] {
+                if (0.0..1.0).contains(&u) {
+                    assert_eq!(hour_of(u), linear(u), "{u}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fast_round_is_round_half_away_from_zero() {
+        let mut cases = vec![
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            -1.5,
+            2.5,
+            -2.5,
+            0.49999999999999994,
+            -0.49999999999999994,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            -4_503_599_627_370_495.5,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            -0.3,
+            0.3,
+        ];
+        let mut rng = Rand::new(1, "round", 0);
+        for _ in 0..200_000 {
+            let x = (rng.f64() - 0.5) * 10f64.powi(rng.range(-3, 17) as i32);
+            cases.extend([x, (x * 2.0).round() / 2.0]);
+        }
+        for x in cases {
+            assert_eq!(round(x).to_bits(), x.round().to_bits(), "{x}");
+        }
+        assert!(round(f64::NAN).is_nan());
     }
 }

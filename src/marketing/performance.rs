@@ -52,8 +52,8 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
                 Int64,
                 "Surrogate key of the campaign-day.",
             ),
-            col(cols::CAMPAIGN_ID, Int64, "Campaign."),
-            col(cols::DATE, Date, "Day."),
+            col(cols::CAMPAIGN_ID, Int64, "Campaign.").grouped(),
+            col(cols::DATE, Date, "Day.").grouped(),
             col(
                 cols::IMPRESSIONS,
                 Int64,

@@ -61,9 +61,11 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
                 "Conversion the journey led to: mql-<id> or account-<id>.",
             ),
             col(cols::CONVERSION_TYPE, Text, "What converted.").accepted(&["mql", "customer"]),
-            col(cols::MQL_ID, Int64, "MQL conversion.").nullable(),
+            col(cols::MQL_ID, Int64, "MQL conversion.")
+                .grouped()
+                .nullable(),
             col(cols::ACCOUNT_ID, Int64, "Account sign-up conversion.").nullable(),
-            col(cols::CONTACT_ID, Int64, "Person touched."),
+            col(cols::CONTACT_ID, Int64, "Person touched.").grouped(),
             col(cols::TOUCHED_AT, Timestamp, "When the touch happened."),
             col(
                 cols::CONVERTED_AT,

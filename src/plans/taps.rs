@@ -58,8 +58,13 @@ fn day_factor_by_calendar(day: i64) -> f64 {
 
 /// UTC offset (hours) of a device's location at a UTC instant.
 pub fn utc_offset(world: &World, d: &Device, utc: i64) -> i64 {
+    zone(world, d).offset_hours(utc)
+}
+
+/// The time zone of a device's location, for many lookups in time order.
+pub fn zone(world: &World, d: &Device) -> time::UsZone {
     let city = &CITIES[world.locations[d.location as usize].city as usize];
-    time::us_utc_offset_hours(utc, city.utc_offset, city.dst())
+    time::UsZone::new(city.utc_offset, city.dst())
 }
 
 /// A device's activity inside the window: local days and UTC bounds.
@@ -230,10 +235,19 @@ impl Line {
         }
     }
 
-    /// The product on tap on a day: kegs rotate every few weeks.
+    /// The keg on tap on a day: kegs rotate every few weeks.
+    pub fn keg(&self, day: i64) -> i64 {
+        day.div_euclid(self.rotation_days)
+    }
+
+    /// The product of a keg.
+    pub fn keg_product(&self, seed: u64, keg: i64) -> usize {
+        Rand::new(seed ^ self.product_seed, "iot.keg", keg as u64).weighted(&PRODUCT_WEIGHTS)
+    }
+
+    /// The product on tap on a day.
     pub fn product(&self, seed: u64, day: i64) -> usize {
-        let keg = day.div_euclid(self.rotation_days) as u64;
-        Rand::new(seed ^ self.product_seed, "iot.keg", keg).weighted(&PRODUCT_WEIGHTS)
+        self.keg_product(seed, self.keg(day))
     }
 }
 
