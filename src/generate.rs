@@ -184,10 +184,12 @@ pub fn run(opts: &Options) -> Result<Summary> {
     let plans = pool.install(|| Plans::build(&world));
     let world_seconds = started.elapsed().as_secs_f64();
 
-    let shard_rows: Vec<Vec<u64>> = tables
-        .iter()
-        .map(|t| t.shard_rows(&world, &plans))
-        .collect();
+    let shard_rows: Vec<Vec<u64>> = pool.install(|| {
+        tables
+            .par_iter()
+            .map(|t| t.shard_rows(&world, &plans))
+            .collect()
+    });
     let mut tasks: Vec<Task> = Vec::new();
     for (ti, rows) in shard_rows.iter().enumerate() {
         for (shard, &r) in rows.iter().enumerate() {
@@ -228,12 +230,14 @@ pub fn run(opts: &Options) -> Result<Summary> {
         })
         .collect();
 
-    // Largest tasks first keeps both cores busy to the end; results are re-ordered after.
+    // Largest tasks first, each worker taking the next when it is free (`par_bridge` hands out
+    // the list in order), keeps every core busy to the end; results are re-ordered after.
     let mut order: Vec<usize> = (0..mine.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(mine[i].rows));
     let results: Vec<(usize, Result<manifest::ShardEntry>, f64)> = pool.install(|| {
         order
-            .par_iter()
+            .iter()
+            .par_bridge()
             .map(|&i| {
                 let task = mine[i];
                 let t = tables[task.table];

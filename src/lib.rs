@@ -3,7 +3,7 @@
 //! as Arrow record batches into Parquet or CSV files described by a manifest.
 //!
 //! Layers, each importing only those above it in this list:
-//! 1. base: `error`, then `store` (a local folder or object storage), `profile`, `rng`, `time`, `allocate`, `schema`, `arrays`, `manifest`,
+//! 1. base: `error`, then `store` (a local folder or object storage), `profile`, `rng`, `time`, `num` (rounding), `allocate`, `schema`, `arrays`, `manifest`,
 //!    `output`, `check` (the checks toolkit, which knows no table);
 //! 2. `world`: the dimensions (accounts, locations, users, devices, subscriptions);
 //! 3. `plans`: per-entity decisions shared by several tables of one source system;
@@ -26,6 +26,7 @@ pub mod hubspot;
 pub mod iot;
 pub mod manifest;
 pub mod marketing;
+pub mod num;
 pub mod output;
 pub mod plans;
 pub mod profile;

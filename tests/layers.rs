@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// Layers, lowest first. A module may import modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
-    &["error", "time", "rng"],
+    &["error", "time", "rng", "num"],
     &["store"],
     &["profile", "allocate"],
     &["schema"],

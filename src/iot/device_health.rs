@@ -9,15 +9,16 @@ use arrow::record_batch::RecordBatch;
 use crate::arrays::BATCH_ROWS;
 use crate::arrays::*;
 use crate::error::Result;
+use crate::num::round_to;
 use crate::plans::Plans;
 use crate::plans::taps::{DEGRADE_DAYS, Line, degradation};
-use crate::plans::taps::{daily_counts, utc_offset};
+use crate::plans::taps::{daily_counts, health_days, zone};
 use crate::profile::Size;
 use crate::rng::Rand;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
-use crate::time::{self, MICROS_PER_DAY, MICROS_PER_HOUR};
-use crate::world::{Device, World, geo::CITIES};
+use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
+use crate::world::{World, geo::CITIES};
 
 pub struct DeviceHealthTable;
 
@@ -87,33 +88,17 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     )
 });
 
-/// Local days of health rows for a device: from install (or the window start) to the as-of day.
-pub fn health_days(world: &World, d: &Device) -> std::ops::RangeInclusive<i64> {
-    let window_start = world.cfg.end_ts() - world.cfg.tap_window_days * MICROS_PER_DAY;
-    let from = d.installed_at.max(window_start);
-    let first = time::day_of(from + utc_offset(world, d, from) * MICROS_PER_HOUR);
-    first..=world.cfg.as_of
-}
-
-fn rows_of(world: &World, devices: std::ops::Range<usize>) -> u64 {
-    devices
-        .map(|i| {
-            let r = health_days(world, &world.devices[i]);
-            (r.end() - r.start() + 1).max(0) as u64
-        })
-        .sum()
-}
-
 impl Table for DeviceHealthTable {
     fn schema(&self) -> &'static TableSchema {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
-        let plan = &plans.taps;
-        plan.groups
-            .iter()
-            .map(|g| rows_of(world, g.clone()))
+    fn shard_rows(&self, _world: &World, plans: &Plans) -> Vec<u64> {
+        plans
+            .taps
+            .health_offsets
+            .windows(2)
+            .map(|w| w[1] - w[0])
             .collect()
     }
 
@@ -127,7 +112,7 @@ impl Table for DeviceHealthTable {
         let plan = &plans.taps;
         let devices = plan.groups[shard].clone();
         let seed = world.cfg.seed;
-        let mut next_id = rows_of(world, 0..devices.start) as i64 + 1;
+        let mut next_id = plan.health_offsets[shard] as i64 + 1;
         let mut rows: Vec<Row> = Vec::with_capacity(BATCH_ROWS);
         for dev in devices {
             let d = &world.devices[dev];
@@ -135,9 +120,10 @@ impl Table for DeviceHealthTable {
             let line = Line::of(seed, d);
             let mut rng = Rand::new(seed, "iot_device_health", d.id as u64);
             let standard = CITIES[world.locations[d.location as usize].city as usize].utc_offset;
-            let midnight = |day: i64| {
+            let mut zone = zone(world, d);
+            let mut midnight = |day: i64| {
                 let approx = day * MICROS_PER_DAY - standard * MICROS_PER_HOUR;
-                day * MICROS_PER_DAY - utc_offset(world, d, approx) * MICROS_PER_HOUR
+                day * MICROS_PER_DAY - zone.offset_hours(approx) * MICROS_PER_HOUR
             };
             for day in health_days(world, d) {
                 // Local midnights in UTC, each with the offset in force at that midnight.
@@ -154,7 +140,7 @@ impl Table for DeviceHealthTable {
                 // A day holding pours reported for part of it, even where the day's edges move
                 // with a daylight-time switch.
                 let floor = if pours > 0 { 0.01 } else { 0.0 };
-                let uptime = ((uptime.clamp(0.0, 100.0) * 100.0).round() / 100.0).max(floor);
+                let uptime = round_to(uptime.clamp(0.0, 100.0), 100.0).max(floor);
                 let deg = degradation(d, (start + end) / 2);
                 let quiet = act.is_none_or(|a| day > a.last_day);
                 let went_quiet = act.is_some_and(|a| day == a.last_day) && d.status == 2;
@@ -165,9 +151,10 @@ impl Table for DeviceHealthTable {
                     pours: pours as i32,
                     uptime,
                     temperature: (pours > 0).then(|| {
-                        ((2.6 + line.temp_offset + 3.0 * deg + rng.normal(0.0, 0.05)) * 100.0)
-                            .round()
-                            / 100.0
+                        round_to(
+                            2.6 + line.temp_offset + 3.0 * deg + rng.normal(0.0, 0.05),
+                            100.0,
+                        )
                     }),
                     errors: rng.poisson(0.05 + 4.0 * deg) as i32,
                     maintenance: went_quiet,

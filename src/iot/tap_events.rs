@@ -5,10 +5,12 @@ use std::sync::{Arc, LazyLock};
 
 use arrow::array::{Float64Array, Int32Array, Int64Array, StringArray, TimestampMicrosecondArray};
 use arrow::record_batch::RecordBatch;
+use rayon::prelude::*;
 
 use crate::arrays::BATCH_ROWS;
 use crate::arrays::batch;
 use crate::error::Result;
+use crate::num::round_to;
 use crate::plans::Plans;
 use crate::plans::taps::{
     DATE_RANGES, HOUR_WEIGHT, Line, PRODUCTS, daily_counts, degradation, zone,
@@ -180,31 +182,14 @@ impl Columns {
     }
 }
 
-/// `x.round()` (half away from zero) without a libm call: exact for every finite value.
-#[inline]
-fn round(x: f64) -> f64 {
-    if x.is_nan() || x.abs() >= 4_503_599_627_370_496.0 {
-        return x; // 2^52 and up are whole already; NaN and infinities pass through
-    }
-    let t = x as i64 as f64; // truncated toward zero, exactly
-    let frac = x - t; // exact
-    if frac >= 0.5 {
-        t + 1.0
-    } else if frac <= -0.5 {
-        t - 1.0
-    } else {
-        t.copysign(x)
-    }
-}
-
 #[inline]
 fn round1(x: f64) -> f64 {
-    round(x * 10.0) / 10.0
+    round_to(x, 10.0)
 }
 
 #[inline]
 fn round2(x: f64) -> f64 {
-    round(x * 100.0) / 100.0
+    round_to(x, 100.0)
 }
 
 impl Table for TapEventsTable {
@@ -214,19 +199,22 @@ impl Table for TapEventsTable {
 
     fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
         let plan = &plans.taps;
-        let mut rows = vec![0u64; plan.shard_count()];
-        for (g, devices) in plan.groups.iter().enumerate() {
-            for dev in devices.clone() {
-                let (act, counts) = daily_counts(world, dev, plan.per_device[dev]);
-                let Some(a) = act else { continue };
-                for (i, c) in counts.iter().enumerate() {
-                    let day = a.first_day + i as i64;
-                    let r = plan.day_bounds.partition_point(|&b| b <= day) - 1;
-                    rows[g * DATE_RANGES + r] += u64::from(*c);
+        plan.groups
+            .par_iter()
+            .flat_map_iter(|devices| {
+                let mut rows = [0u64; DATE_RANGES];
+                for dev in devices.clone() {
+                    let (act, counts) = daily_counts(world, dev, plan.per_device[dev]);
+                    let Some(a) = act else { continue };
+                    for (i, c) in counts.iter().enumerate() {
+                        let day = a.first_day + i as i64;
+                        let r = plan.day_bounds.partition_point(|&b| b <= day) - 1;
+                        rows[r] += u64::from(*c);
+                    }
                 }
-            }
-        }
-        rows
+                rows
+            })
+            .collect()
     }
 
     fn generate(
@@ -364,39 +352,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn fast_round_is_round_half_away_from_zero() {
-        let mut cases = vec![
-            0.0,
-            -0.0,
-            0.5,
-            -0.5,
-            1.5,
-            -1.5,
-            2.5,
-            -2.5,
-            0.49999999999999994,
-            -0.49999999999999994,
-            4_503_599_627_370_495.5,
-            4_503_599_627_370_496.0,
-            -4_503_599_627_370_495.5,
-            1e300,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::MIN_POSITIVE,
-            -0.3,
-            0.3,
-        ];
-        let mut rng = Rand::new(1, "round", 0);
-        for _ in 0..200_000 {
-            let x = (rng.f64() - 0.5) * 10f64.powi(rng.range(-3, 17) as i32);
-            cases.extend([x, (x * 2.0).round() / 2.0]);
-        }
-        for x in cases {
-            assert_eq!(round(x).to_bits(), x.round().to_bits(), "{x}");
-        }
-        assert!(round(f64::NAN).is_nan());
     }
 }

@@ -2,6 +2,8 @@
 //! degradation before maintenance. Tap events and device health both read it, so health pour
 //! counts equal the events exactly and every device's last pour is its `last_seen_at`.
 
+use rayon::prelude::*;
+
 use crate::allocate::apportion;
 use crate::rng::Rand;
 use crate::time::{self, MICROS_PER_DAY, MICROS_PER_HOUR};
@@ -95,6 +97,14 @@ pub fn activity(world: &World, d: &Device) -> Option<Activity> {
     })
 }
 
+/// Local days of a device's health rows: from install (or the window start) to the as-of day.
+pub fn health_days(world: &World, d: &Device) -> std::ops::RangeInclusive<i64> {
+    let window_start = world.cfg.end_ts() - world.cfg.tap_window_days * MICROS_PER_DAY;
+    let from = d.installed_at.max(window_start);
+    let first = time::day_of(from + utc_offset(world, d, from) * MICROS_PER_HOUR);
+    first..=world.cfg.as_of
+}
+
 /// Per-device pour intensity (busy venues pour more) and noisy day weights.
 fn day_weights(world: &World, d: &Device, a: &Activity) -> Vec<f64> {
     let mut rng = Rand::new(world.cfg.seed, "iot.days", d.id as u64);
@@ -128,6 +138,8 @@ pub struct TapPlan {
     pub groups: Vec<std::ops::Range<usize>>,
     /// Local-day boundaries of the date ranges: range r covers [bounds[r], bounds[r + 1]).
     pub day_bounds: [i64; DATE_RANGES + 1],
+    /// Device-health rows before each device group (one more entry: the total).
+    pub health_offsets: Vec<u64>,
 }
 
 impl TapPlan {
@@ -186,11 +198,27 @@ impl TapPlan {
         }
         day_bounds[0] = i64::MIN;
         day_bounds[DATE_RANGES] = i64::MAX;
+        let health_rows: Vec<u64> = groups
+            .par_iter()
+            .map(|g| {
+                g.clone()
+                    .map(|i| {
+                        let days = health_days(world, &world.devices[i]);
+                        (days.end() - days.start() + 1).max(0) as u64
+                    })
+                    .sum()
+            })
+            .collect();
+        let mut health_offsets = vec![0];
+        for r in health_rows {
+            health_offsets.push(health_offsets.last().expect("one") + r);
+        }
         TapPlan {
             per_device,
             offsets,
             groups,
             day_bounds,
+            health_offsets,
         }
     }
 
