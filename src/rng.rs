@@ -26,6 +26,16 @@ fn splitmix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A log-normal with the given median and log-space sigma, built once for draws on a hot path
+/// (no logarithm per draw).
+pub struct LogNormalDist(LogNormal<f64>);
+
+impl LogNormalDist {
+    pub fn new(median: f64, sigma: f64) -> LogNormalDist {
+        LogNormalDist(LogNormal::new(median.ln(), sigma).expect("valid lognormal"))
+    }
+}
+
 /// A random stream with the handful of draws the generators need.
 pub struct Rand(Xoshiro256PlusPlus);
 
@@ -96,9 +106,13 @@ impl Rand {
 
     /// Log-normal with the given median and log-space sigma.
     pub fn lognormal(&mut self, median: f64, sigma: f64) -> f64 {
-        LogNormal::new(median.ln(), sigma)
-            .expect("valid lognormal")
-            .sample(&mut self.0)
+        self.lognormal_of(&LogNormalDist::new(median, sigma))
+    }
+
+    /// A draw from a log-normal built once (same value as [`Rand::lognormal`]).
+    #[inline]
+    pub fn lognormal_of(&mut self, d: &LogNormalDist) -> f64 {
+        d.0.sample(&mut self.0)
     }
 
     pub fn poisson(&mut self, lambda: f64) -> u64 {

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::plans::Plans;
 use crate::plans::activity::{ActivityPlan, per_session, user_sessions};
 use crate::profile::Size;
-use crate::rng::Rand;
+use crate::rng::{LogNormalDist, Rand};
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
 use crate::time::MICROS_PER_DAY;
@@ -170,6 +170,7 @@ impl Table for FeatureUsageTable {
         let end = world.cfg.end_ts();
         let mut rows: Vec<Row> = Vec::with_capacity(BATCH_ROWS);
         let mut weights = [0.0; FEATURES.len()];
+        let duration_ms = LogNormalDist::new(350.0, 0.8);
         for u in ActivityPlan::users(world, shard) {
             let user = &world.users[u];
             let account = &world.accounts[user.account as usize];
@@ -190,21 +191,17 @@ impl Table for FeatureUsageTable {
                     .map(|_| s.started_at + rng.below(duration as u64 * 1_000_000) as i64)
                     .collect();
                 times.sort_unstable();
+                // The session sees each feature as adopted at its start; the weights are
+                // recomputed only when the plan tier changes within the session.
+                let mut weights_tier = None;
                 for at in times {
                     let tier = subs
                         .iter()
                         .rfind(|p| p.started_at <= at)
                         .map_or(account.tier, |p| p.tier);
-                    for (w, f) in weights.iter_mut().zip(&FEATURES) {
-                        let age = (at - (end - f.released_days_ago * MICROS_PER_DAY)) as f64
-                            / MICROS_PER_DAY as f64;
-                        *w = if f.min_tier <= tier && age > 0.0 {
-                            f.popularity
-                                * (1.0 - (-age / ADOPTION_DAYS).exp())
-                                * (1.0 + 0.3 * f64::from(tier))
-                        } else {
-                            0.0
-                        };
+                    if weights_tier != Some(tier) {
+                        adoption_weights(&mut weights, s.started_at, end, tier);
+                        weights_tier = Some(tier);
                     }
                     let feature = rng.weighted(&weights) as u8;
                     let status = rng.weighted(&[94.0, 5.0, 1.0]) as u8;
@@ -216,7 +213,7 @@ impl Table for FeatureUsageTable {
                         feature,
                         tier,
                         at,
-                        ms: (rng.lognormal(350.0, 0.8) * if status == 2 { 30.0 } else { 1.0 })
+                        ms: (rng.lognormal_of(&duration_ms) * if status == 2 { 30.0 } else { 1.0 })
                             as i32,
                         status,
                     });
@@ -232,6 +229,20 @@ impl Table for FeatureUsageTable {
             emit(build(&rows)?)?;
         }
         Ok(())
+    }
+}
+
+/// Weight of each feature for a use at `at` on a plan tier: popularity, grown in since release
+/// over [`ADOPTION_DAYS`], more on higher tiers; zero where the tier lacks it or before release.
+fn adoption_weights(weights: &mut [f64; FEATURES.len()], at: i64, end: i64, tier: u8) {
+    for (w, f) in weights.iter_mut().zip(&FEATURES) {
+        let age =
+            (at - (end - f.released_days_ago * MICROS_PER_DAY)) as f64 / MICROS_PER_DAY as f64;
+        *w = if f.min_tier <= tier && age > 0.0 {
+            f.popularity * (1.0 - (-age / ADOPTION_DAYS).exp()) * (1.0 + 0.3 * f64::from(tier))
+        } else {
+            0.0
+        };
     }
 }
 

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::plans::Plans;
 use crate::plans::activity::{ActivityPlan, per_session, user_sessions};
 use crate::profile::Size;
-use crate::rng::Rand;
+use crate::rng::{LogNormalDist, Rand};
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
 use crate::world::World;
@@ -133,6 +133,7 @@ impl Table for PageViewsTable {
         let k = per_session(world, "app_page_views");
         let end = world.cfg.end_ts();
         let weights: Vec<f64> = PAGES.iter().map(|p| p.2).collect();
+        let dwell_weight = LogNormalDist::new(1.0, 0.7);
         let mut rows: Vec<Row> = Vec::with_capacity(BATCH_ROWS);
         for u in ActivityPlan::users(world, shard) {
             let user = &world.users[u];
@@ -140,7 +141,9 @@ impl Table for PageViewsTable {
             let mut next_id = (plan.offsets[u] * k) as i64 + 1;
             for s in user_sessions(world, plan, u, k) {
                 let duration = s.duration_s.min((end - 1 - s.started_at) / 1_000_000);
-                let dwell: Vec<f64> = (0..s.pages).map(|_| rng.lognormal(1.0, 0.7)).collect();
+                let dwell: Vec<f64> = (0..s.pages)
+                    .map(|_| rng.lognormal_of(&dwell_weight))
+                    .collect();
                 let secs = apportion(duration as u64, &dwell);
                 let mut at = s.started_at;
                 let mut page = if rng.chance(0.6) {
