@@ -16,7 +16,9 @@ pub fn apportion(total: u64, weights: &[f64]) -> Vec<u32> {
         let upto = if i + 1 == weights.len() {
             total
         } else {
-            ((acc / sum) * total as f64).floor() as u64
+            // `as` truncates toward zero and saturates at zero: `floor` for every value here,
+            // without a libm call.
+            ((acc / sum) * total as f64) as u64
         };
         let upto = upto.clamp(given, total);
         out.push((upto - given) as u32);

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use arrow::array::{
     ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int32Array, Int64Array,
-    StringArray, TimestampMicrosecondArray,
+    StringArray, StringBuilder, TimestampMicrosecondArray,
 };
 use arrow::record_batch::RecordBatch;
 
@@ -37,6 +37,38 @@ pub fn bools(v: impl IntoIterator<Item = bool>) -> ArrayRef {
 
 pub fn texts<S: AsRef<str>>(v: impl IntoIterator<Item = S>) -> ArrayRef {
     Arc::new(StringArray::from_iter_values(v))
+}
+
+/// A text column composed row by row in one reused buffer (no `String` allocated per row):
+/// `write` appends the row's text to the empty buffer it is given.
+pub fn texts_written<T>(
+    rows: impl IntoIterator<Item = T>,
+    mut write: impl FnMut(&mut String, T),
+) -> ArrayRef {
+    let rows = rows.into_iter();
+    let mut b = StringBuilder::with_capacity(rows.size_hint().0, rows.size_hint().0 * 16);
+    let mut buf = String::new();
+    for r in rows {
+        buf.clear();
+        write(&mut buf, r);
+        b.append_value(&buf);
+    }
+    Arc::new(b.finish())
+}
+
+/// Appends the decimal digits of `n` (the same text as `n.to_string()`).
+pub fn push_decimal(s: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    s.push_str(std::str::from_utf8(&digits[i..]).expect("ASCII digits"));
 }
 
 pub fn texts_opt<S: AsRef<str>>(v: impl IntoIterator<Item = Option<S>>) -> ArrayRef {
@@ -124,4 +156,26 @@ pub fn emit_chunks<T>(
         emit(build(chunk)?)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_digits_and_written_texts_match_formatting() {
+        use arrow::array::Array;
+        for n in [0, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
+            let mut s = String::from("x");
+            push_decimal(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+        }
+        let a = texts_written(0..1000u64, |s, i| {
+            s.push_str("a.");
+            push_decimal(s, i * 7919);
+        });
+        let a = a.as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!(a.len(), 1000);
+        assert!((0..1000u64).all(|i| a.value(i as usize) == format!("a.{}", i * 7919)));
+    }
 }

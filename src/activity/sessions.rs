@@ -142,11 +142,16 @@ fn build(rows: &[Row]) -> Result<RecordBatch> {
             timestamps(rows.iter().map(|r| r.started_at + r.duration_s * 1_000_000)),
             i64s(rows.iter().map(|r| r.duration_s)),
             texts(rows.iter().map(|r| DEVICE_TYPES[r.device as usize])),
-            texts(rows.iter().map(|r| {
+            texts_written(rows, |s, r| {
                 let h = (r.id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
                 let (b, c, d) = (h % 250 + 1, (h >> 8) % 250 + 1, (h >> 16) % 250 + 1);
-                format!("{}.{b}.{c}.{d}", 24 + r.city)
-            })),
+                for (i, part) in [24 + u64::from(r.city), b, c, d].into_iter().enumerate() {
+                    if i > 0 {
+                        s.push('.');
+                    }
+                    push_decimal(s, part);
+                }
+            }),
             texts(rows.iter().map(|r| CITIES[r.city as usize].state)),
             i32s(rows.iter().map(|r| r.pages as i32)),
         ],

@@ -185,10 +185,12 @@ impl Table for GaSessionsTable {
                 &SCHEMA,
                 vec![
                     i64s(r.iter().map(|r| r.id)),
-                    texts(
-                        r.iter()
-                            .map(|r| format!("GA1.1.{}.{}", r.client, r.start / 1_000_000)),
-                    ),
+                    texts_written(r, |s, r| {
+                        s.push_str("GA1.1.");
+                        push_decimal(s, r.client);
+                        s.push('.');
+                        push_decimal(s, (r.start / 1_000_000) as u64);
+                    }),
                     timestamps(r.iter().map(|r| r.start)),
                     texts(r.iter().map(|r| GROUPINGS[r.grouping].1)),
                     texts(r.iter().map(|r| GROUPINGS[r.grouping].2)),
