@@ -4,7 +4,8 @@
 //! user, so every total is exact and every id is a prefix sum.
 
 use crate::allocate::apportion;
-use crate::rng::Rand;
+use crate::num::round;
+use crate::rng::{LogNormalDist, Rand};
 use crate::time::MICROS_PER_DAY;
 use crate::world::{User, World};
 
@@ -140,7 +141,10 @@ pub fn user_sessions(
         .collect();
     starts.sort_unstable();
     starts.push(last);
-    let weights: Vec<f64> = (0..n).map(|_| rng.lognormal(1.0, 0.6)).collect();
+    // Built once per call, not per draw (same draws as `rng.lognormal`).
+    let (page_weight, secs_per_page) =
+        (LogNormalDist::new(1.0, 0.6), LogNormalDist::new(45.0, 0.6));
+    let weights: Vec<f64> = (0..n).map(|_| rng.lognormal_of(&page_weight)).collect();
     let extra = apportion(per_session_pages.saturating_sub(1) * n as u64, &weights);
     let device_weights: &[f64] = match user.role {
         0 => &[75.0, 15.0, 10.0],
@@ -156,7 +160,7 @@ pub fn user_sessions(
             Session {
                 id: (plan.offsets[u] + k as u64 + 1) as i64,
                 started_at,
-                duration_s: (f64::from(pages) * rng.lognormal(45.0, 0.6)).round() as i64 + 5,
+                duration_s: round(f64::from(pages) * rng.lognormal_of(&secs_per_page)) as i64 + 5,
                 pages,
                 device: rng.weighted(device_weights) as u8,
             }

@@ -304,7 +304,7 @@ impl Table for EventsTable {
     ) -> Result<()> {
         let plan = &plans.stripe;
         let seed = world.cfg.seed;
-        let mut rows: Vec<(String, String, Event)> = Vec::new();
+        let mut rows: Vec<(String, String, Event)> = Vec::with_capacity(BATCH_ROWS);
         let flush = |rows: &mut Vec<(String, String, Event)>,
                      emit: &mut dyn FnMut(RecordBatch) -> Result<()>|
          -> Result<()> {
@@ -336,7 +336,7 @@ impl Table for EventsTable {
             for (i, e) in events.into_iter().enumerate() {
                 let id = stripe_id("evt_", seed, "event", plan.event_offsets[ai] + i as u64 + 1);
                 rows.push((id, cus.clone(), e));
-                if rows.len() == crate::arrays::BATCH_ROWS {
+                if rows.len() == BATCH_ROWS {
                     flush(&mut rows, emit)?;
                 }
             }
