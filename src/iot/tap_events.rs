@@ -281,8 +281,10 @@ impl Table for TapEventsTable {
                 }
                 times.sort_unstable();
                 let last_day = day == a.last_day;
-                if line.keg(day) != keg.0 {
-                    keg = (line.keg(day), line.keg_product(seed, line.keg(day)));
+                // Kegs last weeks: the product is drawn once per keg.
+                let on_tap = line.keg(day);
+                if on_tap != keg.0 {
+                    keg = (on_tap, line.keg_product(seed, on_tap));
                 }
                 let product = keg.1;
                 let sizes = &POUR_WEIGHTS[match product {

@@ -272,11 +272,6 @@ impl Line {
     pub fn keg_product(&self, seed: u64, keg: i64) -> usize {
         Rand::new(seed ^ self.product_seed, "iot.keg", keg as u64).weighted(&PRODUCT_WEIGHTS)
     }
-
-    /// The product on tap on a day.
-    pub fn product(&self, seed: u64, day: i64) -> usize {
-        self.keg_product(seed, self.keg(day))
-    }
 }
 
 /// 0 → healthy, 1 → at the point of going quiet for maintenance.
