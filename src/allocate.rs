@@ -27,6 +27,20 @@ pub fn apportion(total: u64, weights: &[f64]) -> Vec<u32> {
     out
 }
 
+/// Where each item starts when counts are laid end to end: exclusive prefix sums (the first is
+/// 0), e.g. the id offset of each entity's rows.
+pub fn offsets(counts: impl IntoIterator<Item = u64>) -> Vec<u64> {
+    let mut acc = 0;
+    counts
+        .into_iter()
+        .map(|c| {
+            let start = acc;
+            acc += c;
+            start
+        })
+        .collect()
+}
+
 /// Nudges per-entity counts up or down, one random entity at a time, until they sum to exactly
 /// `target`, keeping each inside [lo, hi]. The draws keep their shape; the total becomes exact.
 pub fn fit_total(counts: &mut [u8], target: usize, lo: u8, hi: u8, rng: &mut Rand) {
@@ -79,6 +93,12 @@ pub fn ranges(n: usize, per: usize) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offsets_are_exclusive_prefix_sums() {
+        assert_eq!(offsets([3, 0, 2, 5]), vec![0, 3, 3, 5]);
+        assert!(offsets(std::iter::empty()).is_empty());
+    }
 
     #[test]
     fn apportion_is_exact() {

@@ -185,6 +185,11 @@ impl UsZone {
         }
     }
 
+    /// The zone's standard offset, hours.
+    pub fn standard(&self) -> i64 {
+        self.standard
+    }
+
     #[inline]
     pub fn offset_hours(&mut self, utc_ts: i64) -> i64 {
         if utc_ts < self.span.1 || utc_ts >= self.span.2 {

@@ -18,7 +18,7 @@ use crate::rng::Rand;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
 use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
-use crate::world::{World, geo::CITIES};
+use crate::world::World;
 
 pub struct DeviceHealthTable;
 
@@ -94,12 +94,7 @@ impl Table for DeviceHealthTable {
     }
 
     fn shard_rows(&self, _world: &World, plans: &Plans) -> Vec<u64> {
-        plans
-            .taps
-            .health_offsets
-            .windows(2)
-            .map(|w| w[1] - w[0])
-            .collect()
+        plans.taps.health_rows.clone()
     }
 
     fn generate(
@@ -119,15 +114,16 @@ impl Table for DeviceHealthTable {
             let (act, counts) = daily_counts(world, dev, plan.per_device[dev]);
             let line = Line::of(seed, d);
             let mut rng = Rand::new(seed, "iot_device_health", d.id as u64);
-            let standard = CITIES[world.locations[d.location as usize].city as usize].utc_offset;
             let mut zone = zone(world, d);
+            // Local midnights in UTC, each with the offset in force at that midnight.
             let mut midnight = |day: i64| {
-                let approx = day * MICROS_PER_DAY - standard * MICROS_PER_HOUR;
+                let approx = day * MICROS_PER_DAY - zone.standard() * MICROS_PER_HOUR;
                 day * MICROS_PER_DAY - zone.offset_hours(approx) * MICROS_PER_HOUR
             };
-            for day in health_days(world, d) {
-                // Local midnights in UTC, each with the offset in force at that midnight.
-                let (start, end) = (midnight(day), midnight(day + 1));
+            let days = health_days(world, d);
+            let mut start = midnight(*days.start());
+            for day in days {
+                let end = midnight(day + 1);
                 let pours = act
                     .filter(|a| (a.first_day..=a.last_day).contains(&day))
                     .map_or(0, |a| counts[(day - a.first_day) as usize]);
@@ -166,6 +162,7 @@ impl Table for DeviceHealthTable {
                     },
                 });
                 next_id += 1;
+                start = end;
                 if rows.len() == BATCH_ROWS {
                     emit(build(&rows)?)?;
                     rows.clear();

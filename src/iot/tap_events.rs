@@ -182,16 +182,6 @@ impl Columns {
     }
 }
 
-#[inline]
-fn round1(x: f64) -> f64 {
-    round_to(x, 10.0)
-}
-
-#[inline]
-fn round2(x: f64) -> f64 {
-    round_to(x, 100.0)
-}
-
 impl Table for TapEventsTable {
     fn schema(&self) -> &'static TableSchema {
         &SCHEMA
@@ -301,9 +291,10 @@ impl Table for TapEventsTable {
                     };
                     let deg = degradation(d, utc);
                     let size = POUR_ML[rng.weighted(sizes)];
-                    let volume = round1(size * (0.93 + 0.1 * rng.f64()));
-                    let flow = round1(
+                    let volume = round_to(size * (0.93 + 0.1 * rng.f64()), 10.0);
+                    let flow = round_to(
                         FLOW_ML_S * line.flow * (0.92 + 0.16 * rng.f64()) * (1.0 - 0.35 * deg),
+                        10.0,
                     );
                     cols.event_id.push(next_id);
                     cols.device_id.push(d.id);
@@ -313,11 +304,14 @@ impl Table for TapEventsTable {
                     cols.volume.push(volume);
                     cols.duration.push((volume / flow * 1000.0) as i32);
                     cols.flow.push(flow);
-                    cols.temperature.push(round2(
+                    cols.temperature.push(round_to(
                         2.6 + line.temp_offset + 0.6 * (rng.f64() - 0.5) + 3.0 * deg,
+                        100.0,
                     ));
-                    cols.pressure
-                        .push(round1(line.pressure + 0.6 * (rng.f64() - 0.5) - 2.0 * deg));
+                    cols.pressure.push(round_to(
+                        line.pressure + 0.6 * (rng.f64() - 0.5) - 2.0 * deg,
+                        10.0,
+                    ));
                     next_id += 1;
                     if cols.len() == BATCH_ROWS {
                         emit(cols.take()?)?;

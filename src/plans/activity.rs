@@ -3,7 +3,7 @@
 //! Page views are exactly five per session on average and feature events three, apportioned per
 //! user, so every total is exact and every id is a prefix sum.
 
-use crate::allocate::apportion;
+use crate::allocate::{self, apportion};
 use crate::num::round;
 use crate::rng::{LogNormalDist, Rand};
 use crate::time::MICROS_PER_DAY;
@@ -72,12 +72,7 @@ impl ActivityPlan {
                 *s += 1;
             }
         }
-        let mut offsets = Vec::with_capacity(sessions.len());
-        let mut acc = 0;
-        for s in &sessions {
-            offsets.push(acc);
-            acc += s;
-        }
+        let offsets = allocate::offsets(sessions.iter().copied());
         ActivityPlan { sessions, offsets }
     }
 

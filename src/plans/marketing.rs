@@ -4,7 +4,7 @@
 //! Campaigns start along the same growth curve as accounts and their daily budgets grow ~40 % a
 //! year, so monthly spend tracks new-account growth.
 
-use crate::allocate::apportion;
+use crate::allocate::{self, apportion};
 use crate::plans::crm::{CrmPlan, DealFate};
 use crate::rng::Rand;
 use crate::time::{self, MICROS_PER_DAY, MICROS_PER_HOUR};
@@ -207,12 +207,7 @@ impl MarketingPlan {
         for (i, c) in campaigns.iter_mut().enumerate() {
             c.id = 70_000 + i as i64 + 1;
         }
-        let mut perf_offsets = Vec::with_capacity(campaigns.len());
-        let mut acc = 0;
-        for c in &campaigns {
-            perf_offsets.push(acc);
-            acc += c.days();
-        }
+        let perf_offsets = allocate::offsets(campaigns.iter().map(Campaign::days));
         let mut active = vec![Vec::new(); CHANNELS.len() * history_days as usize];
         for (i, c) in campaigns.iter().enumerate() {
             for d in c.first_day..=c.last_day {

@@ -7,7 +7,7 @@
 //! it. Charges land exactly by moving invoices between card and out-of-band payment; events by
 //! adding `invoice.upcoming` and `customer.updated` notices to the mandatory trail.
 
-use crate::allocate::apportion;
+use crate::allocate::{self, apportion};
 use crate::rng::{Rand, stable_hash};
 use crate::time::{self, MICROS_PER_DAY, MICROS_PER_HOUR};
 use crate::world::{ADDONS, Subscription, TIER_BASE_PRICE, TIERS, World};
@@ -405,12 +405,7 @@ impl StripePlan {
             .map(u64::from)
             .collect();
         let events: Vec<u64> = mandatory.iter().zip(&notices).map(|(m, n)| m + n).collect();
-        let mut event_offsets = Vec::with_capacity(n);
-        let mut acc = 0;
-        for e in &events {
-            event_offsets.push(acc);
-            acc += e;
-        }
+        let event_offsets = allocate::offsets(events.iter().copied());
         StripePlan {
             invoices: kept,
             by_account,

@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use crate::allocate::apportion;
+use crate::allocate::{self, apportion};
 use crate::rng::Rand;
 use crate::time::{self, MICROS_PER_DAY, MICROS_PER_HOUR};
 use crate::world::{Device, World, geo::CITIES};
@@ -138,7 +138,8 @@ pub struct TapPlan {
     pub groups: Vec<std::ops::Range<usize>>,
     /// Local-day boundaries of the date ranges: range r covers [bounds[r], bounds[r + 1]).
     pub day_bounds: [i64; DATE_RANGES + 1],
-    /// Device-health rows before each device group (one more entry: the total).
+    /// Device-health rows of each device group, and the rows before it.
+    pub health_rows: Vec<u64>,
     pub health_offsets: Vec<u64>,
 }
 
@@ -171,12 +172,7 @@ impl TapPlan {
                 *c += 1;
             }
         }
-        let mut offsets = Vec::with_capacity(per_device.len());
-        let mut acc = 0;
-        for c in &per_device {
-            offsets.push(acc);
-            acc += c;
-        }
+        let offsets = allocate::offsets(per_device.iter().copied());
         let mut groups = Vec::new();
         let (mut start, mut rows) = (0, 0);
         let per_group = EVENTS_PER_SHARD * DATE_RANGES as u64;
@@ -209,15 +205,13 @@ impl TapPlan {
                     .sum()
             })
             .collect();
-        let mut health_offsets = vec![0];
-        for r in health_rows {
-            health_offsets.push(health_offsets.last().expect("one") + r);
-        }
+        let health_offsets = allocate::offsets(health_rows.iter().copied());
         TapPlan {
             per_device,
             offsets,
             groups,
             day_bounds,
+            health_rows,
             health_offsets,
         }
     }
