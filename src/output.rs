@@ -106,7 +106,7 @@ pub fn parquet_properties(schema: &TableSchema, compression: Compression) -> Wri
     // an enum, so min/max there would cost a comparison per value and prune nothing.
     for c in &schema.columns {
         let path = ColumnPath::from(c.name);
-        let ordered = c.ty == ColType::Timestamp || c.name == schema.primary_key || c.grouped;
+        let ordered = schema.ordered(c);
         let integer = matches!(
             c.ty,
             ColType::Int32 | ColType::Int64 | ColType::Date | ColType::Timestamp

@@ -147,6 +147,12 @@ impl TableSchema {
         }
     }
 
+    /// Whether rows follow a column's order: the primary key, an instant, or a grouped column.
+    /// Files store these as deltas with statistics (see `output::parquet_properties`).
+    pub fn ordered(&self, c: &Column) -> bool {
+        c.ty == ColType::Timestamp || c.name == self.primary_key || c.grouped
+    }
+
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }

@@ -344,7 +344,7 @@ fn keys_instants_and_grouped_columns_are_deltas_with_statistics() {
         }
         for (i, c) in schema.columns.iter().enumerate() {
             let chunk = rg.column(i);
-            let ordered = c.grouped || c.name == schema.primary_key || c.ty == ColType::Timestamp;
+            let ordered = schema.ordered(c);
             let integer = matches!(
                 c.ty,
                 ColType::Int32 | ColType::Int64 | ColType::Date | ColType::Timestamp

@@ -145,10 +145,9 @@ fn build(rows: &[Row]) -> Result<RecordBatch> {
             texts_written(rows, |s, r| {
                 let h = (r.id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
                 let (b, c, d) = (h % 250 + 1, (h >> 8) % 250 + 1, (h >> 16) % 250 + 1);
-                for (i, part) in [24 + u64::from(r.city), b, c, d].into_iter().enumerate() {
-                    if i > 0 {
-                        s.push('.');
-                    }
+                push_decimal(s, 24 + u64::from(r.city));
+                for part in [b, c, d] {
+                    s.push('.');
                     push_decimal(s, part);
                 }
             }),
