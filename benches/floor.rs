@@ -52,12 +52,7 @@ fn main() {
         .filter(|a| !a.starts_with('-'))
         .collect();
     let profile = Profile::Qa;
-    let cfg = Config {
-        profile: profile.clone(),
-        seed: 42,
-        as_of: datagen::time::parse_date(Config::DEFAULT_AS_OF).expect("date"),
-        tap_window_days: 365,
-    };
+    let cfg = Config::at_anchor(profile.clone());
     let t0 = Instant::now();
     let world = World::build(&cfg, &registry::counts(&profile));
     let plans = Plans::build(&world);

@@ -9,12 +9,7 @@ use datagen::world::{Config, World};
 
 fn world() -> World {
     World::build(
-        &Config {
-            profile: Profile::Dev,
-            seed: 42,
-            as_of: datagen::time::parse_date(Config::DEFAULT_AS_OF).unwrap(),
-            tap_window_days: 365,
-        },
+        &Config::at_anchor(Profile::Dev),
         &registry::counts(&Profile::Dev),
     )
 }

@@ -12,7 +12,6 @@ use crate::plans::Plans;
 use crate::profile::{NAMED, Profile};
 use crate::registry;
 use crate::schema::TableSchema;
-use crate::time;
 use crate::world::{Config, World};
 
 pub const README_BEGIN: &str =
@@ -22,21 +21,23 @@ pub const README_END: &str = "<!-- end of tables -->";
 /// Rows of every registered table in a profile at the default seed and as-of date, built the way
 /// `generate` builds them (no files written).
 pub fn planned_rows(profile: &Profile) -> Vec<u64> {
+    planned_rows_at(profile, None).expect("the anchor is inside the history")
+}
+
+/// Rows of every registered table in a profile cut at `as_of` (default: the anchor), at the
+/// default seed and anchor; an as-of date outside the history is an error naming its range.
+pub fn planned_rows_at(profile: &Profile, as_of: Option<i64>) -> Result<Vec<u64>> {
     let counts = registry::counts(profile);
-    let world = World::build(
-        &Config {
-            profile: profile.clone(),
-            seed: Config::DEFAULT_SEED,
-            as_of: time::parse_date(Config::DEFAULT_AS_OF).expect("default date"),
-            tap_window_days: 365,
-        },
-        &counts,
-    );
+    let mut cfg = Config::at_anchor(profile.clone());
+    cfg.as_of = as_of.unwrap_or(cfg.anchor);
+    let history = World::history(&cfg, &counts);
+    history.check_as_of()?;
+    let world = history.cut(cfg.as_of);
     let plans = Plans::build(&world);
-    registry::all()
+    Ok(registry::all()
         .iter()
         .map(|e| e.table.shard_rows(&world, &plans).iter().sum())
-        .collect()
+        .collect())
 }
 
 /// The README's table list: every table in load order with its description, key, references

@@ -63,12 +63,14 @@ pub fn select_tables(names: Option<&[String]>) -> Result<Vec<&'static dyn Table>
 pub fn dataset_entry(opts: &Options) -> Dataset {
     let cfg = &opts.cfg;
     let as_of = time::format_date(cfg.as_of);
+    let anchor = time::format_date(cfg.anchor);
     let key = format!(
-        "{}|{}|{}|{}|{}|{}|{}",
+        "{}|{}|{}|{}|{}|{}|{}|{}",
         env!("CARGO_PKG_VERSION"),
         cfg.profile.name(),
         cfg.profile.accounts(),
         as_of,
+        anchor,
         cfg.tap_window_days,
         opts.format.name(),
         opts.compression.name()
@@ -79,6 +81,7 @@ pub fn dataset_entry(opts: &Options) -> Dataset {
         accounts: cfg.profile.accounts(),
         seed: cfg.seed,
         as_of,
+        anchor,
         tap_window_days: cfg.tap_window_days,
         format: opts.format.name().into(),
         compression: opts.compression.name().into(),
@@ -172,6 +175,9 @@ pub fn run(opts: &Options) -> Result<Summary> {
         )));
     }
     let tables = select_tables(opts.tables.as_deref())?;
+    // The history first: an as-of date outside it is refused before anything is written.
+    let history = World::history(&opts.cfg, &registry::counts(&opts.cfg.profile));
+    history.check_as_of()?;
     let loc = Location::from_path(&opts.out)?;
     prepare_out(opts, &loc, &tables)?;
 
@@ -180,7 +186,8 @@ pub fn run(opts: &Options) -> Result<Summary> {
         .build()
         .map_err(|e| Error::Invalid(format!("cannot start worker threads: {e}")))?;
 
-    let world = World::build(&opts.cfg, &registry::counts(&opts.cfg.profile));
+    let world = history.cut(opts.cfg.as_of);
+    drop(history);
     let plans = pool.install(|| Plans::build(&world));
     let world_seconds = started.elapsed().as_secs_f64();
 

@@ -33,6 +33,9 @@ enum Command {
         /// Also show a custom profile with this many accounts.
         #[arg(long)]
         accounts: Option<u64>,
+        /// Counts of the cut at this day (YYYY-MM-DD or `today`) instead of the anchor.
+        #[arg(long, value_parser = parse_as_of)]
+        as_of: Option<i64>,
     },
     /// Check a dataset: counts, keys, references, time order, distributions.
     Validate {
@@ -84,9 +87,18 @@ struct GenerateArgs {
     /// Random seed; the same seed, profile and as-of date give byte-identical files.
     #[arg(long, default_value_t = Config::DEFAULT_SEED)]
     seed: u64,
-    /// Last day of history, YYYY-MM-DD, or `today`.
-    #[arg(long, default_value = Config::DEFAULT_AS_OF, value_parser = parse_as_of)]
-    as_of: i64,
+    /// The cut: the last day the dataset holds, YYYY-MM-DD or `today`, from the first sign-up
+    /// to the horizon [default: the anchor].
+    #[arg(long, value_parser = parse_as_of)]
+    as_of: Option<i64>,
+    /// The day the profile's counts are exact at; the history runs five years before it and on
+    /// past it to the horizon.
+    #[arg(long, default_value = Config::DEFAULT_ANCHOR, value_parser = parse_as_of)]
+    anchor: i64,
+    /// Last day the history is simulated to [default: two years after the anchor]. A cut does
+    /// not depend on it.
+    #[arg(long, value_parser = parse_as_of)]
+    horizon: Option<i64>,
     /// Days of tap telemetry before the as-of date.
     #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(i64).range(7..=1825))]
     tap_window_days: i64,
@@ -160,7 +172,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Generate(args) => cmd_generate(args),
-        Command::Profiles { accounts } => cmd_profiles(accounts),
+        Command::Profiles { accounts, as_of } => cmd_profiles(accounts, as_of),
         Command::Validate { dir } => {
             let checks =
                 validate::run(&dir).with_context(|| format!("validating {}", dir.display()))?;
@@ -296,7 +308,11 @@ fn cmd_generate(a: GenerateArgs) -> Result<ExitCode> {
         cfg: Config {
             profile,
             seed: a.seed,
-            as_of: a.as_of,
+            anchor: a.anchor,
+            as_of: a.as_of.unwrap_or(a.anchor),
+            horizon: a
+                .horizon
+                .unwrap_or(datagen::world::default_horizon(a.anchor)),
             tap_window_days: a.tap_window_days,
         },
         out,
@@ -344,12 +360,22 @@ fn cmd_generate(a: GenerateArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn cmd_profiles(accounts: Option<u64>) -> Result<ExitCode> {
+fn cmd_profiles(accounts: Option<u64>, as_of: Option<i64>) -> Result<ExitCode> {
     let mut profiles = NAMED.to_vec();
     if let Some(n) = accounts.filter(|&n| n > 0) {
         profiles.push(Profile::Custom(n));
     }
-    let counts: Vec<Vec<u64>> = profiles.iter().map(docs::planned_rows).collect();
+    let counts: Vec<Vec<u64>> = profiles
+        .iter()
+        .map(|p| docs::planned_rows_at(p, as_of))
+        .collect::<datagen::Result<_>>()?;
+    if let Some(d) = as_of {
+        println!(
+            "cut at the end of {} (anchor {})",
+            time::format_date(d),
+            Config::DEFAULT_ANCHOR
+        );
+    }
     print!("{:<34}", "table");
     for p in &profiles {
         print!(" {:>14}", p.to_string().split(' ').next().unwrap_or(""));

@@ -32,6 +32,10 @@ pub struct Dataset {
     pub accounts: u64,
     pub seed: u64,
     pub as_of: String,
+    /// The day the profile's counts are exact at (the history's anchor); the as-of date is a
+    /// cut of that history. Empty in manifests written before cuts existed: the as-of date.
+    #[serde(default)]
+    pub anchor: String,
     pub tap_window_days: i64,
     pub format: String,
     pub compression: String,

@@ -32,7 +32,8 @@ pub enum Size {
 /// Exact row counts of one profile, resolved from the tables' declared sizes.
 #[derive(Clone, Debug)]
 pub struct Counts {
-    rows: Vec<(&'static str, u64)>,
+    /// (table, rows, whether the count scales with the accounts).
+    rows: Vec<(&'static str, u64, bool)>,
 }
 
 impl Counts {
@@ -40,9 +41,37 @@ impl Counts {
         Counts {
             rows: sizes
                 .into_iter()
-                .filter_map(|(t, s)| Some((t, profile.rows(s)?)))
+                .filter_map(|(t, s)| Some((t, profile.rows(s)?, matches!(s, Size::Scaled { .. }))))
                 .collect(),
         }
+    }
+
+    /// These counts with every count that scales with the accounts multiplied by `ratio`
+    /// (rounded, at least one where there was one); fixed catalogues unchanged.
+    pub fn scaled(&self, ratio: f64) -> Counts {
+        Counts {
+            rows: self
+                .rows
+                .iter()
+                .map(|&(t, n, scales)| {
+                    let m = if scales && n > 0 {
+                        ((n as f64 * ratio).round() as u64).max(1)
+                    } else {
+                        n
+                    };
+                    (t, m, scales)
+                })
+                .collect(),
+        }
+    }
+
+    /// These counts with `table` holding `rows`.
+    pub fn with(mut self, table: &'static str, rows: u64) -> Counts {
+        match self.rows.iter_mut().find(|r| r.0 == table) {
+            Some(r) => r.1 = rows,
+            None => self.rows.push((table, rows, false)),
+        }
+        self
     }
 
     /// The exact count of a table with a declared size, or None.

@@ -218,15 +218,8 @@ fn every_table_plans_its_exact_count_for_every_profile_without_writing() {
         Profile::Custom(777),
     ] {
         let counts = registry::counts(&p);
-        let world = datagen::world::World::build(
-            &datagen::world::Config {
-                profile: p.clone(),
-                seed: 42,
-                as_of: datagen::time::parse_date("2025-12-31").unwrap(),
-                tap_window_days: 365,
-            },
-            &counts,
-        );
+        let world =
+            datagen::world::World::build(&datagen::world::Config::at_anchor(p.clone()), &counts);
         let plans = Plans::build(&world);
         for e in registry::all() {
             let rows: u64 = e.table.shard_rows(&world, &plans).iter().sum();

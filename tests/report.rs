@@ -15,12 +15,7 @@ use tempfile::tempdir;
 
 fn generate(out: &Path) {
     run(&Options {
-        cfg: Config {
-            profile: Profile::Custom(30),
-            seed: 42,
-            as_of: datagen::time::parse_date(Config::DEFAULT_AS_OF).unwrap(),
-            tap_window_days: 365,
-        },
+        cfg: Config::at_anchor(Profile::Custom(30)),
         out: out.to_path_buf(),
         format: Format::Parquet,
         compression: Compression::Zstd,

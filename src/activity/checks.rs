@@ -147,6 +147,7 @@ pub fn session_checks(ds: &Dataset) -> Result<Vec<Check>> {
     }
     let window = ds.end_ts - ACTIVITY_DAYS * MICROS_PER_DAY;
     let (mut ineligible, mut outside, mut bad_end, mut bad_geo) = (0, 0, 0, 0);
+    let mut past_churn = 0;
     let mut count = vec![0u64; u_account.len()];
     // Sessions of each account, and of churned accounts by weeks before the churn.
     let mut by_account = vec![0u64; a_created.len()];
@@ -184,6 +185,7 @@ pub fn session_checks(ds: &Dataset) -> Result<Vec<Check>> {
                     by_account[a] += 1;
                     if let Some(c) = a_churned[a] {
                         ineligible += usize::from(started[i] >= c);
+                        past_churn += usize::from(started[i] < c && ended[i] > c);
                         let week = (c - started[i]).div_euclid(7 * MICROS_PER_DAY);
                         let span = c - 13 * 7 * MICROS_PER_DAY;
                         if (0..13).contains(&week) && span >= window && span >= a_created[a] {
@@ -252,6 +254,7 @@ pub fn session_checks(ds: &Dataset) -> Result<Vec<Check>> {
             uncovered,
         ),
         Check::zero(t, "no session after the account churned", ineligible),
+        Check::zero(t, "sessions end by the account's churn", past_churn),
         Check::new(
             t,
             "accounts alive 30+ days in the activity year have sessions",
@@ -390,7 +393,7 @@ pub fn feature_usage_checks(ds: &Dataset) -> Result<Vec<Check>> {
         .iter()
         .min_by_key(|f| f.released_days_ago)
         .expect("features");
-    let release = ds.end_ts - newest.released_days_ago * MICROS_PER_DAY;
+    let release = ds.anchor_end_ts - newest.released_days_ago * MICROS_PER_DAY;
     let (mut early, mut late, mut early_all, mut late_all) = (0f64, 0f64, 0f64, 0f64);
     let cols = [
         app_feature_usage::SESSION_ID,
@@ -419,8 +422,9 @@ pub fn feature_usage_checks(ds: &Dataset) -> Result<Vec<Check>> {
             match FEATURES.iter().find(|f| f.name == name.value(i)) {
                 Some(f) => {
                     not_included += usize::from(usize::from(f.min_tier) > tier);
-                    unreleased +=
-                        usize::from(at[i] < ds.end_ts - f.released_days_ago * MICROS_PER_DAY);
+                    unreleased += usize::from(
+                        at[i] < ds.anchor_end_ts - f.released_days_ago * MICROS_PER_DAY,
+                    );
                 }
                 None => not_included += 1,
             }

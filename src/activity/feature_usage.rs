@@ -26,6 +26,7 @@ pub struct Feature {
     pub name: &'static str,
     pub category: &'static str,
     pub min_tier: u8,
+    /// Release day, in days before the end of the anchor day (a fixed date of the history).
     pub released_days_ago: i64,
     pub popularity: f64,
 }
@@ -167,7 +168,8 @@ impl Table for FeatureUsageTable {
         let plan = &plans.activity;
         let k = per_session(world, "app_feature_usage");
         let pages = per_session(world, "app_page_views");
-        let end = world.cfg.end_ts();
+        // Release dates are fixed days of the history, counted back from the anchor.
+        let released_from = world.cfg.anchor_end_ts();
         let mut rows: Vec<Row> = Vec::with_capacity(BATCH_ROWS);
         let mut weights = [0.0; FEATURES.len()];
         let duration_ms = LogNormalDist::new(350.0, 0.8);
@@ -183,10 +185,7 @@ impl Table for FeatureUsageTable {
             let spread: Vec<f64> = sessions.iter().map(|s| f64::from(s.pages)).collect();
             let uses = apportion(k * sessions.len() as u64, &spread);
             for (s, n) in sessions.iter().zip(uses) {
-                let duration = s
-                    .duration_s
-                    .min((end - 1 - s.started_at) / 1_000_000)
-                    .max(1);
+                let duration = s.duration_s.max(1);
                 let mut times: Vec<i64> = (0..n)
                     .map(|_| s.started_at + rng.below(duration as u64 * 1_000_000) as i64)
                     .collect();
@@ -200,7 +199,7 @@ impl Table for FeatureUsageTable {
                         .rfind(|p| p.started_at <= at)
                         .map_or(account.tier, |p| p.tier);
                     if weights_tier != Some(tier) {
-                        adoption_weights(&mut weights, s.started_at, end, tier);
+                        adoption_weights(&mut weights, s.started_at, released_from, tier);
                         weights_tier = Some(tier);
                     }
                     let feature = rng.weighted(&weights) as u8;

@@ -131,7 +131,6 @@ impl Table for PageViewsTable {
     ) -> Result<()> {
         let plan = &plans.activity;
         let k = per_session(world, "app_page_views");
-        let end = world.cfg.end_ts();
         let weights: Vec<f64> = PAGES.iter().map(|p| p.2).collect();
         let dwell_weight = LogNormalDist::new(1.0, 0.7);
         let mut rows: Vec<Row> = Vec::with_capacity(BATCH_ROWS);
@@ -140,7 +139,7 @@ impl Table for PageViewsTable {
             let mut rng = Rand::new(world.cfg.seed, "app_page_views", user.id as u64);
             let mut next_id = (plan.offsets[u] * k) as i64 + 1;
             for s in user_sessions(world, plan, u, k) {
-                let duration = s.duration_s.min((end - 1 - s.started_at) / 1_000_000);
+                let duration = s.duration_s;
                 let dwell: Vec<f64> = (0..s.pages)
                     .map(|_| rng.lognormal_of(&dwell_weight))
                     .collect();

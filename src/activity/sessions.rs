@@ -88,7 +88,6 @@ impl Table for SessionsTable {
     ) -> Result<()> {
         let plan = &plans.activity;
         let pages = per_session(world, "app_page_views");
-        let end = world.cfg.end_ts();
         let mut rows: Vec<Row> = Vec::new();
         for u in ActivityPlan::users(world, shard) {
             let user = &world.users[u];
@@ -102,7 +101,7 @@ impl Table for SessionsTable {
                     user: user.id,
                     account: a.id,
                     started_at: s.started_at,
-                    duration_s: s.duration_s.min((end - 1 - s.started_at) / 1_000_000),
+                    duration_s: s.duration_s,
                     device: s.device,
                     city: loc.city,
                     pages: s.pages,

@@ -153,7 +153,7 @@ pub fn checks(ds: &Dataset) -> Result<Vec<Check>> {
     let status = ds.texts(cols::STATUS)?;
     let mut per_location = vec![0u32; l_account.len()];
     let mut per_account = vec![0u32; a_status.len()];
-    let (mut early, mut wrong_account, mut bad_seen) = (0, 0, 0);
+    let (mut early, mut wrong_account, mut bad_seen, mut status_off) = (0, 0, 0, 0);
     let mut live_status = Vec::new();
     for i in 0..location.len() {
         let Some(&l) = locations.get(&location[i]) else {
@@ -163,6 +163,9 @@ pub fn checks(ds: &Dataset) -> Result<Vec<Check>> {
         early += usize::from(installed[i] < l_created[l]);
         wrong_account += usize::from(l_account[l] != account[i]);
         bad_seen += usize::from(last_seen[i] < installed[i] || last_seen[i] >= ds.end_ts);
+        // Online means heard from in the last hour; offline and maintenance mean not.
+        let recent = ds.end_ts - last_seen[i] <= crate::time::MICROS_PER_HOUR;
+        status_off += usize::from((status[i] == "online") != recent);
         if let Some(&a) = accounts.get(&account[i]) {
             per_account[a] += 1;
             if a_status[a] != "churned" {
@@ -181,10 +184,17 @@ pub fn checks(ds: &Dataset) -> Result<Vec<Check>> {
         ),
         Check::zero(
             t,
-            "2–5 devices per location",
-            per_location
-                .iter()
-                .filter(|&&n| !(2..=5).contains(&n))
+            "status agrees with last contact (online iff seen in the last hour)",
+            status_off,
+        ),
+        Check::zero(
+            t,
+            "2–5 devices per location open 14+ days (devices go in over the first two weeks)",
+            (0..per_location.len())
+                .filter(|&l| {
+                    l_created[l] < ds.end_ts - 14 * crate::time::MICROS_PER_DAY
+                        && !(2..=5).contains(&per_location[l])
+                })
                 .count(),
         ),
         share_check(

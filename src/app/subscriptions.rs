@@ -1,6 +1,7 @@
 //! `app_subscriptions`: each account's plan history — trial, upgrades, downgrades, churn — as
 //! contiguous periods: a period ends exactly when the next one starts.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
@@ -14,7 +15,9 @@ use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards, rows_by_account};
 use crate::targets;
-use crate::world::{CHANGE_TYPES, END_REASONS, SUBSCRIPTION_STATUSES, Subscription, TIERS, World};
+use crate::world::{
+    CHANGE_TYPES, END_REASONS, SUBSCRIPTION_STATUSES, Subscription, TIER_EMPLOYEES, TIERS, World,
+};
 
 pub struct SubscriptionsTable;
 
@@ -141,6 +144,31 @@ impl Table for SubscriptionsTable {
 }
 
 /// The rules of this table, read back from a dataset on disk.
+/// Accounts whose employee count lies outside the range of every tier they held: employees
+/// are drawn by tier, and an account that changed tier since may sit in the range of either.
+fn employees_outside_tiers(ds: &Dataset) -> Result<usize> {
+    let ids = ds.i64s(app_accounts::ACCOUNT_ID)?;
+    let employees = ds.i32s(app_accounts::EMPLOYEE_COUNT)?;
+    let tier_idx = |s: &str| TIERS.iter().position(|x| *x == s).unwrap_or(0);
+    let mut held: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (a, t) in ds
+        .i64s(cols::ACCOUNT_ID)?
+        .into_iter()
+        .zip(ds.texts(cols::PLAN_TIER)?)
+    {
+        held.entry(a).or_default().push(tier_idx(&t));
+    }
+    Ok((0..ids.len())
+        .filter(|&i| {
+            let fits = |t: &usize| {
+                let (lo, hi) = TIER_EMPLOYEES[*t];
+                (lo..=hi).contains(&i64::from(employees[i]))
+            };
+            !held.get(&ids[i]).is_some_and(|ts| ts.iter().any(fits))
+        })
+        .count())
+}
+
 pub fn checks(ds: &Dataset) -> Result<Vec<Check>> {
     let t = cols::TABLE;
     let accounts = ds.index(app_accounts::ACCOUNT_ID)?;
@@ -234,7 +262,13 @@ pub fn checks(ds: &Dataset) -> Result<Vec<Check>> {
         .collect();
     let nrr_ok = (0..3).all(|tr| (nrr[tr] - targets::NRR[tr]).abs() <= targets::NRR_TOLERANCE);
     let smallest = *cohort.iter().min().unwrap_or(&0);
+    let employees_off = employees_outside_tiers(ds)?;
     Ok(vec![
+        Check::zero(
+            t,
+            "account employee_count inside the range of a tier it held (5–500)",
+            employees_off,
+        ),
         Check::new(
             t,
             "MRR expansion: net revenue retention by tier",

@@ -240,10 +240,14 @@ pub fn checks(ds: &Dataset) -> Result<Vec<Check>> {
     let nested = sets[1].iter().all(|g| sets[0].contains(g))
         && sets[2].iter().all(|g| sets[1].contains(g))
         && sets[0].len() > sets[2].len();
-    checks.push(Check::zero(
-        t,
-        "permissions by role: one set per role, admin ⊇ manager ⊇ staff",
-        inconsistent + usize::from(!nested),
-    ));
+    let every_role = per_role.iter().all(Option::is_some);
+    checks.push(
+        Check::zero(
+            t,
+            "permissions by role: one set per role, admin ⊇ manager ⊇ staff",
+            inconsistent + usize::from(!nested),
+        )
+        .unless_too_few(every_role, "a role without users"),
+    );
     Ok(checks)
 }

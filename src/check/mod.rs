@@ -91,8 +91,11 @@ pub struct Dataset {
     pub loc: Location,
     pub manifest: Manifest,
     pub profile: Profile,
-    /// Exclusive end of history (microseconds).
+    /// Exclusive end of the cut (microseconds): midnight after the as-of date.
     pub end_ts: i64,
+    /// Exclusive end of the anchor day, and the start of history five years before it.
+    pub anchor_end_ts: i64,
+    pub start_ts: i64,
 }
 
 impl Dataset {
@@ -107,9 +110,19 @@ impl Dataset {
         let profile = Profile::parse(&d.profile).unwrap_or(Profile::Custom(d.accounts));
         let as_of = time::parse_date(&d.as_of)
             .ok_or_else(|| Error::Invalid(format!("manifest has a bad as_of '{}'", d.as_of)))?;
+        let anchor = if d.anchor.is_empty() {
+            as_of
+        } else {
+            time::parse_date(&d.anchor).ok_or_else(|| {
+                Error::Invalid(format!("manifest has a bad anchor '{}'", d.anchor))
+            })?
+        };
+        let anchor_end_ts = (anchor + 1) * time::MICROS_PER_DAY;
         Ok(Dataset {
             loc,
             end_ts: (as_of + 1) * time::MICROS_PER_DAY,
+            anchor_end_ts,
+            start_ts: time::add_months(anchor_end_ts, -60),
             profile,
             manifest,
         })

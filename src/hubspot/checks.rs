@@ -6,6 +6,7 @@ use arrow::array::Array;
 
 use crate::app::accounts::cols as app_accounts;
 use crate::app::devices::cols as app_devices;
+use crate::app::subscriptions::cols as app_subscriptions;
 use crate::check::{Check, Dataset};
 use crate::error::Result;
 use crate::hubspot::companies::cols as hubspot_companies;
@@ -163,7 +164,9 @@ pub fn deal_checks(ds: &Dataset) -> Result<Vec<Check>> {
     let created = ds.instants(hubspot_deals::PROPERTY_CREATEDATE)?;
     let closed = ds.timestamps(hubspot_deals::PROPERTY_CLOSEDATE)?;
     let amount = ds.cents(hubspot_deals::PROPERTY_AMOUNT)?;
+    let first_mrr = first_mrr_cents(ds, &accounts)?;
     let (mut broken, mut won_off, mut won, mut lost) = (0, 0, 0usize, 0usize);
+    let mut won_amount_off = 0;
     let (mut big, mut small) = ((0f64, 0f64), (0f64, 0f64));
     for i in 0..stage.len() {
         let p = crate::plans::crm::STAGES
@@ -190,6 +193,9 @@ pub fn deal_checks(ds: &Dataset) -> Result<Vec<Check>> {
                 closed[i]
                     .is_none_or(|cl| cl > a_created[a] || a_created[a] - cl > 7 * MICROS_PER_DAY)
             }));
+            // The deal is signed for the first plan: a year of its MRR, not of a later one.
+            won_amount_off +=
+                usize::from(account.is_some_and(|&a| first_mrr[a] != Some(amount[i] / 12)));
         } else if stage[i] == "closedlost" {
             lost += 1;
         }
@@ -241,6 +247,11 @@ pub fn deal_checks(ds: &Dataset) -> Result<Vec<Check>> {
             "won deals are customers closing within 7 days before sign-up",
             won_off,
         ),
+        Check::zero(
+            t,
+            "won deal amount is 12 × the account's first MRR",
+            won_amount_off,
+        ),
         Check::new(
             t,
             "~25 % of closed deals won",
@@ -261,6 +272,23 @@ pub fn deal_checks(ds: &Dataset) -> Result<Vec<Check>> {
             format!("{} / {} deals", big.1, small.1),
         ),
     ])
+}
+
+/// Cents of MRR of each account's first subscription (by start), indexed like `accounts`.
+fn first_mrr_cents(ds: &Dataset, accounts: &HashMap<i64, usize>) -> Result<Vec<Option<i64>>> {
+    let account = ds.i64s(app_subscriptions::ACCOUNT_ID)?;
+    let started = ds.instants(app_subscriptions::STARTED_AT)?;
+    let mrr = ds.cents(app_subscriptions::MRR)?;
+    let rows = accounts.values().max().map_or(0, |&a| a + 1);
+    let mut first: Vec<Option<(i64, i64)>> = vec![None; rows];
+    for i in 0..account.len() {
+        if let Some(&a) = accounts.get(&account[i])
+            && first[a].is_none_or(|(t, _)| started[i] < t)
+        {
+            first[a] = Some((started[i], mrr[i]));
+        }
+    }
+    Ok(first.into_iter().map(|f| f.map(|(_, m)| m)).collect())
 }
 
 pub fn engagement_checks(ds: &Dataset) -> Result<Vec<Check>> {

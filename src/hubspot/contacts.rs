@@ -8,7 +8,8 @@ use arrow::record_batch::RecordBatch;
 use crate::arrays::*;
 use crate::error::Result;
 use crate::plans::Plans;
-use crate::plans::crm::{Contact, CrmPlan, JOB_TITLES, PORTAL_ID, ROLE_MAILBOX};
+use crate::plans::crm::{CONTACT_ID_BASE, Contact, CrmPlan, JOB_TITLES, PORTAL_ID, ROLE_MAILBOX};
+use crate::plans::marketing::MarketingPlan;
 use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
@@ -16,10 +17,11 @@ use crate::world::{World, names::slug};
 
 pub struct ContactsTable;
 
-pub const LIFECYCLE: [&str; 5] = [
+pub const LIFECYCLE: [&str; 6] = [
     "subscriber",
     "lead",
     "marketingqualifiedlead",
+    "salesqualifiedlead",
     "opportunity",
     "customer",
 ];
@@ -86,14 +88,21 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     )
 });
 
-/// Lifecycle stage of a contact: its company's stage, or by lead score.
-pub fn contact_stage(plan: &CrmPlan, ct: &Contact) -> u8 {
-    match crate::plans::crm::company_stage(plan, &plan.companies[ct.company as usize]) {
-        "customer" => 4,
-        "opportunity" => 3,
-        _ if ct.score >= crate::plans::marketing::MQL_SCORE => 2,
-        _ if ct.score >= 20 => 1,
-        _ => 0,
+/// Lifecycle stage of contact `k` (index into `LIFECYCLE`): its company's stage when that is
+/// customer or opportunity, else its latest MQL's (an MQL or SQL still in play; disqualified or
+/// lost ones are recycled to lead), else subscriber or lead by lead score.
+pub fn contact_stage(crm: &CrmPlan, marketing: &MarketingPlan, k: usize) -> u8 {
+    let ct = &crm.contacts[k];
+    match crate::plans::crm::company_stage(crm, &crm.companies[ct.company as usize]) {
+        "customer" => 5,
+        "opportunity" => 4,
+        _ => match marketing.latest_mql[k].map(|m| marketing.mqls[m as usize].status) {
+            Some(0) => 2,
+            Some(1) => 3,
+            Some(_) => 1,
+            None if ct.score >= 20 => 1,
+            None => 0,
+        },
     }
 }
 
@@ -130,6 +139,13 @@ impl Table for ContactsTable {
         );
         let build = |c: &[Contact]| {
             let company = |ct: &Contact| &plan.companies[ct.company as usize];
+            let stages: Vec<u8> = c
+                .iter()
+                .map(|ct| {
+                    let k = (ct.id - CONTACT_ID_BASE - 1) as usize;
+                    contact_stage(plan, &plans.marketing, k)
+                })
+                .collect();
             batch(
                 &SCHEMA,
                 vec![
@@ -158,11 +174,11 @@ impl Table for ContactsTable {
                     texts(c.iter().map(|c| c.first)),
                     texts(c.iter().map(|c| c.last)),
                     texts(c.iter().map(|c| JOB_TITLES[c.title as usize])),
-                    texts(c.iter().map(|c| LIFECYCLE[contact_stage(plan, c) as usize])),
-                    texts(c.iter().map(|c| match contact_stage(plan, c) {
-                        4 => "CONNECTED",
-                        3 => "OPEN_DEAL",
-                        2 => "IN_PROGRESS",
+                    texts(stages.iter().map(|&s| LIFECYCLE[s as usize])),
+                    texts(c.iter().zip(&stages).map(|(c, s)| match s {
+                        5 => "CONNECTED",
+                        4 => "OPEN_DEAL",
+                        2 | 3 => "IN_PROGRESS",
                         1 => "OPEN",
                         _ if c.score < 10 => "UNQUALIFIED",
                         _ => "NEW",

@@ -193,7 +193,8 @@ impl Table for TicketsTable {
                     10.0,
                     14.0,
                 ]);
-                let device = (category <= 1).then(|| {
+                // A venue whose devices are not installed yet has no device to name.
+                let device = (category <= 1 && !devices.is_empty()).then(|| {
                     let pool = if category == 0 && !poor.is_empty() {
                         &poor
                     } else {

@@ -107,6 +107,69 @@ pub fn events_per_device(
     Ok((counts, on_days))
 }
 
+/// Devices whose every pour-day temperature is compared with its health row: every k-th
+/// device, at most about 400, so the per-day sums stay small at any size.
+fn temperature_sample(n: usize) -> impl Fn(usize) -> bool {
+    let step = (n / 400).max(1);
+    move |i| i % step == 0
+}
+
+/// Sum, count, min and max of the pour temperatures of each sampled (device, local day).
+type DayTemperatures = HashMap<(usize, i64), (f64, u32, f64, f64)>;
+
+fn pour_temperatures(
+    ds: &Dataset,
+    dev: &DeviceFacts,
+    sampled: &impl Fn(usize) -> bool,
+) -> Result<DayTemperatures> {
+    let mut out: DayTemperatures = HashMap::new();
+    ds.scan(
+        &[
+            iot_tap_events::DEVICE_ID,
+            iot_tap_events::POURED_AT,
+            iot_tap_events::TEMPERATURE_C,
+        ],
+        |b| {
+            let id = b.column(0).as_primitive::<Int64Type>().values();
+            let at = b
+                .column(1)
+                .as_primitive::<TimestampMicrosecondType>()
+                .values();
+            let temp = b.column(2).as_primitive::<Float64Type>().values();
+            for r in 0..b.num_rows() {
+                let Some(&i) = dev.index.get(&id[r]).filter(|&&i| sampled(i)) else {
+                    continue;
+                };
+                let day = time::day_of(dev.local(i, at[r]));
+                let e = out
+                    .entry((i, day))
+                    .or_insert((0.0, 0, f64::INFINITY, f64::NEG_INFINITY));
+                e.0 += temp[r];
+                e.1 += 1;
+                e.2 = e.2.min(temp[r]);
+                e.3 = e.3.max(temp[r]);
+            }
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
+/// Health days whose average temperature is not the mean of the day's pours (to the two
+/// roundings to 0.01 °C), lies outside their range, or is stated for a day without pours.
+fn temperature_mismatches(days: &DayTemperatures, health: &[(usize, i64, Option<f64>)]) -> usize {
+    health
+        .iter()
+        .filter(|(i, day, avg)| match (days.get(&(*i, *day)), avg) {
+            (None, None) => false,
+            (Some(&(sum, n, lo, hi)), Some(avg)) => {
+                (avg - sum / f64::from(n)).abs() > 0.0101 || *avg < lo - 1e-9 || *avg > hi + 1e-9
+            }
+            _ => true,
+        })
+        .count()
+}
+
 /// Local days around the US daylight-time switches inside the tap window (the switch day and
 /// its neighbours): where a pour is most easily counted on the wrong day.
 fn switch_days(ds: &Dataset) -> HashSet<i64> {
@@ -307,6 +370,8 @@ pub fn device_health_checks(ds: &Dataset) -> Result<Vec<Check>> {
     let mut pours = vec![0u64; n];
     let around_switch = switch_days(ds);
     let mut health_on_days: Vec<(usize, i64, i32)> = Vec::new();
+    let sampled = temperature_sample(n);
+    let mut health_temps: Vec<(usize, i64, Option<f64>)> = Vec::new();
     let (mut up_after_quiet, mut down_with_pours, mut status_mismatch) = (0, 0, 0);
     let (mut degraded_errors, mut degraded_days, mut errors, mut days) = (0f64, 0f64, 0f64, 0f64);
     let cols = [
@@ -316,6 +381,7 @@ pub fn device_health_checks(ds: &Dataset) -> Result<Vec<Check>> {
         iot_device_health::UPTIME_PCT,
         iot_device_health::ERROR_COUNT,
         iot_device_health::DAY_STATUS,
+        iot_device_health::AVG_TEMPERATURE_C,
     ];
     ds.scan(&cols, |b| {
         let device = b.column(0).as_primitive::<Int64Type>().values();
@@ -327,10 +393,15 @@ pub fn device_health_checks(ds: &Dataset) -> Result<Vec<Check>> {
         let uptime = b.column(3).as_primitive::<Float64Type>().values();
         let err = b.column(4).as_primitive::<Int32Type>().values();
         let status = b.column(5).as_string::<i32>();
+        let temp = b.column(6).as_primitive::<Float64Type>();
         for r in 0..b.num_rows() {
             let Some(&i) = dev.index.get(&device[r]) else {
                 continue;
             };
+            if sampled(i) {
+                let avg = arrow::array::Array::is_valid(temp, r).then(|| temp.value(r));
+                health_temps.push((i, i64::from(date[r]), avg));
+            }
             rows[i] += 1;
             pours[i] += count[r] as u64;
             let day = i64::from(date[r]);
@@ -383,6 +454,17 @@ pub fn device_health_checks(ds: &Dataset) -> Result<Vec<Check>> {
             status_mismatch,
         ),
     ];
+    if ds.has(iot_tap_events::TABLE) {
+        let days = pour_temperatures(ds, &dev, &sampled)?;
+        checks.push(
+            Check::zero(
+                t,
+                "avg_temperature_c is the mean of the day's pours",
+                temperature_mismatches(&days, &health_temps),
+            )
+            .unless_too_few(!health_temps.is_empty(), "no device-days"),
+        );
+    }
     if let Some((events, on_days)) = events {
         let off = (0..n).filter(|&i| events[i] != pours[i]).count();
         checks.push(Check::zero(

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::num::round_to;
 use crate::plans::Plans;
 use crate::plans::taps::{DEGRADE_DAYS, Line, degradation};
-use crate::plans::taps::{daily_counts, health_days, zone};
+use crate::plans::taps::{daily_counts, day_temperature, health_days, zone};
 use crate::profile::Size;
 use crate::rng::Rand;
 use crate::schema::{ColType::*, TableSchema, col};
@@ -68,7 +68,7 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
             col(
                 cols::AVG_TEMPERATURE_C,
                 Float64,
-                "Average line temperature over the day's pours.",
+                "Average line temperature over the day's pours (their mean, to rounding).",
             )
             .nullable(),
             col(
@@ -114,6 +114,7 @@ impl Table for DeviceHealthTable {
             let (act, counts) = daily_counts(world, dev, plan.per_device[dev]);
             let line = Line::of(seed, d);
             let mut rng = Rand::new(seed, "iot_device_health", d.id as u64);
+            let mut noon_zone = zone(world, d);
             let mut zone = zone(world, d);
             // Local midnights in UTC, each with the offset in force at that midnight.
             let mut midnight = |day: i64| {
@@ -146,12 +147,9 @@ impl Table for DeviceHealthTable {
                     day: day as i32,
                     pours: pours as i32,
                     uptime,
-                    temperature: (pours > 0).then(|| {
-                        round_to(
-                            2.6 + line.temp_offset + 3.0 * deg + rng.normal(0.0, 0.05),
-                            100.0,
-                        )
-                    }),
+                    // The mean of the day's pours (their deviations sum to zero).
+                    temperature: (pours > 0)
+                        .then(|| round_to(day_temperature(&line, d, &mut noon_zone, day), 100.0)),
                     errors: rng.poisson(0.05 + 4.0 * deg) as i32,
                     maintenance: went_quiet,
                     status: match (quiet, d.status) {

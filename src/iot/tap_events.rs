@@ -13,7 +13,8 @@ use crate::error::Result;
 use crate::num::round_to;
 use crate::plans::Plans;
 use crate::plans::taps::{
-    DATE_RANGES, HOUR_WEIGHT, Line, PRODUCTS, daily_counts, degradation, zone,
+    DATE_RANGES, HOUR_WEIGHT, Line, PRODUCTS, daily_counts, day_temperature, degradation,
+    temperature_noise, zone,
 };
 use crate::profile::Size;
 use crate::rng::Rand;
@@ -220,6 +221,7 @@ impl Table for TapEventsTable {
         let seed = world.cfg.seed;
         let mut cols = Columns::with_capacity(BATCH_ROWS);
         let mut times: Vec<i64> = Vec::new();
+        let mut temp_draws: Vec<f64> = Vec::new();
         for dev in devices {
             let d = &world.devices[dev];
             let (act, counts) = daily_counts(world, dev, plan.per_device[dev]);
@@ -277,6 +279,9 @@ impl Table for TapEventsTable {
                     keg = (on_tap, line.keg_product(seed, on_tap));
                 }
                 let product = keg.1;
+                let mean_temp = day_temperature(&line, d, &mut zone, day);
+                temp_draws.clear();
+                temp_draws.extend((0..count).map(|_| rng.f64()));
                 let sizes = &POUR_WEIGHTS[match product {
                     4 => 1,
                     6 | 7 => 2,
@@ -305,7 +310,7 @@ impl Table for TapEventsTable {
                     cols.duration.push((volume / flow * 1000.0) as i32);
                     cols.flow.push(flow);
                     cols.temperature.push(round_to(
-                        2.6 + line.temp_offset + 0.6 * (rng.f64() - 0.5) + 3.0 * deg,
+                        mean_temp + temperature_noise(&temp_draws, k),
                         100.0,
                     ));
                     cols.pressure.push(round_to(

@@ -122,8 +122,8 @@ pub fn performance_checks(ds: &Dataset) -> Result<Vec<Check>> {
         .iter()
         .copied()
         .filter(|y| {
-            time::days_from_civil(*y, 1, 1) * time::MICROS_PER_DAY
-                >= time::add_months(ds.end_ts, -60)
+            time::days_from_civil(*y, 1, 1) * time::MICROS_PER_DAY >= ds.start_ts
+                && time::days_from_civil(*y + 1, 1, 1) * time::MICROS_PER_DAY <= ds.end_ts
         })
         .collect();
     let per_account: Vec<f64> = full
@@ -261,6 +261,58 @@ pub fn touchpoint_checks(ds: &Dataset) -> Result<Vec<Check>> {
     ])
 }
 
+/// Contacts whose lifecycle stage is not the one their company and MQLs give: customer at a
+/// customer, opportunity at a company with an open deal, else the latest MQL's stage (MQL or
+/// SQL while in play, lead once lost or disqualified), else subscriber or lead.
+fn lifecycle_mismatches(
+    ds: &Dataset,
+    contacts: &HashMap<i64, usize>,
+    mql_contact: &[i64],
+    mql_at: &[i64],
+    mql_status: &[String],
+) -> Result<usize> {
+    let companies = ds.index(hubspot_companies::ID)?;
+    let c_account = ds.column(hubspot_companies::ACCOUNT_ID)?;
+    let ct_company = ds.i64s(hubspot_contacts::COMPANY_ID)?;
+    let stage = ds.texts(hubspot_contacts::PROPERTY_LIFECYCLESTAGE)?;
+    let mut open_deal = vec![false; c_account.len()];
+    let d_company = ds.i64s(hubspot_deals::COMPANY_ID)?;
+    let d_stage = ds.texts(hubspot_deals::PROPERTY_DEALSTAGE)?;
+    for (c, st) in d_company.iter().zip(&d_stage) {
+        if let Some(&c) = companies.get(c) {
+            open_deal[c] |= !st.starts_with("closed");
+        }
+    }
+    let mut latest: Vec<Option<usize>> = vec![None; stage.len()];
+    for i in 0..mql_contact.len() {
+        if let Some(&c) = contacts.get(&mql_contact[i])
+            && latest[c].is_none_or(|j| mql_at[i] >= mql_at[j])
+        {
+            latest[c] = Some(i);
+        }
+    }
+    let mut off = 0;
+    for k in 0..stage.len() {
+        let Some(&c) = companies.get(&ct_company[k]) else {
+            continue;
+        };
+        let want: &[&str] = if c_account.is_valid(c) {
+            &["customer"]
+        } else if open_deal[c] {
+            &["opportunity"]
+        } else {
+            match latest[k].map(|i| mql_status[i].as_str()) {
+                Some("mql") => &["marketingqualifiedlead"],
+                Some("sql") => &["salesqualifiedlead"],
+                Some(_) => &["lead"],
+                None => &["subscriber", "lead"],
+            }
+        };
+        off += usize::from(!want.contains(&stage[k].as_str()));
+    }
+    Ok(off)
+}
+
 pub fn mql_checks(ds: &Dataset) -> Result<Vec<Check>> {
     let t = marketing_mqls::TABLE;
     let contacts = ds.index(hubspot_contacts::ID)?;
@@ -328,6 +380,7 @@ pub fn mql_checks(ds: &Dataset) -> Result<Vec<Check>> {
         };
         funnel += usize::from(!ok);
     }
+    let stage_off = lifecycle_mismatches(ds, &contacts, &contact, &at, &status)?;
     let rate = sqls as f64 / contact.len().max(1) as f64;
     // The funnel grows with the business: MQLs and deals per year against new accounts, over
     // the last four 365-day years (compounded yearly growth, first to last).
@@ -385,6 +438,11 @@ pub fn mql_checks(ds: &Dataset) -> Result<Vec<Check>> {
             order,
         ),
         Check::zero(t, "funnel consistent with deals and accounts", funnel),
+        Check::zero(
+            t,
+            "contact lifecycle stage follows its latest MQL and its company's deals",
+            stage_off,
+        ),
         Check::new(
             t,
             "MQL → SQL rate within 13–22 %",

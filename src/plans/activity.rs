@@ -91,7 +91,8 @@ impl ActivityPlan {
     }
 }
 
-/// One session of a user, drawn from the user's own stream: start, length and page count.
+/// One session of a user, drawn from the user's own stream: start, length (cut at the account's
+/// end) and page count.
 pub struct Session {
     pub id: i64,
     pub started_at: i64,
@@ -115,7 +116,10 @@ pub fn user_sessions(
         return Vec::new();
     };
     let mut rng = Rand::new(world.cfg.seed, "activity.sessions", user.id as u64);
-    let churn = world.accounts[user.account as usize].churned_at;
+    let account = &world.accounts[user.account as usize];
+    let churn = account.churned_at;
+    // Sessions end by the account's end (churn, trial expiry or the as-of instant).
+    let stop = account.life_end(&world.cfg);
     let mut starts: Vec<i64> = (0..n.saturating_sub(1))
         .map(|_| {
             loop {
@@ -155,7 +159,8 @@ pub fn user_sessions(
             Session {
                 id: (plan.offsets[u] + k as u64 + 1) as i64,
                 started_at,
-                duration_s: round(f64::from(pages) * rng.lognormal_of(&secs_per_page)) as i64 + 5,
+                duration_s: (round(f64::from(pages) * rng.lognormal_of(&secs_per_page)) as i64 + 5)
+                    .min((stop - 1 - started_at) / 1_000_000),
                 pages,
                 device: rng.weighted(device_weights) as u8,
             }

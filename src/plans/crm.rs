@@ -286,7 +286,8 @@ impl CrmPlan {
             };
             let value_base = 12.0 * 100.0 * f64::from(c.employees).max(5.0).powf(0.8) * 40.0;
             let amount_cents = match (fate, c.account) {
-                (DealFate::Won, Some(a)) => world.accounts[a as usize].mrr_dollars * 12 * 100,
+                // The contract signed at the close: the first subscription's MRR, a year of it.
+                (DealFate::Won, Some(a)) => first_mrr(world, a as usize) * 12 * 100,
                 _ => (value_base * rng.uniform(0.7, 1.4)).round() as i64 / 100 * 100,
             };
             let contact = c.contacts.start + rng.below(c.contacts.len() as u64) as u32;
@@ -368,6 +369,12 @@ impl CrmPlan {
             tickets,
         }
     }
+}
+
+/// MRR of an account's first subscription: what its winning deal was signed for.
+pub fn first_mrr(world: &World, account: usize) -> i64 {
+    let a = &world.accounts[account];
+    world.subscriptions[a.subscriptions.start as usize].mrr_dollars
 }
 
 /// Lifecycle stage of a company at the as-of date.

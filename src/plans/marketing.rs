@@ -104,6 +104,8 @@ pub struct MarketingPlan {
     /// spend (a fixed amount per expected new account) split over the campaigns running.
     pub spend_rate: Vec<f64>,
     pub mqls: Vec<Mql>,
+    /// The latest MQL of each contact (index into `mqls`): its lifecycle stage follows it.
+    pub latest_mql: Vec<Option<u32>>,
     pub conversions: Vec<Conversion>,
 }
 
@@ -255,6 +257,7 @@ impl MarketingPlan {
             perf_offsets,
             spend_rate,
             mqls: Vec::new(),
+            latest_mql: Vec::new(),
             conversions: Vec::new(),
         };
 
@@ -408,6 +411,11 @@ impl MarketingPlan {
             c.offset = acc;
             acc += c.touches;
             c.model = rng.weighted(&MODEL_SHARES) as u8;
+        }
+        // MQLs are in time order, so the last one seen per contact is its latest.
+        plan.latest_mql = vec![None; crm.contacts.len()];
+        for (i, m) in mqls.iter().enumerate() {
+            plan.latest_mql[m.contact as usize] = Some(i as u32);
         }
         plan.mqls = mqls;
         plan.conversions = conversions;

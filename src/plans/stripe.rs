@@ -315,6 +315,22 @@ impl StripePlan {
                 inv.failed = 3;
             }
         }
+        // A subscription past_due at the as-of date owes its latest invoice: its card was
+        // declined and Smart Retries are still trying.
+        let mut latest: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+        for (k, inv) in kept.iter().enumerate() {
+            if let Some(si) = inv
+                .subscription
+                .filter(|&si| world.subscriptions[si as usize].status == 2)
+            {
+                latest.insert(si, k);
+            }
+        }
+        for &k in latest.values() {
+            let inv = &mut kept[k];
+            inv.outcome = Outcome::Open;
+            inv.failed = u8::from(inv.attempt_time(1) < end);
+        }
         // Exact charges: move first-attempt card payments to bank transfer, or back.
         let target_charges = count("stripe_charges");
         let mut charges: u64 = kept.iter().map(Invoice::charges).sum();

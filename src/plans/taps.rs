@@ -268,6 +268,22 @@ impl Line {
     }
 }
 
+/// Mean line temperature of a device's pours on a local day (°C): the line's own offset, and
+/// warming as the device degrades before maintenance (judged at the day's local noon). Each
+/// pour deviates from it by [`temperature_noise`], which sums to zero over the day, so the
+/// day's health row can state the mean without replaying the pours.
+pub fn day_temperature(line: &Line, d: &Device, zone: &mut time::UsZone, day: i64) -> f64 {
+    let noon = day * MICROS_PER_DAY + 12 * MICROS_PER_HOUR;
+    let noon_utc = noon - zone.offset_hours(noon) * MICROS_PER_HOUR;
+    2.6 + line.temp_offset + 3.0 * degradation(d, noon_utc)
+}
+
+/// Deviations of a day's pours from the day's mean temperature, from uniform draws `u`:
+/// differences of neighbouring draws (around the day), within ±0.3 °C and summing to zero.
+pub fn temperature_noise(u: &[f64], k: usize) -> f64 {
+    0.3 * (u[k] - u[(k + 1) % u.len()])
+}
+
 /// 0 → healthy, 1 → at the point of going quiet for maintenance.
 pub fn degradation(d: &Device, t: i64) -> f64 {
     if d.status != 2 {
@@ -290,6 +306,17 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn temperature_noise_sums_to_zero_within_its_range() {
+        let mut rng = Rand::new(3, "noise", 0);
+        for n in [1usize, 2, 3, 17, 400] {
+            let u: Vec<f64> = (0..n).map(|_| rng.f64()).collect();
+            let e: Vec<f64> = (0..n).map(|k| temperature_noise(&u, k)).collect();
+            assert!(e.iter().sum::<f64>().abs() < 1e-9, "{n}");
+            assert!(e.iter().all(|x| x.abs() <= 0.3));
+        }
+    }
 
     #[test]
     fn weekends_and_july_are_busier() {

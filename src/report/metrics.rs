@@ -531,11 +531,13 @@ pub fn baseline(cfg: &Config, profile: Profile) -> Result<Baseline> {
     let counts = registry::counts(&profile);
     let cfg = Config {
         profile: profile.clone(),
-        seed: cfg.seed,
-        as_of: cfg.as_of,
-        tap_window_days: cfg.tap_window_days,
+        ..cfg.clone()
     };
-    let w = World::build(&cfg, &counts);
+    // A smaller profile's history may begin after an early cut of a larger one: its baseline is
+    // then taken at its own first day.
+    let history = World::history(&cfg, &counts);
+    let r = history.range();
+    let w = history.cut(cfg.as_of.clamp(r.first, r.last));
     let n = w.accounts.len() as f64;
     let fraction = |f: &dyn Fn(&world::Account) -> bool| {
         w.accounts.iter().filter(|a| f(a)).count() as f64 / n.max(1.0)

@@ -367,13 +367,7 @@ pub fn summarize(opts: &Options, say: &dyn Fn(&str)) -> Result<Summary> {
         started.elapsed().as_secs_f64()
     ));
     let started = Instant::now();
-    let cfg = Config {
-        profile: ds.profile.clone(),
-        seed: d.seed,
-        as_of: time::parse_date(&d.as_of)
-            .ok_or_else(|| Error::Invalid(format!("manifest has a bad as_of {:?}", d.as_of)))?,
-        tap_window_days: d.tap_window_days,
-    };
+    let cfg = Config::of_dataset(d, ds.profile.clone()).map_err(Error::Invalid)?;
     let mut envs = vec![Profile::Dev, Profile::Qa, Profile::Production];
     if !envs.contains(&ds.profile) {
         envs.push(ds.profile.clone());

@@ -110,10 +110,14 @@ pub fn subscription_checks(ds: &Dataset) -> Result<Vec<Check>> {
     let cancel = ds.strings(stripe_subscriptions::CANCELLATION_REASON)?;
     let (mut smb_churned, mut smb_failed) = (0usize, 0usize);
     let mut failed_subs: HashMap<&str, usize> = HashMap::new();
+    let mut past_due_subs: HashSet<&str> = HashSet::new();
     for i in 0..link.len() {
         let failed = cancel[i].as_deref() == Some("payment_failed");
         if failed {
             failed_subs.insert(id[i].as_str(), i);
+        }
+        if status[i] == "past_due" {
+            past_due_subs.insert(id[i].as_str());
         }
         let Some(&a) = app.get(&link[i]) else {
             continue;
@@ -128,7 +132,10 @@ pub fn subscription_checks(ds: &Dataset) -> Result<Vec<Check>> {
     let inv_created = ds.instants(stripe_invoices::CREATED)?;
     let mut last_invoice: HashMap<&str, usize> = HashMap::new();
     for (k, s) in inv_sub.iter().enumerate() {
-        let Some(s) = s.as_deref().filter(|s| failed_subs.contains_key(s)) else {
+        let Some(s) = s
+            .as_deref()
+            .filter(|s| failed_subs.contains_key(s) || past_due_subs.contains(s))
+        else {
             continue;
         };
         let e = last_invoice.entry(s).or_insert(k);
@@ -137,8 +144,18 @@ pub fn subscription_checks(ds: &Dataset) -> Result<Vec<Check>> {
         }
     }
     let no_dunning = last_invoice
-        .values()
-        .filter(|&&k| inv_status[k] != "uncollectible")
+        .iter()
+        .filter(|(s, k)| failed_subs.contains_key(*s) && inv_status[**k] != "uncollectible")
+        .count();
+    // Stripe marks a subscription past_due while its latest invoice is unpaid after a failed
+    // attempt: no past_due subscription without an open or uncollectible invoice.
+    let past_due_without_debt = past_due_subs
+        .iter()
+        .filter(|s| {
+            last_invoice
+                .get(*s)
+                .is_none_or(|&k| !matches!(inv_status[k].as_str(), "open" | "uncollectible"))
+        })
         .count();
     let share = smb_failed as f64 / smb_churned.max(1) as f64;
     let (lo, hi) = targets::INVOLUNTARY_SMB_CHURN;
@@ -158,6 +175,11 @@ pub fn subscription_checks(ds: &Dataset) -> Result<Vec<Check>> {
             t,
             "payment_failed cancellations end after an uncollectible last invoice",
             no_dunning,
+        ),
+        Check::zero(
+            t,
+            "past_due subscriptions owe their latest invoice",
+            past_due_without_debt,
         ),
         Check::zero(
             t,

@@ -34,8 +34,23 @@ fn activity_cases() -> Vec<Case> {
             // Churn recorded ten weeks early: use does not fade before the recorded churn.
             rewrite(d, "app_accounts", |b| edit::<Ts>(b, "churned_at", |_, t| t - 70 * DAY))
         }),
+        case("app_user_sessions: sessions end by the account's churn", false, &[
+            "app_user_sessions: ended_at = started_at + duration, before the as-of date",
+            "app_user_sessions: outliers: values inside plausible bounds",
+        ], |d| {
+            // Sessions of churned accounts kept open for a month.
+            let churned = ids_where(d, "app_accounts", "account_id", "status", "churned");
+            rewrite(d, "app_user_sessions", move |b| {
+                let account = other::<Int64Type>(&b, "account_id");
+                let late: Vec<bool> = account.iter().map(|a| churned.contains(a)).collect();
+                let b = edit::<Ts>(b, "ended_at", |i, v| if late[i] { v + 30 * DAY } else { v });
+                edit::<Int64Type>(b, "duration_s", |i, v| if late[i] { v + 30 * 86_400 } else { v })
+            })
+        }),
         case("app_user_sessions: sessions inside the user's life and the activity year", false, &[
             "app_user_sessions: ended_at = started_at + duration, before the as-of date",
+            "app_user_sessions: every user who last logged in inside the activity year has that session",
+            "app_user_sessions: last session starts at the user's last_login_at",
         ], |d| {
             rewrite(d, "app_user_sessions", |b| edit::<Ts>(b, "started_at", |i, v| if i == 1 { v - 400 * DAY } else { v }))
         }),

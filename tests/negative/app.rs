@@ -10,7 +10,7 @@ fn app_cases() -> Vec<Case> {
             })
         }),
         case("app_accounts: plan tier mix", true, &[
-            "app_accounts: employee_count inside its tier's range (5–500)",
+            "app_subscriptions: account employee_count inside the range of a tier it held (5–500)",
             "app_accounts: mrr inside its tier's range ($299–999 / 999–2,999 / 2,999–9,999)",
             "app_subscriptions: latest period matches the account's tier, mrr and churn",
         ], |d| {
@@ -42,10 +42,10 @@ fn app_cases() -> Vec<Case> {
                 })
             })
         }),
-        case("app_accounts: employee_count inside its tier's range (5–500)", false, &[], |d| {
+        case("app_subscriptions: account employee_count inside the range of a tier it held (5–500)", false, &[], |d| {
             rewrite(d, "app_accounts", |b| edit::<Int32Type>(b, "employee_count", |i, v| if i == 3 { 2_000 } else { v }))
         }),
-        case("app_accounts: created_at inside the 5-year history", false, &[
+        case("app_accounts: created_at inside the history (from five years before the anchor to the cut)", false, &[
             "app_subscriptions: continuity: starts at sign-up, each period ends as the next starts",
             "hubspot_deals: won deals are customers closing within 7 days before sign-up",
         ], |d| {
@@ -118,7 +118,7 @@ fn app_cases() -> Vec<Case> {
         }),
         case("app_users: users per account rise with tier", true, &[
             "app_accounts: mrr spreads over each tier's range (largest in its upper half)",
-            "app_accounts: employee_count inside its tier's range (5–500)",
+            "app_subscriptions: account employee_count inside the range of a tier it held (5–500)",
             "app_accounts: mrr inside its tier's range ($299–999 / 999–2,999 / 2,999–9,999)",
             "app_accounts: plan tier mix",
             "app_devices: devices per account rise with tier",
@@ -158,20 +158,28 @@ fn app_cases() -> Vec<Case> {
         case("app_devices: last seen after install, before the as-of date", false, &[
             "iot_tap_events: every device reporting inside the window has pours",
             "iot_tap_events: last pour of each device is its last_seen_at",
+            "app_devices: status agrees with last contact (online iff seen in the last hour)",
         ], |d| {
             rewrite(d, "app_devices", |b| edit::<Ts>(b, "last_seen_at", |i, v| if i == 0 { END + DAY } else { v }))
         }),
-        case("app_devices: 2–5 devices per location", false, &[], |d| {
+        case("app_devices: status agrees with last contact (online iff seen in the last hour)", false, &[
+            "iot_device_health: status on the as-of day agrees with app_devices.status",
+        ], |d| {
+            // Devices reporting minutes ago listed as offline.
+            rewrite(d, "app_devices", |b| edit_text(b, "status", |i, v| if v == "online" && i % 4 == 0 { "offline".into() } else { v.into() }))
+        }),
+        case("app_devices: 2–5 devices per location open 14+ days (devices go in over the first two weeks)", false, &[], |d| {
             rewrite(d, "app_devices", |b| edit::<Int64Type>(b, "location_id", |_, v| if v == 2 { 1 } else { v }))
         }),
         case("app_devices: status mix (devices of live accounts)", true, &[
             "iot_device_health: status on the as-of day agrees with app_devices.status",
+            "app_devices: status agrees with last contact (online iff seen in the last hour)",
         ], |d| {
             rewrite(d, "app_devices", |b| edit_text(b, "status", |_, v| if v == "offline" { "online".into() } else { v.into() }))
         }),
         case("app_devices: devices per account rise with tier", true, &[
             "app_accounts: mrr spreads over each tier's range (largest in its upper half)",
-            "app_accounts: employee_count inside its tier's range (5–500)",
+            "app_subscriptions: account employee_count inside the range of a tier it held (5–500)",
             "app_accounts: mrr inside its tier's range ($299–999 / 999–2,999 / 2,999–9,999)",
             "app_accounts: plan tier mix",
             "app_subscriptions: latest period matches the account's tier, mrr and churn",
@@ -189,6 +197,7 @@ fn app_cases() -> Vec<Case> {
             "app_subscriptions: latest period matches the account's tier, mrr and churn",
             "app_subscriptions: mrr inside its tier's range",
             "stripe_subscription_items: monthly value of the items equals the app subscription's MRR",
+            "hubspot_deals: won deal amount is 12 × the account's first MRR",
         ], |d| {
             // Older periods priced higher: accounts contract instead of expanding.
             rewrite(d, "app_subscriptions", |b| {
@@ -207,6 +216,7 @@ fn app_cases() -> Vec<Case> {
         case("app_subscriptions: mrr inside its tier's range", false, &[
             "app_subscriptions: latest period matches the account's tier, mrr and churn",
             "stripe_subscription_items: monthly value of the items equals the app subscription's MRR",
+            "hubspot_deals: won deal amount is 12 × the account's first MRR",
         ], |d| {
             rewrite(d, "app_subscriptions", |b| edit::<Decimal128Type>(b, "mrr", |i, v| if i == 0 { 10_000 } else { v }))
         }),

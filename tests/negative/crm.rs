@@ -4,6 +4,7 @@ fn crm_cases() -> Vec<Case> {
     vec![
         case("hubspot_companies: every account is exactly one customer company", false, &[
             "hubspot_companies: customers match their account's industry and domain",
+            "hubspot_deals: won deal amount is 12 × the account's first MRR",
         ], |d| {
             rewrite(d, "hubspot_companies", |b| edit::<Int64Type>(b, "account_id", |i, v| if i == 0 { 2 } else { v }))
         }),
@@ -15,6 +16,7 @@ fn crm_cases() -> Vec<Case> {
         case("hubspot_companies: prospects besides customers", false, &[
             "hubspot_companies: customers match their account's industry and domain",
             "hubspot_companies: every account is exactly one customer company",
+            "marketing_mqls: contact lifecycle stage follows its latest MQL and its company's deals",
         ], |d| {
             // Prospects recorded as customers' duplicates: every company linked to an account.
             rewrite(d, "hubspot_companies", |b| {
@@ -33,6 +35,7 @@ fn crm_cases() -> Vec<Case> {
             "hubspot_contacts: e-mail on the company's domain",
             "hubspot_engagements: contact and company are the deal's",
             "marketing_mqls: qualified after the contact existed, SQL after MQL",
+            "marketing_mqls: contact lifecycle stage follows its latest MQL and its company's deals",
         ], |d| {
             rewrite(d, "hubspot_contacts", |b| {
                 let company = other::<Int64Type>(&b, "company_id");
@@ -69,10 +72,18 @@ fn crm_cases() -> Vec<Case> {
         case("hubspot_deals: ~25 % of closed deals won", true, &[
             "hubspot_deals: pipeline integrity: stage, probability and close date agree",
             "hubspot_deals: won deals are customers closing within 7 days before sign-up",
+            "hubspot_deals: won deal amount is 12 × the account's first MRR",
             "marketing_mqls: funnel consistent with deals and accounts",
         ], |d| {
             rewrite(d, "hubspot_deals", |b| {
                 edit_text(b, "property_dealstage", |i, v| if v == "closedlost" && i % 2 == 0 { "closedwon".into() } else { v.into() })
+            })
+        }),
+        case("hubspot_deals: won deal amount is 12 × the account's first MRR", false, &[], |d| {
+            // A won deal carrying a later plan's value: a fifth more.
+            rewrite(d, "hubspot_deals", |b| {
+                let stage = other_text(&b, "property_dealstage");
+                edit::<Decimal128Type>(b, "property_amount", move |i, v| if stage[i] == "closedwon" && i % 3 == 0 { v * 6 / 5 } else { v })
             })
         }),
         case("hubspot_deals: deal value rises with company size", true, &[], |d| {
@@ -112,6 +123,7 @@ fn crm_cases() -> Vec<Case> {
         }),
         case("hubspot_tickets: more tickets where devices have poor uptime", true, &[
             "app_devices: status mix (devices of live accounts)",
+            "app_devices: status agrees with last contact (online iff seen in the last hour)",
             "iot_device_health: errors rise before maintenance",
             "iot_device_health: status on the as-of day agrees with app_devices.status",
         ], |d| {

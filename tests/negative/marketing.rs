@@ -63,13 +63,21 @@ fn marketing_cases() -> Vec<Case> {
                 edit::<Ts>(b, "became_sql_at", move |i, v| if i == row { v - 400 * DAY } else { v })
             })
         }),
+        case("marketing_mqls: contact lifecycle stage follows its latest MQL and its company's deals", false, &[], |d| {
+            // The CRM never moved qualified contacts on from lead.
+            rewrite(d, "hubspot_contacts", |b| {
+                edit_text(b, "property_lifecyclestage", |_, v| if v.ends_with("qualifiedlead") { "lead".into() } else { v.into() })
+            })
+        }),
         case("marketing_mqls: funnel consistent with deals and accounts", false, &[], |d| {
             rewrite(d, "marketing_mqls", |b| {
                 let deal = column(&b, "deal_id");
                 edit_text(b, "status", move |i, v| if deal.is_valid(i) && v == "customer" { "mql".into() } else { v.into() })
             })
         }),
-        case("marketing_mqls: MQL → SQL rate within 13–22 %", true, &[], |d| {
+        case("marketing_mqls: MQL → SQL rate within 13–22 %", true, &[
+            "marketing_mqls: contact lifecycle stage follows its latest MQL and its company's deals",
+        ], |d| {
             rewrite(d, "marketing_mqls", |b| {
                 let status = other_text(&b, "status");
                 let at = other::<Ts>(&b, "became_mql_at");

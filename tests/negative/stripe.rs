@@ -19,6 +19,17 @@ fn stripe_cases() -> Vec<Case> {
         case("stripe_subscriptions: payment_failed cancellations end after an uncollectible last invoice", false, &[], |d| {
             rewrite(d, "stripe_invoices", |b| edit_text(b, "status", |_, v| if v == "uncollectible" { "void".into() } else { v.into() }))
         }),
+        case("stripe_subscriptions: past_due subscriptions owe their latest invoice", false, &[], |d| {
+            // Subscriptions marked past_due (in both systems) whose invoices are all settled.
+            rewrite(d, "app_subscriptions", |b| {
+                let id = other::<Int64Type>(&b, "subscription_id");
+                edit_text(b, "status", move |i, v| if v == "active" && id[i] % 7 == 0 { "past_due".into() } else { v.into() })
+            });
+            rewrite(d, "stripe_subscriptions", |b| {
+                let id = other::<Int64Type>(&b, "app_subscription_id");
+                edit_text(b, "status", move |i, v| if v == "active" && id[i] % 7 == 0 { "past_due".into() } else { v.into() })
+            })
+        }),
         case("stripe_subscriptions: every app subscription mirrored exactly once", false, &[
             "stripe_subscription_items: monthly value of the items equals the app subscription's MRR",
             "stripe_subscriptions: start, trial, end and status align with the app subscription",

@@ -23,12 +23,11 @@ pub fn generate(out: &Path, accounts: Option<u64>, format: Format) {
 
 pub fn generate_seed(out: &Path, accounts: Option<u64>, seed: u64, format: Format) {
     run(&Options {
-        cfg: Config {
-            profile: accounts.map_or(Profile::Dev, Profile::Custom),
+        cfg: Config::new(
+            accounts.map_or(Profile::Dev, Profile::Custom),
             seed,
-            as_of: datagen::time::parse_date(Config::DEFAULT_AS_OF).unwrap(),
-            tap_window_days: 365,
-        },
+            datagen::time::parse_date(Config::DEFAULT_AS_OF).unwrap(),
+        ),
         out: out.to_path_buf(),
         format,
         compression: Compression::Zstd,

@@ -1,0 +1,299 @@
+//! The cut: the history as it stood at the end of one day. Rows that began by then are kept
+//! with their history ids; every column that changes over time takes its value at that instant,
+//! from the entity's timeline:
+//!
+//! - account: status, churn, tier and MRR from its plan periods and churn;
+//! - subscription: an end after the cut is not yet known (open, no reason); status trialing,
+//!   active, past_due (in dunning, or a card declined this month) or canceled;
+//! - device: up and down spells drawn from its own stream since install give its status and
+//!   last contact; the firmware is the release it had downloaded by then;
+//! - user: logins from a per-user, per-day draw (so the latest login by any instant is known
+//!   without replaying the earlier ones), deactivation and the account's churn.
+
+use super::*;
+use crate::profile::Counts;
+use crate::rng::{Rand, stable_hash};
+use crate::time::{MICROS_PER_HOUR, MICROS_PER_MIN};
+
+/// Mean days a live device reports between down spells, and the share of down spells that are
+/// outages (the rest maintenance), sized so that the status shares of `DEVICE_STATUS_SHARES`
+/// hold at any instant: outages last 1–15 days (mean 8), maintenance 1–72 hours (mean 36.5 h).
+const UP_MEAN_DAYS: f64 = 18.5;
+const OUTAGE_SHARE: f64 = 3.0 / 11.0;
+
+/// Chance that a live paid subscription is past_due in a given 30-day stretch (a declined card
+/// being retried), besides the dunning before a loss to failed payments.
+const PAST_DUE_SHARE: f64 = 0.02;
+
+/// Chance of a login on a day, by login frequency: about daily, weekly and monthly.
+const LOGIN_PER_DAY: [f64; 3] = [0.63, 0.18, 0.049];
+/// Over the last weeks before a churn, users drift away: at most this chance a day.
+const DRIFTING_PER_DAY: f64 = 0.1;
+const DRIFT_DAYS: i64 = 56;
+
+impl World {
+    /// The history at the end of day `as_of`, its fact tables sized by `counts` scaled with the
+    /// accounts that exist by then.
+    pub fn cut(&self, as_of: i64) -> World {
+        let mut cfg = self.cfg.clone();
+        cfg.as_of = as_of;
+        let end = cfg.end_ts();
+        let seed = cfg.seed;
+        let n_cut = self.accounts.partition_point(|a| a.created_at < end);
+        let mut w = World {
+            counts: scaled_counts(&self.counts, n_cut, cfg.profile.accounts() as usize),
+            cfg,
+            accounts: Vec::with_capacity(n_cut),
+            locations: Vec::new(),
+            users: Vec::new(),
+            devices: Vec::new(),
+            subscriptions: Vec::new(),
+        };
+        for (i, a) in self.accounts[..n_cut].iter().enumerate() {
+            let churned_at = a.churned_at.filter(|&c| c < end);
+            let first_sub = w.subscriptions.len() as u32;
+            for s in
+                &self.subscriptions[a.subscriptions.start as usize..a.subscriptions.end as usize]
+            {
+                if s.started_at < end {
+                    w.subscriptions.push(subscription_at(seed, s, end));
+                }
+            }
+            let subs = first_sub..w.subscriptions.len() as u32;
+            let last = &w.subscriptions[subs.end as usize - 1];
+            let trialing = last.trial_end.is_some_and(|t| t >= end) && churned_at.is_none();
+            let status = match (churned_at, trialing) {
+                (Some(_), _) => 2,
+                (None, true) => 0,
+                _ => 1,
+            };
+            let (tier, mrr_dollars) = (last.tier, last.mrr_dollars);
+            let first_loc = w.locations.len() as u32;
+            for l in &self.locations[a.locations.start as usize..a.locations.end as usize] {
+                if l.created_at >= end {
+                    continue;
+                }
+                let first_dev = w.devices.len() as u32;
+                let li = w.locations.len() as u32;
+                for d in &self.devices[l.devices.start as usize..l.devices.end as usize] {
+                    if d.installed_at < end {
+                        let mut d = device_at(seed, d, churned_at, &w.cfg);
+                        d.location = li;
+                        w.devices.push(d);
+                    }
+                }
+                w.locations.push(Location {
+                    id: l.id,
+                    account: i as u32,
+                    name: l.name.clone(),
+                    kind: l.kind,
+                    street: l.street.clone(),
+                    city: l.city,
+                    zip: l.zip,
+                    created_at: l.created_at,
+                    devices: first_dev..w.devices.len() as u32,
+                });
+            }
+            let first_user = w.users.len() as u32;
+            for u in &self.users[a.users.start as usize..a.users.end as usize] {
+                if u.created_at < end {
+                    w.users
+                        .push(user_at(seed, u, a.churned_at, churned_at, end));
+                }
+            }
+            w.accounts.push(Account {
+                id: a.id,
+                name: a.name.clone(),
+                domain: a.domain.clone(),
+                industry: a.industry,
+                tier,
+                employees: a.employees,
+                created_at: a.created_at,
+                status,
+                churned_at,
+                mrr_dollars,
+                annual_billing: a.annual_billing,
+                hq_city: a.hq_city,
+                locations: first_loc..w.locations.len() as u32,
+                users: first_user..w.users.len() as u32,
+                subscriptions: subs,
+            });
+        }
+        w.counts = w
+            .counts
+            .clone()
+            .with("app_accounts", w.accounts.len() as u64)
+            .with("app_locations", w.locations.len() as u64)
+            .with("app_users", w.users.len() as u64)
+            .with("app_devices", w.devices.len() as u64)
+            .with("app_subscriptions", w.subscriptions.len() as u64)
+            // Stripe mirrors every plan period, with a line per add-on.
+            .with("stripe_subscriptions", w.subscriptions.len() as u64)
+            .with(
+                "stripe_subscription_items",
+                w.subscriptions
+                    .iter()
+                    .map(|s| 1 + s.addons.len() as u64)
+                    .sum(),
+            );
+        w
+    }
+}
+
+/// Fact-table counts of a cut: the profile's counts at the anchor, scaled by the accounts that
+/// exist at the cut (exactly the profile's counts at the anchor). Fixed catalogues stay.
+fn scaled_counts(counts: &Counts, accounts_at_cut: usize, accounts_at_anchor: usize) -> Counts {
+    if accounts_at_cut == accounts_at_anchor {
+        return counts.clone();
+    }
+    counts.scaled(accounts_at_cut as f64 / accounts_at_anchor.max(1) as f64)
+}
+
+/// A plan period as it stood at `end`.
+fn subscription_at(seed: u64, s: &Subscription, end: i64) -> Subscription {
+    let mut s = s.clone();
+    let dunning_from = s
+        .ended_at
+        .filter(|_| s.payment_failed)
+        .map(|e| e - 13 * MICROS_PER_DAY - 6 * MICROS_PER_HOUR);
+    if s.ended_at.is_some_and(|e| e >= end) {
+        s.ended_at = None;
+        s.end_reason = None;
+        s.payment_failed = false;
+    }
+    let in_dunning = s.ended_at.is_none() && dunning_from.is_some_and(|t| t < end);
+    let declined = {
+        let stretch = (end / MICROS_PER_DAY).div_euclid(30) as u64;
+        let h = stable_hash(seed, "world.past_due", (s.id as u64) << 20 | stretch);
+        unit(h) <= PAST_DUE_SHARE
+    };
+    s.status = if s.ended_at.is_some() {
+        3
+    } else if s.trial_end.is_some_and(|t| t >= end) {
+        0
+    } else if in_dunning || declined {
+        2
+    } else {
+        1
+    };
+    s
+}
+
+/// A device as it stood at the end of the cut: its status and last contact from its up and
+/// down spells (offline since the churn for an account that churned), its firmware from that.
+fn device_at(seed: u64, d: &Device, churned: Option<i64>, cfg: &Config) -> Device {
+    let end = cfg.end_ts();
+    let earliest = d.installed_at + MICROS_PER_MIN;
+    let (status, seen) = match churned {
+        Some(c) => {
+            let mut r = Rand::new(seed, "world.quiet", d.id as u64);
+            (1, c - r.range(0, MICROS_PER_DAY))
+        }
+        None => contact(seed, d, end),
+    };
+    let last_seen_at = seen.max(earliest).min(end - 1);
+    // Status follows the last contact: a device heard from in the last hour (one installed
+    // minutes ago, or one whose outage began minutes ago) is online.
+    let status = if end - last_seen_at <= MICROS_PER_HOUR {
+        0
+    } else {
+        status
+    };
+    let days_from_anchor = time::day_of(last_seen_at) - cfg.anchor;
+    let newest = FIRMWARE
+        .iter()
+        .rposition(|&(_, day)| day <= days_from_anchor)
+        .unwrap_or(0);
+    // One device in five lags a release behind.
+    let lags = stable_hash(seed, "world.firmware", d.id as u64).is_multiple_of(5);
+    let firmware = if newest > 0 && lags {
+        newest - 1
+    } else {
+        newest
+    } as u8;
+    Device {
+        firmware,
+        status,
+        last_seen_at,
+        ..d.clone()
+    }
+}
+
+/// Status and last contact of a live account's device at `end`: up spells (exponential, mean
+/// [`UP_MEAN_DAYS`]) alternate with outages and maintenance from install on.
+fn contact(seed: u64, d: &Device, end: i64) -> (u8, i64) {
+    let mut r = Rand::new(seed, "world.spells", d.id as u64);
+    let mut t = d.installed_at;
+    loop {
+        let down = t + (r.exp(UP_MEAN_DAYS) * MICROS_PER_DAY as f64) as i64;
+        if down >= end {
+            // Reporting: heard from minutes ago.
+            let h = stable_hash(
+                seed,
+                "world.heard",
+                (d.id as u64) << 24 | (end / MICROS_PER_DAY) as u64,
+            );
+            return (0, end - 1 - (h % (10 * MICROS_PER_MIN) as u64) as i64);
+        }
+        let (status, length) = if r.chance(OUTAGE_SHARE) {
+            (1, r.range(MICROS_PER_DAY, 15 * MICROS_PER_DAY))
+        } else {
+            (2, r.range(MICROS_PER_HOUR, 72 * MICROS_PER_HOUR))
+        };
+        if down + length > end {
+            return (status, down);
+        }
+        t = down + length;
+    }
+}
+
+/// A user as it stood at `end`: active unless deactivated or the account churned, last login
+/// the latest login draw before the user's end.
+fn user_at(seed: u64, u: &User, churn: Option<i64>, churned: Option<i64>, end: i64) -> User {
+    let deactivated = u.deactivated_at.filter(|&t| t < end);
+    let stop = [Some(end), churned, deactivated]
+        .into_iter()
+        .flatten()
+        .min()
+        .expect("the cut's end");
+    User {
+        is_active: churned.is_none() && deactivated.is_none(),
+        last_login_at: u
+            .logs_in
+            .then(|| last_login(seed, u, churn, stop))
+            .flatten(),
+        ..u.clone()
+    }
+}
+
+/// The user's latest login before `stop` (minus [`LAST_LOGIN_MARGIN`]): each day holds a login
+/// with the chance of the user's frequency (less in the weeks before the account's churn), at
+/// an hour of US business time; searched back from `stop` to the user's creation.
+fn last_login(seed: u64, u: &User, churn: Option<i64>, stop: i64) -> Option<i64> {
+    let latest = stop - LAST_LOGIN_MARGIN;
+    let mut day = time::day_of(latest);
+    while day >= time::day_of(u.created_at) - 1 {
+        let h = stable_hash(seed, "world.login", (u.id as u64) << 24 | day as u64);
+        let mut p = LOGIN_PER_DAY[u.login_frequency as usize];
+        if churn.is_some_and(|c| time::day_of(c) - day <= DRIFT_DAYS) {
+            p = p.min(DRIFTING_PER_DAY);
+        }
+        if unit(h) < p {
+            // 13:00–03:00 UTC.
+            let at = day * MICROS_PER_DAY
+                + 13 * MICROS_PER_HOUR
+                + ((h & 0x7ff) * 14 * MICROS_PER_HOUR as u64 / 0x800) as i64
+                + (h >> 40) as i64 % MICROS_PER_MIN;
+            if at <= latest && at >= u.created_at {
+                return Some(at);
+            }
+        }
+        day -= 1;
+    }
+    None
+}
+
+/// A hash as a uniform draw in [0, 1).
+fn unit(h: u64) -> f64 {
+    (h >> 11) as f64 / (1u64 << 53) as f64
+}

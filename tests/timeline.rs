@@ -1,0 +1,324 @@
+//! One history, many cuts: datasets cut at different as-of dates from the same (seed, size,
+//! anchor) agree on everything that happened by the earlier date. Every row of the earlier cut
+//! is in the later one with the same immutable columns, a mutable column differs only where the
+//! history has a change between the two dates, and `validate` passes on every cut. A cut does
+//! not depend on how far past it the history was simulated, and dates outside the history are
+//! refused before anything is written.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{Int64Type, TimestampMicrosecondType};
+use arrow::util::display::array_value_to_string;
+use common::*;
+use datagen::check::Dataset;
+use tempfile::{TempDir, tempdir};
+
+const DAY: i64 = 86_400_000_000;
+const HOUR: i64 = 3_600_000_000;
+/// The user's last login margin before an end (world::LAST_LOGIN_MARGIN).
+const MARGIN: i64 = 10 * 60_000_000;
+
+/// A table read back whole: every column as display text, and the instants of time columns,
+/// by primary key.
+struct Rows {
+    text: HashMap<i64, HashMap<String, String>>,
+    time: HashMap<i64, HashMap<String, Option<i64>>>,
+}
+
+fn rows(dir: &Path, table: &str) -> Rows {
+    let ds = Dataset::open(dir).unwrap();
+    let entry = ds.manifest.table(table).unwrap().clone();
+    let (mut text, mut time) = (HashMap::new(), HashMap::new());
+    let names: Vec<&str> = entry.columns.iter().map(|c| c.name.as_str()).collect();
+    ds.scan_names(table, &names, |b| {
+        let pk = b.column(0).as_primitive::<Int64Type>();
+        for r in 0..b.num_rows() {
+            let mut t = HashMap::new();
+            let mut ts = HashMap::new();
+            for (k, name) in names.iter().enumerate() {
+                let col = b.column(k);
+                t.insert(name.to_string(), array_value_to_string(col, r).unwrap());
+                if let Some(a) = col.as_primitive_opt::<TimestampMicrosecondType>() {
+                    ts.insert(name.to_string(), a.is_valid(r).then(|| a.value(r)));
+                }
+            }
+            text.insert(pk.value(r), t);
+            time.insert(pk.value(r), ts);
+        }
+        Ok(())
+    })
+    .unwrap();
+    Rows { text, time }
+}
+
+fn cut(args: &[&str], as_of: &str) -> TempDir {
+    let dir = tempdir().unwrap();
+    let mut all = args.to_vec();
+    all.extend(["--as-of", as_of]);
+    generate(dir.path(), &all);
+    dir
+}
+
+fn end_of(dir: &Path) -> i64 {
+    Dataset::open(dir).unwrap().end_ts
+}
+
+/// Every row of `early` is in `late` with equal `fixed` columns; rows whose other columns
+/// differ are passed to `explain`, which says why the history changed them (or panics).
+fn compare(
+    early: &Path,
+    late: &Path,
+    table: &str,
+    fixed: &[&str],
+    explain: &mut dyn FnMut(i64, &Rows, &Rows) -> Result<(), String>,
+) -> usize {
+    let (a, b) = (rows(early, table), rows(late, table));
+    assert!(
+        b.text.len() >= a.text.len(),
+        "{table}: a later cut lost rows"
+    );
+    let mut changed = 0;
+    for (id, ra) in &a.text {
+        let rb = b
+            .text
+            .get(id)
+            .unwrap_or_else(|| panic!("{table} {id}: in the earlier cut, not in the later"));
+        for c in fixed {
+            assert_eq!(ra[*c], rb[*c], "{table} {id}: immutable column {c} changed");
+        }
+        if ra != rb {
+            changed += 1;
+            if let Err(e) = explain(*id, &a, &b) {
+                panic!("{table} {id}: {e}\n  early {ra:?}\n  late  {rb:?}");
+            }
+        }
+    }
+    changed
+}
+
+fn t(r: &Rows, id: i64, c: &str) -> Option<i64> {
+    r.time[&id][c]
+}
+
+fn s<'a>(r: &'a Rows, id: i64, c: &str) -> &'a str {
+    &r.text[&id][c]
+}
+
+/// The app tables of two cuts agree on what happened by the earlier one.
+fn assert_consistent(early: &Path, late: &Path) {
+    let (e1, e2) = (end_of(early), end_of(late));
+    let within = |x: Option<i64>| x.is_some_and(|x| x >= e1 - HOUR && x < e2);
+    // Plan periods: an end, a trial ending or a declined card between the cuts.
+    let subs_late = rows(late, "app_subscriptions");
+    compare(
+        early,
+        late,
+        "app_subscriptions",
+        &[
+            "account_id",
+            "plan_tier",
+            "billing_interval",
+            "mrr",
+            "change_type",
+            "trial_start",
+            "trial_end",
+            "started_at",
+        ],
+        &mut |id, a, b| {
+            if t(a, id, "ended_at").is_some() {
+                return Err("an ended period changed".into());
+            }
+            let ended = within(t(b, id, "ended_at"));
+            let trial_ended = within(t(b, id, "trial_end"));
+            let dunning = [s(a, id, "status"), s(b, id, "status")].contains(&"past_due");
+            (ended || trial_ended || dunning)
+                .then_some(())
+                .ok_or_else(|| "status changed with no change in the history".into())
+        },
+    );
+    // Accounts: a new plan period, a churn or a trial end between the cuts.
+    let mut started_between: HashMap<String, bool> = HashMap::new();
+    for id in subs_late.text.keys() {
+        if within(t(&subs_late, *id, "started_at")) || within(t(&subs_late, *id, "trial_end")) {
+            started_between.insert(s(&subs_late, *id, "account_id").to_string(), true);
+        }
+    }
+    compare(
+        early,
+        late,
+        "app_accounts",
+        &[
+            "account_name",
+            "domain",
+            "industry",
+            "billing_interval",
+            "employee_count",
+            "hq_city",
+            "hq_state",
+            "created_at",
+        ],
+        &mut |id, a, b| {
+            if t(a, id, "churned_at").is_some() {
+                return Err("a churned account changed".into());
+            }
+            let churned = within(t(b, id, "churned_at"));
+            (churned || started_between.contains_key(&id.to_string()))
+                .then_some(())
+                .ok_or_else(|| "changed with no plan change, churn or trial end".into())
+        },
+    );
+    compare(
+        early,
+        late,
+        "app_locations",
+        &[
+            "account_id",
+            "location_name",
+            "location_type",
+            "street_address",
+            "city",
+            "state",
+            "zip_code",
+            "timezone",
+            "created_at",
+        ],
+        &mut |_, _, _| Err("a location changed".into()),
+    );
+    compare(
+        early,
+        late,
+        "app_users",
+        &[
+            "account_id",
+            "email",
+            "first_name",
+            "last_name",
+            "role",
+            "login_frequency",
+            "permissions",
+            "created_at",
+        ],
+        &mut |id, a, b| {
+            let (la, lb) = (t(a, id, "last_login_at"), t(b, id, "last_login_at"));
+            if la > lb {
+                return Err("last login went back".into());
+            }
+            if la != lb && !lb.is_some_and(|l| l > e1 - MARGIN) {
+                return Err("last login changed to a time before the earlier cut".into());
+            }
+            if s(a, id, "is_active") == "false" && s(b, id, "is_active") == "true" {
+                return Err("reactivated".into());
+            }
+            Ok(())
+        },
+    );
+    compare(
+        early,
+        late,
+        "app_devices",
+        &[
+            "location_id",
+            "account_id",
+            "serial_number",
+            "model",
+            "installed_at",
+        ],
+        &mut |id, a, b| {
+            let (la, lb) = (t(a, id, "last_seen_at"), t(b, id, "last_seen_at"));
+            if la > lb {
+                return Err("last contact went back".into());
+            }
+            // Status and firmware move with the last contact (or a down spell begun in the
+            // last hour before the earlier cut, shown online then).
+            let recent = la.is_some_and(|l| e1 - l <= HOUR);
+            (la != lb || recent)
+                .then_some(())
+                .ok_or_else(|| "changed with the same last contact".into())
+        },
+    );
+}
+
+fn validate_passes(dir: &Path) {
+    let failed: Vec<String> = datagen::validate::run(dir)
+        .unwrap()
+        .into_iter()
+        .filter(|c| !c.pass)
+        .map(|c| format!("{}: {} ({} vs {})", c.table, c.name, c.target, c.actual))
+        .collect();
+    assert!(failed.is_empty(), "{}: {failed:#?}", dir.display());
+}
+
+fn cuts_of_one_history(args: &[&str]) {
+    let dates = ["2025-12-01", "2025-12-31", "2026-01-30"];
+    let dirs: Vec<TempDir> = dates.iter().map(|d| cut(args, d)).collect();
+    for d in &dirs {
+        validate_passes(d.path());
+    }
+    assert_consistent(dirs[0].path(), dirs[1].path());
+    assert_consistent(dirs[1].path(), dirs[2].path());
+    // The anchor holds the profile's exact counts; the history grows on both sides of it.
+    let accounts = |d: &TempDir| rows(d.path(), "app_accounts").text.len();
+    assert!(accounts(&dirs[0]) <= accounts(&dirs[1]));
+    assert!(accounts(&dirs[1]) < accounts(&dirs[2]));
+}
+
+#[test]
+fn dev_cuts_of_one_history_agree() {
+    cuts_of_one_history(&[]);
+}
+
+#[test]
+fn cuts_of_a_thousand_accounts_agree() {
+    cuts_of_one_history(&["--accounts", "1000"]);
+}
+
+#[test]
+fn a_cut_does_not_depend_on_the_horizon() {
+    let a = cut(&[], "2025-12-31");
+    let b = cut(&["--horizon", "2029-06-30"], "2025-12-31");
+    assert_same_files(a.path(), b.path());
+    let c = cut(&["--horizon", "2026-03-31"], "2026-01-30");
+    let d = cut(&[], "2026-01-30");
+    assert_same_files(c.path(), d.path());
+}
+
+#[test]
+fn a_cut_is_the_same_for_any_thread_count_and_split() {
+    let one = cut(&["--threads", "1"], "2026-01-30");
+    let two = cut(&["--threads", "2"], "2026-01-30");
+    assert_same_files(one.path(), two.path());
+    let parts = tempdir().unwrap();
+    for k in 0..3 {
+        let shard = format!("{k}/3");
+        generate(parts.path(), &["--as-of", "2026-01-30", "--shard", &shard]);
+    }
+    assert_same_files(one.path(), parts.path());
+}
+
+#[test]
+fn an_as_of_outside_the_history_is_refused_and_nothing_is_written() {
+    for date in ["2019-06-01", "2028-01-01"] {
+        let dir = tempdir().unwrap();
+        let out = dir.path().join("cut");
+        let o = datagen(&[
+            "generate",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+            "--as-of",
+            date,
+        ]);
+        assert!(!o.status.success(), "{date} accepted");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!("--as-of {date} is outside"))
+                && err.contains("to 2027-12-31 (the horizon"),
+            "{err}"
+        );
+        assert!(!out.exists(), "{date}: wrote {}", out.display());
+    }
+}
