@@ -94,10 +94,10 @@ duck=$(python3 -c "print($rows/$duck_wall)")
 printf 'duckdb    %d rows in %.2f s: %.0f rows/s, peak %s MiB\n' "$rows" "$duck_wall" "$duck" "$duck_rss"
 printf 'ratio datagen / duckdb: %.2f\n' "$(python3 -c "print($ours/$duck)")"
 
-# The TPC-H reference: tpchgen-cli 4.0 (installed from crates.io into target/tools when missing).
+# The TPC-H reference: tpchgen-cli 4.0 (installed from the Rust crate registry into target/tools when missing).
 tpch="$root/target/tools/bin/tpchgen-cli"
 if [ ! -x "$tpch" ]; then
-  echo "(installing tpchgen-cli 4.0.0 from crates.io into target/tools)"
+  echo "(installing tpchgen-cli 4.0.0 from the Rust crate registry into target/tools)"
   cargo install --quiet --locked --version 4.0.0 --root "$root/target/tools" tpchgen-cli
 fi
 echo
