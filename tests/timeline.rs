@@ -17,7 +17,6 @@ use common::*;
 use datagen::check::Dataset;
 use tempfile::{TempDir, tempdir};
 
-const DAY: i64 = 86_400_000_000;
 const HOUR: i64 = 3_600_000_000;
 /// The user's last login margin before an end (world::LAST_LOGIN_MARGIN).
 const MARGIN: i64 = 10 * 60_000_000;
@@ -207,7 +206,7 @@ fn assert_consistent(early: &Path, late: &Path) {
             if la > lb {
                 return Err("last login went back".into());
             }
-            if la != lb && !lb.is_some_and(|l| l > e1 - MARGIN) {
+            if la != lb && lb.is_none_or(|l| l <= e1 - MARGIN) {
                 return Err("last login changed to a time before the earlier cut".into());
             }
             if s(a, id, "is_active") == "false" && s(b, id, "is_active") == "true" {
@@ -321,4 +320,25 @@ fn an_as_of_outside_the_history_is_refused_and_nothing_is_written() {
         );
         assert!(!out.exists(), "{date}: wrote {}", out.display());
     }
+}
+
+#[test]
+fn profiles_prints_the_counts_of_a_cut() {
+    let dir = cut(&[], "2026-06-30");
+    let m = manifest(dir.path());
+    let o = datagen(&["profiles", "--as-of", "2026-06-30"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    for t in m["tables"].as_array().unwrap() {
+        let name = t["name"].as_str().unwrap();
+        let line = out
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} not printed:\n{out}"));
+        let dev: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+        assert_eq!(dev, t["rows"].as_u64().unwrap(), "{name}");
+    }
+    let o = datagen(&["profiles", "--as-of", "2019-01-01"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is outside this dataset's history"));
 }

@@ -583,6 +583,10 @@ pub fn ga_checks(ds: &Dataset) -> Result<Vec<Check>> {
             format!("{growth:.2}"),
             (1.2..=1.6).contains(&growth),
         )
-        .unless_too_few(n >= 10_000, format!("{n} sessions")),
+        // Judged between full calendar years: an early cut may not hold two of them.
+        .unless_too_few(
+            n >= 10_000 && years.len() >= 4,
+            format!("{n} sessions over {} calendar years", years.len()),
+        ),
     ])
 }

@@ -95,10 +95,11 @@ pub fn subscription_checks(ds: &Dataset) -> Result<Vec<Check>> {
                 || ended[i] != app_end[a]
                 || status[i] != app_status[a],
         );
-        // The current period starts a whole number of intervals after the anchor.
+        // The current period starts a whole number of intervals after the anchor (within the
+        // history: five years before the anchor and two after).
         let step = if interval[i] == "year" { 12 } else { 1 };
         let on_cycle = period_start[i] == start[i] && trial[i].is_some()
-            || (0..=(12 * 6)).any(|k| time::add_months(anchor[i], k * step) == period_start[i]);
+            || (0..=(12 * 8)).any(|k| time::add_months(anchor[i], k * step) == period_start[i]);
         off_cycle += usize::from(!on_cycle);
     }
     let unmirrored = seen.iter().filter(|&&n| n != 1).count();
