@@ -68,13 +68,14 @@ impl Hasher for FastHasher {
 
 type Fast = std::hash::BuildHasherDefault<FastHasher>;
 
-/// HyperLogLog with 2^14 registers (about 0.8 % standard error).
+/// HyperLogLog with 2^16 registers (about 0.4 % standard error, so an estimate stays well
+/// inside the 3 % that `tests/python/check_report.py` allows; 64 KiB a column).
 struct Hll {
     registers: Vec<u8>,
 }
 
 impl Hll {
-    const P: u32 = 14;
+    const P: u32 = 16;
 
     fn new() -> Hll {
         Hll {
@@ -641,13 +642,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hll_is_within_three_percent() {
+    fn hll_is_within_one_and_a_half_percent() {
         let mut h = Hll::new();
         for i in 0..500_000u64 {
             h.add(mix(i));
         }
         let e = h.estimate() as f64;
-        assert!((e / 500_000.0 - 1.0).abs() < 0.03, "{e}");
+        assert!((e / 500_000.0 - 1.0).abs() < 0.015, "{e}");
     }
 
     #[test]
