@@ -297,15 +297,7 @@ fn expected_counts(ds: &Dataset) -> Result<Counts> {
         return Ok(profile);
     }
     let history = World::history(&cfg, &profile);
-    let r = history.range();
-    if !(r.first..=r.last).contains(&cfg.as_of) {
-        return Err(Error::Invalid(format!(
-            "the manifest's as_of {} lies outside its history ({} to {})",
-            ds.manifest.dataset.as_of,
-            crate::time::format_date(r.first),
-            crate::time::format_date(r.last)
-        )));
-    }
+    history.check_as_of()?;
     Ok(history.cut(cfg.as_of).counts)
 }
 

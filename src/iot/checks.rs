@@ -66,46 +66,16 @@ fn window_start(ds: &Dataset) -> i64 {
 /// Tap events per (device index, local day).
 pub type DayCounts = HashMap<(usize, i64), u32>;
 
-/// Per-device event counts, streamed from the tap events, and the counts per device and local
-/// day on the given days.
-pub fn events_per_device(
-    ds: &Dataset,
-    dev: &DeviceFacts,
-    days: &HashSet<i64>,
-) -> Result<(Vec<u64>, DayCounts)> {
-    let mut counts = vec![0u64; dev.installed.len()];
-    let mut on_days: HashMap<(usize, i64), u32> = HashMap::new();
-    // Local time only for pours whose UTC day touches one of the days (offsets are under a day).
-    let utc_days: HashSet<i64> = days.iter().flat_map(|&d| d - 1..=d + 1).collect();
-    ds.scan(
-        &[iot_tap_events::DEVICE_ID, iot_tap_events::POURED_AT],
-        |b| {
-            let at = b
-                .column(1)
-                .as_primitive::<TimestampMicrosecondType>()
-                .values();
-            for (r, id) in b
-                .column(0)
-                .as_primitive::<Int64Type>()
-                .values()
-                .iter()
-                .enumerate()
-            {
-                if let Some(&i) = dev.index.get(id) {
-                    counts[i] += 1;
-                    if utc_days.contains(&time::day_of(at[r])) {
-                        let day = time::day_of(dev.local(i, at[r]));
-                        if days.contains(&day) {
-                            *on_days.entry((i, day)).or_default() += 1;
-                        }
-                    }
-                }
-            }
-            Ok(())
-        },
-    )?;
-    Ok((counts, on_days))
+/// What one pass over the tap events gives validation: pours per device, pours per (device,
+/// local day) on the given days, and the temperatures of each day of the sampled devices.
+pub struct EventFacts {
+    pub per_device: Vec<u64>,
+    pub on_days: DayCounts,
+    pub temperatures: DayTemperatures,
 }
+
+/// Sum, count, min and max of the pour temperatures of each sampled (device, local day).
+type DayTemperatures = HashMap<(usize, i64), (f64, u32, f64, f64)>;
 
 /// Devices whose every pour-day temperature is compared with its health row: every k-th
 /// device, at most about 400, so the per-day sums stay small at any size.
@@ -114,15 +84,19 @@ fn temperature_sample(n: usize) -> impl Fn(usize) -> bool {
     move |i| i % step == 0
 }
 
-/// Sum, count, min and max of the pour temperatures of each sampled (device, local day).
-type DayTemperatures = HashMap<(usize, i64), (f64, u32, f64, f64)>;
-
-fn pour_temperatures(
+/// Streams the tap events once: counts per device, per device and local day on `days`, and
+/// temperature sums per local day of the devices `sampled` picks.
+pub fn events_per_device(
     ds: &Dataset,
     dev: &DeviceFacts,
+    days: &HashSet<i64>,
     sampled: &impl Fn(usize) -> bool,
-) -> Result<DayTemperatures> {
-    let mut out: DayTemperatures = HashMap::new();
+) -> Result<EventFacts> {
+    let mut per_device = vec![0u64; dev.installed.len()];
+    let mut on_days: DayCounts = HashMap::new();
+    let mut temperatures: DayTemperatures = HashMap::new();
+    // Local time only for pours whose UTC day touches one of the days (offsets are under a day).
+    let utc_days: HashSet<i64> = days.iter().flat_map(|&d| d - 1..=d + 1).collect();
     ds.scan(
         &[
             iot_tap_events::DEVICE_ID,
@@ -137,22 +111,38 @@ fn pour_temperatures(
                 .values();
             let temp = b.column(2).as_primitive::<Float64Type>().values();
             for r in 0..b.num_rows() {
-                let Some(&i) = dev.index.get(&id[r]).filter(|&&i| sampled(i)) else {
+                let Some(&i) = dev.index.get(&id[r]) else {
                     continue;
                 };
-                let day = time::day_of(dev.local(i, at[r]));
-                let e = out
-                    .entry((i, day))
-                    .or_insert((0.0, 0, f64::INFINITY, f64::NEG_INFINITY));
-                e.0 += temp[r];
-                e.1 += 1;
-                e.2 = e.2.min(temp[r]);
-                e.3 = e.3.max(temp[r]);
+                per_device[i] += 1;
+                if utc_days.contains(&time::day_of(at[r])) {
+                    let day = time::day_of(dev.local(i, at[r]));
+                    if days.contains(&day) {
+                        *on_days.entry((i, day)).or_default() += 1;
+                    }
+                }
+                if sampled(i) {
+                    let day = time::day_of(dev.local(i, at[r]));
+                    let e = temperatures.entry((i, day)).or_insert((
+                        0.0,
+                        0,
+                        f64::INFINITY,
+                        f64::NEG_INFINITY,
+                    ));
+                    e.0 += temp[r];
+                    e.1 += 1;
+                    e.2 = e.2.min(temp[r]);
+                    e.3 = e.3.max(temp[r]);
+                }
             }
             Ok(())
         },
     )?;
-    Ok(out)
+    Ok(EventFacts {
+        per_device,
+        on_days,
+        temperatures,
+    })
 }
 
 /// Health days whose average temperature is not the mean of the day's pours (to the two
@@ -436,7 +426,7 @@ pub fn device_health_checks(ds: &Dataset) -> Result<Vec<Check>> {
     };
     let bad_rows = (0..n).filter(|&i| rows[i] != expected_rows(i)).count();
     let events = if ds.has(iot_tap_events::TABLE) {
-        Some(events_per_device(ds, &dev, &around_switch)?)
+        Some(events_per_device(ds, &dev, &around_switch, &sampled)?)
     } else {
         None
     };
@@ -454,19 +444,16 @@ pub fn device_health_checks(ds: &Dataset) -> Result<Vec<Check>> {
             status_mismatch,
         ),
     ];
-    if ds.has(iot_tap_events::TABLE) {
-        let days = pour_temperatures(ds, &dev, &sampled)?;
+    if let Some(events) = events {
         checks.push(
             Check::zero(
                 t,
                 "avg_temperature_c is the mean of the day's pours",
-                temperature_mismatches(&days, &health_temps),
+                temperature_mismatches(&events.temperatures, &health_temps),
             )
             .unless_too_few(!health_temps.is_empty(), "no device-days"),
         );
-    }
-    if let Some((events, on_days)) = events {
-        let off = (0..n).filter(|&i| events[i] != pours[i]).count();
+        let off = (0..n).filter(|&i| events.per_device[i] != pours[i]).count();
         checks.push(Check::zero(
             t,
             "pour_count per device equals its tap events",
@@ -474,7 +461,9 @@ pub fn device_health_checks(ds: &Dataset) -> Result<Vec<Check>> {
         ));
         let wrong_day = health_on_days
             .iter()
-            .filter(|(i, day, c)| on_days.get(&(*i, *day)).copied().unwrap_or(0) != *c as u32)
+            .filter(|(i, day, c)| {
+                events.on_days.get(&(*i, *day)).copied().unwrap_or(0) != *c as u32
+            })
             .count();
         checks.push(
             Check::zero(

@@ -9,7 +9,7 @@
 
 use crate::allocate::{self, apportion};
 use crate::rng::{Rand, stable_hash};
-use crate::time::{self, MICROS_PER_DAY, MICROS_PER_HOUR};
+use crate::time::{self, MICROS_PER_DAY};
 use crate::world::{ADDONS, Subscription, TIER_BASE_PRICE, TIERS, World};
 
 /// Stripe-style id: a prefix and 14 base-62 characters derived from a stable hash.
@@ -439,11 +439,10 @@ impl StripePlan {
     }
 }
 
-/// When a subscription lost to failed payments turned past_due: at the first declined attempt
-/// on its last invoice (the billing date plus an hour).
+/// When a subscription lost to failed payments turned past_due (see
+/// [`Subscription::past_due_from`]).
 pub fn past_due(s: &Subscription) -> Option<i64> {
-    let end = s.ended_at.filter(|_| s.payment_failed)?;
-    Some(end - 13 * MICROS_PER_DAY - 6 * MICROS_PER_HOUR)
+    s.past_due_from()
 }
 
 /// When Stripe warns that a trial ends (three days before), if that falls inside history.

@@ -161,7 +161,7 @@ impl World {
         // place by the anchor.
         for i in 0..n {
             let first = w.locations.len() as u32;
-            let until = w.accounts[i].churned_at.map_or(anchor, |c| c.min(anchor));
+            let until = by_anchor(&w.accounts[i], anchor);
             push_locations(&mut w, &mut rng, i as u32, n_locations[i], until);
             w.accounts[i].locations = first..w.locations.len() as u32;
         }
@@ -174,13 +174,13 @@ impl World {
         for li in 0..w.locations.len() {
             let first = w.devices.len() as u32;
             let a = w.locations[li].account as usize;
-            let until = w.accounts[a].churned_at.map_or(anchor, |c| c.min(anchor));
+            let until = by_anchor(&w.accounts[a], anchor);
             push_devices(&mut w, &mut rng, li as u32, n_devices[li], until);
             w.locations[li].devices = first..w.devices.len() as u32;
         }
         for i in 0..n {
             let first = w.users.len() as u32;
-            let until = w.accounts[i].churned_at.map_or(anchor, |c| c.min(anchor));
+            let until = by_anchor(&w.accounts[i], anchor);
             push_users(&mut w, &mut rng, i as u32, n_users[i], until);
             w.accounts[i].users = first..w.users.len() as u32;
         }
@@ -189,6 +189,11 @@ impl World {
         renumber_later(&mut w, anchored);
         w
     }
+}
+
+/// The end of an account's life up to the anchor: its churn, or the anchor.
+fn by_anchor(a: &Account, anchor: i64) -> i64 {
+    a.churned_at.map_or(anchor, |c| c.min(anchor))
 }
 
 /// Users of an account by tier (2–10), before fitting.

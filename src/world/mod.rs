@@ -267,6 +267,15 @@ pub struct Subscription {
     pub payment_failed: bool,
 }
 
+impl Subscription {
+    /// When a period lost to failed payments turned past_due: at the first declined attempt on
+    /// its last invoice (the billing date plus an hour), 13 days and 6 hours before it ended.
+    pub fn past_due_from(&self) -> Option<i64> {
+        let end = self.ended_at.filter(|_| self.payment_failed)?;
+        Some(end - 13 * MICROS_PER_DAY - 6 * time::MICROS_PER_HOUR)
+    }
+}
+
 pub struct World {
     pub cfg: Config,
     pub accounts: Vec<Account>,
@@ -299,12 +308,9 @@ impl World {
     /// When the as-of date lies outside the history (see [`World::range`]): callers check it.
     pub fn build(cfg: &Config, counts: &Counts) -> World {
         let h = World::history(cfg, counts);
-        let range = h.range();
-        assert!(
-            (range.first..=range.last).contains(&cfg.as_of),
-            "as-of {} outside the history {range:?}",
-            cfg.as_of
-        );
+        if let Err(e) = h.check_as_of() {
+            panic!("{e}");
+        }
         h.cut(cfg.as_of)
     }
 

@@ -3,7 +3,7 @@
 //! period ends at the churn, lost to failed payments for some.
 
 use super::history::{ChangeRate, Lifecycle, YEAR};
-use super::pricing::{compose, monthly_value};
+use super::pricing::{ADDON_LINES, compose, monthly_value};
 use super::*;
 use crate::rng::Rand;
 use crate::time::{MICROS_PER_HOUR, MICROS_PER_MIN};
@@ -244,13 +244,7 @@ fn periods_after(
 
 /// Add-ons picked for a plan period of a tier (from its own stream, not fitted).
 pub(super) fn addon_picks(rng: &mut Rand, tier: u8) -> Vec<u8> {
-    let n = rng.weighted(
-        [
-            &[70.0, 20.0, 8.0, 2.0][..],
-            &[55.0, 28.0, 12.0, 5.0],
-            &[40.0, 30.0, 20.0, 10.0],
-        ][tier as usize],
-    );
+    let n = rng.weighted(&ADDON_LINES[tier as usize]);
     shuffled_picks(rng, n)
 }
 

@@ -3,6 +3,13 @@
 
 use super::periods::shuffled_picks;
 use super::{ADDONS, MAX_UNITS, TIER_BASE_PRICE, TIER_MRR, World};
+
+/// Weights of 0–3 add-on lines on a plan period, by tier: more on higher tiers.
+pub(super) const ADDON_LINES: [[f64; 4]; 3] = [
+    [70.0, 20.0, 8.0, 2.0],
+    [55.0, 28.0, 12.0, 5.0],
+    [40.0, 30.0, 20.0, 10.0],
+];
 use crate::allocate::fit_total;
 use crate::rng::Rand;
 
@@ -17,15 +24,7 @@ pub(super) fn price_subscriptions(w: &mut World, rng: &mut Rand, extra_items: us
         .collect();
     let mut lines: Vec<u8> = anchored
         .iter()
-        .map(|&i| {
-            rng.weighted(
-                [
-                    &[70.0, 20.0, 8.0, 2.0][..],
-                    &[55.0, 28.0, 12.0, 5.0],
-                    &[40.0, 30.0, 20.0, 10.0],
-                ][w.subscriptions[i].tier as usize],
-            ) as u8
-        })
+        .map(|&i| rng.weighted(&ADDON_LINES[w.subscriptions[i].tier as usize]) as u8)
         .collect();
     fit_total(&mut lines, extra_items, 0, ADDONS.len() as u8, rng);
     for (&i, &n) in anchored.iter().zip(&lines) {

@@ -11,7 +11,6 @@
 //!   without replaying the earlier ones), deactivation and the account's churn.
 
 use super::*;
-use crate::profile::Counts;
 use crate::rng::{Rand, stable_hash};
 use crate::time::{MICROS_PER_HOUR, MICROS_PER_MIN};
 
@@ -41,7 +40,11 @@ impl World {
         let seed = cfg.seed;
         let n_cut = self.accounts.partition_point(|a| a.created_at < end);
         let mut w = World {
-            counts: scaled_counts(&self.counts, n_cut, cfg.profile.accounts() as usize),
+            // Fact tables sized by the accounts the cut holds (the profile's counts at the
+            // anchor); fixed catalogues stay.
+            counts: self
+                .counts
+                .scaled(n_cut as f64 / (cfg.profile.accounts() as f64).max(1.0)),
             cfg,
             accounts: Vec::with_capacity(n_cut),
             locations: Vec::new(),
@@ -140,22 +143,10 @@ impl World {
     }
 }
 
-/// Fact-table counts of a cut: the profile's counts at the anchor, scaled by the accounts that
-/// exist at the cut (exactly the profile's counts at the anchor). Fixed catalogues stay.
-fn scaled_counts(counts: &Counts, accounts_at_cut: usize, accounts_at_anchor: usize) -> Counts {
-    if accounts_at_cut == accounts_at_anchor {
-        return counts.clone();
-    }
-    counts.scaled(accounts_at_cut as f64 / accounts_at_anchor.max(1) as f64)
-}
-
 /// A plan period as it stood at `end`.
 fn subscription_at(seed: u64, s: &Subscription, end: i64) -> Subscription {
     let mut s = s.clone();
-    let dunning_from = s
-        .ended_at
-        .filter(|_| s.payment_failed)
-        .map(|e| e - 13 * MICROS_PER_DAY - 6 * MICROS_PER_HOUR);
+    let dunning_from = s.past_due_from();
     if s.ended_at.is_some_and(|e| e >= end) {
         s.ended_at = None;
         s.end_reason = None;
