@@ -3,9 +3,10 @@
 # (optimised build: data generation in a debug build is far too slow) against a real
 # PostgreSQL, the pyarrow read-back test, and dbt build + source freshness over a loaded dev
 # dataset. Starts a throwaway PostgreSQL (scripts/postgres.sh) unless DATABASE_URL is set, and
-# creates its own Python virtualenv (pyarrow, dbt-postgres, moto[server]) and starts two
-# S3-compatible servers on loopback (scripts/s3.sh) for the object-storage tests. Needs cargo
-# and python3.
+# creates its own Python virtualenv (pyarrow, dbt-postgres, moto[server], kubernetes-validate)
+# and starts two S3-compatible servers on loopback (scripts/s3.sh) for the object-storage tests
+# and a one-node Slurm cluster (scripts/slurm.sh) for the batch-engine test. Needs cargo and
+# python3 (and root, for the Slurm cluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -32,11 +33,12 @@ venv="$root/target/venv"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check "pyarrow>=15" "dbt-core~=1.10.0" "dbt-postgres~=1.9.0" websocket-client "moto[server]~=5.1"
+"$venv/bin/pip" install --quiet --disable-pip-version-check "pyarrow>=15" "dbt-core~=1.10.0" "dbt-postgres~=1.9.0" websocket-client "moto[server]~=5.1" "kubernetes-validate==1.37.0"
 
 tmp=$(mktemp -d)
 export S3DIR="$tmp/s3"
-trap 'scripts/s3.sh stop "$venv" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+export SLURM_DIR="$tmp/slurm"
+trap 'scripts/slurm.sh stop >/dev/null 2>&1 || true; scripts/s3.sh stop "$venv" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 
 step "S3-compatible servers on loopback (moto_server)"
 eval "$(scripts/s3.sh start "$venv")"
@@ -72,5 +74,13 @@ PY
 )"
 export DBT_TARGET_PATH="$tmp/dbt-target" DBT_LOG_PATH="$tmp/dbt-logs" DATAGEN_SCHEMA=raw
 (cd dbt && "$venv/bin/dbt" build --profiles-dir . && "$venv/bin/dbt" source freshness --profiles-dir .)
+
+step "batch-engine examples: Kubernetes manifests against their schemas, AWS Batch and Slurm files"
+"$venv/bin/python" tests/python/check_deploy.py "$root"
+
+step "Slurm: deploy/slurm's own scripts on a one-node cluster (array of 4, load, cancel and redo)"
+eval "$(scripts/slurm.sh start)"
+PATH="$root/target/release:$PATH" "$venv/bin/python" tests/python/check_slurm.py "$root" "$tmp/slurm-work"
+scripts/slurm.sh stop
 
 step "all tests passed"

@@ -154,6 +154,45 @@ pub fn workers(asked: Option<usize>) -> usize {
     asked.unwrap_or(cores).clamp(1, cores)
 }
 
+/// The signal (SIGTERM or SIGINT) that asked this run to stop, or 0.
+static STOP: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+extern "C" fn on_stop_signal(sig: libc::c_int) {
+    // Only an atomic store: the one thing a signal handler may safely do here.
+    STOP.store(sig, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Makes SIGTERM (what Slurm, Kubernetes and AWS Batch send a cancelled task first) and SIGINT
+/// stop the run cleanly: every shard being written stops at its next batch, its temporary file
+/// is removed or its upload aborted, and nothing unfinished appears under a shard's name.
+pub fn stop_on_signals() {
+    #[cfg(unix)]
+    // SAFETY: the handler only stores into an atomic, which is async-signal-safe.
+    unsafe {
+        let handler = on_stop_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::signal(libc::SIGTERM, handler);
+        libc::signal(libc::SIGINT, handler);
+    }
+}
+
+/// The signal that stopped the run, if one did: the exit status is then 128 + it, as a shell
+/// reports a process killed by it.
+pub fn stopped_by() -> Option<i32> {
+    match STOP.load(std::sync::atomic::Ordering::SeqCst) {
+        0 => None,
+        sig => Some(sig),
+    }
+}
+
+fn check_not_stopped() -> Result<()> {
+    match stopped_by() {
+        None => Ok(()),
+        Some(sig) => Err(Error::Invalid(format!(
+            "stopped by signal {sig} before finishing; unfinished shards were discarded: run the same command again to finish"
+        ))),
+    }
+}
+
 struct Task {
     table: usize,
     shard: usize,
@@ -215,6 +254,17 @@ pub fn run(opts: &Options) -> Result<Summary> {
         .map(|(_, t)| t)
         .collect();
 
+    // A part killed earlier (a cancelled batch task) may have left temporary files of its own
+    // shards; its rerun clears them, and leaves every other part's alone.
+    let rels: Vec<String> = mine
+        .iter()
+        .map(|t| shard_rel(tables[t.table], t.shard, opts))
+        .chain([opts.shard.map_or(manifest::FILE.to_string(), |(k, n)| {
+            part_manifest_name(k, n)
+        })])
+        .collect();
+    loc.remove_leftovers(&rels)?;
+
     let multi =
         MultiProgress::with_draw_target(if opts.progress && std::io::stderr().is_terminal() {
             ProgressDrawTarget::stderr()
@@ -250,11 +300,7 @@ pub fn run(opts: &Options) -> Result<Summary> {
                 let t = tables[task.table];
                 let bar = &bars[task.table];
                 let t0 = Instant::now();
-                let rel = format!(
-                    "{}/{}",
-                    t.name(),
-                    output::shard_file_name(task.shard, opts.format, opts.compression)
-                );
+                let rel = shard_rel(t, task.shard, opts);
                 let res = output::write_shard(
                     &loc,
                     &rel,
@@ -263,6 +309,7 @@ pub fn run(opts: &Options) -> Result<Summary> {
                     opts.compression,
                     |emit| {
                         t.generate(&world, &plans, task.shard, &mut |b| {
+                            check_not_stopped()?;
                             bar.inc(b.num_rows() as u64);
                             emit(b)
                         })
@@ -287,6 +334,7 @@ pub fn run(opts: &Options) -> Result<Summary> {
     let mut per_table = vec![(0u64, 0u64, 0f64); tables.len()];
     let mut sorted = results;
     sorted.sort_by_key(|r| r.0);
+    check_not_stopped()?;
     for (i, res, secs) in sorted {
         let task = mine[i];
         let entry = res?;
@@ -334,6 +382,15 @@ pub fn run(opts: &Options) -> Result<Summary> {
     };
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// Where a table's shard goes, relative to the dataset.
+fn shard_rel(t: &dyn Table, shard: usize, opts: &Options) -> String {
+    format!(
+        "{}/{}",
+        t.name(),
+        output::shard_file_name(shard, opts.format, opts.compression)
+    )
 }
 
 /// The dataset's dbt `sources.yml`, beside the manifest.

@@ -164,7 +164,10 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(1)
+            match generate::stopped_by() {
+                Some(sig) => ExitCode::from((128 + sig).clamp(1, 255) as u8),
+                None => ExitCode::from(1),
+            }
         }
     }
 }
@@ -287,6 +290,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn cmd_generate(a: GenerateArgs) -> Result<ExitCode> {
+    generate::stop_on_signals();
     let profile = match a.accounts {
         Some(n) if n < generate::MIN_ACCOUNTS => bail!(
             "--accounts {n} is too small: use at least {} (smaller datasets cannot hold every table's exact count)",

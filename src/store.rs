@@ -364,6 +364,44 @@ impl Location {
         }
     }
 
+    /// Removes what a killed writer of `rels` left behind: the temporary files of a local
+    /// folder (`.NAME.PID.tmp`, whatever process wrote them), and only those of `rels`, so
+    /// another part writing beside this one keeps its own. Returns how many were removed. On
+    /// object storage an unfinished upload is invisible and is aborted by its writer when it
+    /// stops; one killed outright is cleared by the bucket's lifecycle rule (README).
+    pub fn remove_leftovers(&self, rels: &[String]) -> Result<usize> {
+        let Location::Local(dir) = self else {
+            return Ok(0);
+        };
+        let mut by_dir: std::collections::BTreeMap<PathBuf, Vec<String>> = Default::default();
+        for rel in rels {
+            let path = dir.join(rel);
+            let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+                continue;
+            };
+            by_dir
+                .entry(parent.to_path_buf())
+                .or_default()
+                .push(name.to_string_lossy().to_string());
+        }
+        let mut removed = 0;
+        for (parent, names) in by_dir {
+            let Ok(entries) = std::fs::read_dir(&parent) else {
+                continue;
+            };
+            let names: std::collections::HashSet<&str> = names.iter().map(|n| n.as_str()).collect();
+            for e in entries {
+                let e = e.at(&parent)?;
+                let file = e.file_name().to_string_lossy().to_string();
+                if temp_target(&file).is_some_and(|name| names.contains(name)) {
+                    std::fs::remove_file(e.path()).at(&e.path())?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     /// SHA-256 of an object, hex-encoded, streamed; None when it does not exist.
     pub fn sha256(&self, rel: &str) -> Result<Option<String>> {
         match self {
@@ -396,6 +434,15 @@ pub fn sha256_file(path: &Path) -> Result<String> {
         h.update(&buf[..n]);
     }
     Ok(hex::encode(h.finalize()))
+}
+
+/// The file a temporary name given by [`temp_name`] stands for (`.NAME.PID.tmp` → `NAME`).
+fn temp_target(file: &str) -> Option<&str> {
+    let (name, pid) = file
+        .strip_prefix('.')?
+        .strip_suffix(".tmp")?
+        .rsplit_once('.')?;
+    (!name.is_empty() && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())).then_some(name)
 }
 
 fn temp_name(path: &Path) -> PathBuf {
@@ -768,5 +815,50 @@ impl ObjectWriter {
                 w.finish().map_err(|e| remote.fail("uploading", &rel, e))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leftovers_of_the_named_shards_only_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("t");
+        std::fs::create_dir_all(&t).unwrap();
+        let names = [
+            ".part-00001.parquet.123.tmp", // ours, left by a killed writer
+            ".part-00001.parquet.9.tmp",   // ours, another pid
+            ".part-00002.parquet.456.tmp", // another part's, maybe still writing
+            ".part-00001.parquet.tmp",     // not a temporary name
+            ".part-00001.parquet.12x.tmp", // not a process id
+            "part-00001.parquet",          // a finished shard
+        ];
+        for n in names {
+            std::fs::write(t.join(n), b"x").unwrap();
+        }
+        let loc = Location::Local(dir.path().to_path_buf());
+        let removed = loc
+            .remove_leftovers(&[
+                "t/part-00001.parquet".into(),
+                "gone/part-00000.parquet".into(),
+            ])
+            .unwrap();
+        assert_eq!(removed, 2);
+        let mut left: Vec<String> = std::fs::read_dir(&t)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                ".part-00001.parquet.12x.tmp",
+                ".part-00001.parquet.tmp",
+                ".part-00002.parquet.456.tmp",
+                "part-00001.parquet"
+            ]
+        );
     }
 }
