@@ -70,9 +70,17 @@ fn killed_load_reruns_to_exactly_once() {
         committed >= killed_at && committed < total_shards,
         "{committed} of {total_shards}"
     );
+    // Tables still loading when the load was killed keep autovacuum off...
+    let off = "SELECT count(*) FROM pg_class WHERE relnamespace = 't_kill'::regnamespace AND relkind = 'r' AND 'autovacuum_enabled=false' = ANY(reloptions)";
+    assert!(
+        c.i64(off) > 0,
+        "no table had autovacuum off during the load"
+    );
     let o = load(dir.path(), "t_kill", &["--jobs", "2"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_loaded(dir.path(), "t_kill");
+    // ...and the rerun turns it back on for every one, after its ANALYZE.
+    assert_eq!(c.i64(off), 0, "autovacuum left off after the rerun");
     assert_eq!(
         c.i64("SELECT count(*) FROM t_kill._datagen_ledger"),
         total_shards
