@@ -30,6 +30,9 @@ use datagen::store::Location;
 pub const LEDGER: &str = "_datagen_ledger";
 /// Foreign keys of other tables into a table being replaced, kept until they are recreated.
 pub const SAVED_FKS: &str = "_datagen_saved_fk";
+/// Table option set while a table loads (from its creation, or its truncation under
+/// `--replace`): no VACUUM races its copies and key build. Verify resets it after the ANALYZE.
+const AUTOVACUUM_OFF: &str = "autovacuum_enabled = false";
 /// Bytes of COPY data handed to the server at a time.
 const CHUNK: usize = 4 << 20;
 
@@ -157,11 +160,10 @@ fn create_sql(schema: &str, t: &Table) -> String {
             )
         })
         .collect();
-    // Autovacuum stays off while the table loads: a VACUUM ANALYZE racing the copies and the
-    // key build would rewrite pages the load is still writing. Verify turns it back on after
-    // its ANALYZE (and a rerun's Verify does, after a kill).
+    // A VACUUM ANALYZE racing the copies and the key build would rewrite pages the load is
+    // still writing; a rerun's Verify turns autovacuum back on after a kill.
     format!(
-        "CREATE TABLE {} ({}, _loaded_at timestamptz NOT NULL DEFAULT now()) WITH (autovacuum_enabled = false)",
+        "CREATE TABLE {} ({}, _loaded_at timestamptz NOT NULL DEFAULT now()) WITH ({AUTOVACUUM_OFF})",
         table_sql(schema, &t.name),
         cols.join(", ")
     )
@@ -250,7 +252,7 @@ async fn replace_table(
             .map_err(|e| anyhow!("dropping {name} on {ts}: {}", describe(&e)))?;
         }
         tx.batch_execute(&format!(
-            "DROP INDEX IF EXISTS {}; TRUNCATE {ts}; ALTER TABLE {ts} SET (autovacuum_enabled = false)",
+            "DROP INDEX IF EXISTS {}; TRUNCATE {ts}; ALTER TABLE {ts} SET ({AUTOVACUUM_OFF})",
             table_sql(s, &pkey_name(&t.name))
         ))
         .await
