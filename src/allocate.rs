@@ -41,6 +41,50 @@ pub fn offsets(counts: impl IntoIterator<Item = u64>) -> Vec<u64> {
         .collect()
 }
 
+/// The x at which exactly `target` critical values lie at or below it, for a count that is a
+/// unit-step function of x (each entity's draws turn on, one at a time, as x grows: a session
+/// exists when its critical value is at or below the fitted rate). `pass(lo, hi)` visits every
+/// critical value once and returns how many lie at or below `lo` and those in `(lo, hi]`; the
+/// band starts at `guess` ± 2 % and moves and widens until it holds the target, so memory
+/// stays a few percent of the values. `None` when no x gives `target` (too few values).
+pub fn order_statistic(
+    target: u64,
+    guess: f64,
+    pass: impl Fn(f64, f64) -> (u64, Vec<f64>),
+) -> Option<f64> {
+    if target == 0 {
+        return Some(0.0);
+    }
+    let mut guess = if guess.is_finite() && guess > 0.0 {
+        guess
+    } else {
+        1.0
+    };
+    let mut width: f64 = 0.02;
+    for _ in 0..80 {
+        let (lo, hi) = (guess * (1.0 - width).max(0.0), guess * (1.0 + width));
+        let (below, mut band) = pass(lo, hi);
+        let at_hi = below + band.len() as u64;
+        if below < target && target <= at_hi {
+            let k = (target - below - 1) as usize;
+            let (_, v, _) = band.select_nth_unstable_by(k, f64::total_cmp);
+            return Some(*v);
+        }
+        guess = if below >= target {
+            lo * target as f64 / below as f64
+        } else if at_hi > 0 {
+            hi * target as f64 / at_hi as f64
+        } else {
+            hi * 4.0
+        };
+        width = (width * 2.0).min(0.5);
+        if !(guess.is_finite() && guess < 1e300) {
+            return None;
+        }
+    }
+    None
+}
+
 /// Nudges per-entity counts up or down, one random entity at a time, until they sum to exactly
 /// `target`, keeping each inside [lo, hi]. The draws keep their shape; the total becomes exact.
 pub fn fit_total(counts: &mut [u8], target: usize, lo: u8, hi: u8, rng: &mut Rand) {
@@ -93,6 +137,27 @@ pub fn ranges(n: usize, per: usize) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn order_statistic_lands_on_the_exact_count() {
+        // Critical values of 5,000 entities, each turning on at i / 7 plus jitter.
+        let values: Vec<f64> = (0..5_000u64)
+            .map(|i| 0.5 + (i as f64 * 0.618_033_988_7).fract() * 3.0)
+            .collect();
+        let pass = |lo: f64, hi: f64| {
+            let below = values.iter().filter(|&&v| v <= lo).count() as u64;
+            let band = values.iter().copied().filter(|&v| v > lo && v <= hi).collect();
+            (below, band)
+        };
+        for target in [1u64, 17, 2_500, 4_999, 5_000] {
+            for guess in [0.01, 1.0, 2.0, 900.0] {
+                let x = order_statistic(target, guess, pass).unwrap();
+                assert_eq!(values.iter().filter(|&&v| v <= x).count() as u64, target);
+            }
+        }
+        assert_eq!(order_statistic(5_001, 1.0, pass), None);
+        assert_eq!(order_statistic(0, 1.0, pass), Some(0.0));
+    }
 
     #[test]
     fn offsets_are_exclusive_prefix_sums() {

@@ -19,6 +19,17 @@ pub fn stable_hash(seed: u64, name: &str, index: u64) -> u64 {
     splitmix(h)
 }
 
+/// A cheap stable hash of a key already hashed by [`stable_hash`] and an index (e.g. a user and
+/// a day): one splitmix64 round.
+pub fn mix(key: u64, index: u64) -> u64 {
+    splitmix(key ^ index.wrapping_mul(0xd6e8_feb8_6659_fd93))
+}
+
+/// A hash as a uniform draw in [0, 1).
+pub fn unit(h: u64) -> f64 {
+    (h >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
 fn splitmix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -44,6 +55,11 @@ impl Rand {
         Rand(Xoshiro256PlusPlus::seed_from_u64(stable_hash(
             seed, name, index,
         )))
+    }
+
+    /// The stream positioned by a hash from [`stable_hash`] or [`mix`].
+    pub fn from_hash(h: u64) -> Self {
+        Rand(Xoshiro256PlusPlus::seed_from_u64(h))
     }
 
     #[inline]

@@ -5,12 +5,11 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use crate::allocate::apportion;
 use crate::arrays::BATCH_ROWS;
 use crate::arrays::*;
 use crate::error::Result;
 use crate::plans::Plans;
-use crate::plans::activity::{ActivityPlan, per_session, user_sessions};
+use crate::plans::activity::{ActivityPlan, user_sessions};
 use crate::profile::Size;
 use crate::rng::{LogNormalDist, Rand};
 use crate::schema::{ColType::*, TableSchema, col};
@@ -19,6 +18,10 @@ use crate::time::MICROS_PER_DAY;
 use crate::world::{TIERS, World};
 
 pub struct FeatureUsageTable;
+
+/// Bits of a feature use id below its session's id: the use's place in the session.
+const USE_BITS: u32 = 6;
+const _: () = assert!(crate::plans::activity::MAX_USES < 1 << USE_BITS);
 
 /// A product feature: name, category, lowest tier that includes it, release (days before the
 /// as-of date) and base popularity.
@@ -149,13 +152,8 @@ impl Table for FeatureUsageTable {
     }
 
     fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
-        let k = per_session(world, "app_feature_usage");
-        plans
-            .activity
-            .shard_sessions(world)
-            .iter()
-            .map(|s| s * k)
-            .collect()
+        let _ = plans;
+        ActivityPlan::shard_rows(world, |a| a.uses)
     }
 
     fn generate(
@@ -165,9 +163,8 @@ impl Table for FeatureUsageTable {
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = &plans.activity;
-        let k = per_session(world, "app_feature_usage");
-        let pages = per_session(world, "app_page_views");
+        let _ = plans;
+        let fit = &world.logins;
         // Release dates are fixed days of the history, counted back from the anchor.
         let released_from = world.cfg.anchor_end_ts();
         let mut rows: Vec<Row> = Vec::with_capacity(BATCH_ROWS);
@@ -178,22 +175,18 @@ impl Table for FeatureUsageTable {
             let account = &world.accounts[user.account as usize];
             let subs = &world.subscriptions
                 [account.subscriptions.start as usize..account.subscriptions.end as usize];
-            let mut rng = Rand::new(world.cfg.seed, "app_feature_usage", user.id as u64);
-            let mut next_id = (plan.offsets[u] * k) as i64 + 1;
-            let sessions = user_sessions(world, plan, u, pages);
-            // Engaged sessions use more features: spread k per session over the user's sessions.
-            let spread: Vec<f64> = sessions.iter().map(|s| f64::from(s.pages)).collect();
-            let uses = apportion(k * sessions.len() as u64, &spread);
-            for (s, n) in sessions.iter().zip(uses) {
+            for s in user_sessions(world, u) {
+                // Each session's uses from its own stream; ids from the session's.
+                let mut rng = Rand::new(world.cfg.seed, "app_feature_usage", s.id as u64);
                 let duration = s.duration_s.max(1);
-                let mut times: Vec<i64> = (0..n)
+                let mut times: Vec<i64> = (0..s.uses(fit))
                     .map(|_| s.started_at + rng.below(duration as u64 * 1_000_000) as i64)
                     .collect();
                 times.sort_unstable();
                 // The session sees each feature as adopted at its start; the weights are
                 // recomputed only when the plan tier changes within the session.
                 let mut weights_tier = None;
-                for at in times {
+                for (i, at) in times.into_iter().enumerate() {
                     let tier = subs
                         .iter()
                         .rfind(|p| p.started_at <= at)
@@ -205,7 +198,7 @@ impl Table for FeatureUsageTable {
                     let feature = rng.weighted(&weights) as u8;
                     let status = rng.weighted(&[94.0, 5.0, 1.0]) as u8;
                     rows.push(Row {
-                        id: next_id,
+                        id: s.id << USE_BITS | i as i64,
                         session: s.id,
                         user: user.id,
                         account: account.id,
@@ -216,7 +209,6 @@ impl Table for FeatureUsageTable {
                             as i32,
                         status,
                     });
-                    next_id += 1;
                     if rows.len() == BATCH_ROWS {
                         emit(build(&rows)?)?;
                         rows.clear();

@@ -10,7 +10,7 @@ use crate::arrays::BATCH_ROWS;
 use crate::arrays::*;
 use crate::error::Result;
 use crate::plans::Plans;
-use crate::plans::activity::{ActivityPlan, per_session, user_sessions};
+use crate::plans::activity::{ActivityPlan, user_sessions};
 use crate::profile::Size;
 use crate::rng::{LogNormalDist, Rand};
 use crate::schema::{ColType::*, TableSchema, col};
@@ -18,6 +18,10 @@ use crate::table::Table;
 use crate::world::World;
 
 pub struct PageViewsTable;
+
+/// Bits of a page view id below its session's id: the view's place in the session.
+const PAGE_BITS: u32 = 6;
+const _: () = assert!(crate::plans::activity::MAX_PAGES < 1 << PAGE_BITS);
 
 /// (path, category, weight as a next page).
 pub const PAGES: [(&str, &str, f64); 10] = [
@@ -113,13 +117,8 @@ impl Table for PageViewsTable {
     }
 
     fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
-        let k = per_session(world, "app_page_views");
-        plans
-            .activity
-            .shard_sessions(world)
-            .iter()
-            .map(|s| s * k)
-            .collect()
+        let _ = plans;
+        ActivityPlan::shard_rows(world, |a| a.pages)
     }
 
     fn generate(
@@ -129,18 +128,18 @@ impl Table for PageViewsTable {
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = &plans.activity;
-        let k = per_session(world, "app_page_views");
+        let _ = plans;
+        let fit = &world.logins;
         let weights: Vec<f64> = PAGES.iter().map(|p| p.2).collect();
         let dwell_weight = LogNormalDist::new(1.0, 0.7);
         let mut rows: Vec<Row> = Vec::with_capacity(BATCH_ROWS);
         for u in ActivityPlan::users(world, shard) {
             let user = &world.users[u];
-            let mut rng = Rand::new(world.cfg.seed, "app_page_views", user.id as u64);
-            let mut next_id = (plan.offsets[u] * k) as i64 + 1;
-            for s in user_sessions(world, plan, u, k) {
+            for s in user_sessions(world, u) {
+                // Each session's pages from its own stream; ids from the session's.
+                let mut rng = Rand::new(world.cfg.seed, "app_page_views", s.id as u64);
                 let duration = s.duration_s;
-                let dwell: Vec<f64> = (0..s.pages)
+                let dwell: Vec<f64> = (0..s.pages(fit))
                     .map(|_| rng.lognormal_of(&dwell_weight))
                     .collect();
                 let secs = apportion(duration as u64, &dwell);
@@ -152,7 +151,7 @@ impl Table for PageViewsTable {
                 };
                 for (i, sec) in secs.iter().enumerate() {
                     rows.push(Row {
-                        id: next_id,
+                        id: s.id << PAGE_BITS | i as i64,
                         session: s.id,
                         user: user.id,
                         at,
@@ -161,7 +160,6 @@ impl Table for PageViewsTable {
                         secs: i64::from(*sec),
                         exit: i + 1 == secs.len(),
                     });
-                    next_id += 1;
                     at += i64::from(*sec) * 1_000_000;
                     // Users move on to another area; rarely reload the same page.
                     let next = rng.weighted(&weights);

@@ -1,5 +1,6 @@
-//! `app_user_sessions`: logins over the trailing year of every user who logged in inside it (users of
-//! accounts that churned up to the churn); each user's last session starts at their `last_login_at`.
+//! `app_user_sessions`: the sessions that ended inside the cut's trailing year, from the world's
+//! session process (users of accounts that churned up to the churn); each user's last session
+//! starts at their `last_login_at`.
 
 use std::sync::LazyLock;
 
@@ -8,8 +9,9 @@ use arrow::record_batch::RecordBatch;
 use crate::arrays::*;
 use crate::error::Result;
 use crate::plans::Plans;
-use crate::plans::activity::{ActivityPlan, DEVICE_TYPES, per_session, user_sessions};
+use crate::plans::activity::{ActivityPlan, DEVICE_TYPES, user_sessions};
 use crate::profile::Size;
+use crate::rng::stable_hash;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
 use crate::world::{World, geo::CITIES};
@@ -76,7 +78,8 @@ impl Table for SessionsTable {
     }
 
     fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
-        plans.activity.shard_sessions(world)
+        let _ = plans;
+        ActivityPlan::shard_rows(world, |a| a.sessions)
     }
 
     fn generate(
@@ -86,16 +89,22 @@ impl Table for SessionsTable {
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = &plans.activity;
-        let pages = per_session(world, "app_page_views");
+        let _ = plans;
+        let fit = &world.logins;
         let mut rows: Vec<Row> = Vec::new();
         for u in ActivityPlan::users(world, shard) {
             let user = &world.users[u];
             let a = &world.accounts[user.account as usize];
-            let locs = a.locations.clone();
-            for (k, s) in user_sessions(world, plan, u, pages).into_iter().enumerate() {
-                // The IP geolocates to one of the account's venues.
-                let loc = &world.locations[(locs.start + (k as u32 % locs.len() as u32)) as usize];
+            let locs = &world.locations[a.locations.start as usize..a.locations.end as usize];
+            for s in user_sessions(world, u) {
+                // The IP geolocates to one of the account's venues open by then.
+                let open = locs.iter().filter(|l| l.created_at <= s.started_at).count();
+                let pick = stable_hash(world.cfg.seed, "app_user_sessions.venue", s.id as u64);
+                let loc = locs
+                    .iter()
+                    .filter(|l| l.created_at <= s.started_at)
+                    .nth(pick as usize % open.max(1))
+                    .unwrap_or(&locs[0]);
                 rows.push(Row {
                     id: s.id,
                     user: user.id,
@@ -104,7 +113,7 @@ impl Table for SessionsTable {
                     duration_s: s.duration_s,
                     device: s.device,
                     city: loc.city,
-                    pages: s.pages,
+                    pages: s.pages(fit),
                 });
                 if rows.len() == crate::arrays::BATCH_ROWS {
                     emit(build(&rows)?)?;

@@ -136,6 +136,8 @@ impl World {
             devices: Vec::with_capacity(count("app_devices")),
             subscriptions: Vec::with_capacity(count("app_subscriptions")),
             counts: counts.clone(),
+            logins: Default::default(),
+            activity: Vec::new(),
         };
         let mut domains = HashSet::new();
         for i in 0..n {
@@ -187,6 +189,7 @@ impl World {
         let anchored = (w.locations.len(), w.users.len(), w.devices.len());
         push_later_accounts(&mut w, &mut domains, rate);
         renumber_later(&mut w, anchored);
+        w.logins = super::logins::fit(&w);
         w
     }
 }
@@ -268,6 +271,7 @@ pub(super) fn push_account(
         created_at,
         status: 1,
         churned_at: l.churned_at,
+        churns_at: l.churned_at,
         mrr_dollars: 0,
         annual_billing,
         hq_city,

@@ -11,6 +11,7 @@ mod children;
 pub mod geo;
 mod history;
 mod later;
+pub mod logins;
 pub mod names;
 mod periods;
 mod pricing;
@@ -188,6 +189,8 @@ pub struct Account {
     /// In the history, when the account churns (possibly past the horizon, or never); in a
     /// cut, only a churn before the cut's end.
     pub churned_at: Option<i64>,
+    /// When the account churns in the history, in a cut too: its users' use fades before it.
+    pub churns_at: Option<i64>,
     pub mrr_dollars: i64,
     pub annual_billing: bool,
     pub hq_city: u16,
@@ -283,6 +286,10 @@ pub struct World {
     pub users: Vec<User>,
     pub devices: Vec<Device>,
     pub subscriptions: Vec<Subscription>,
+    /// The fitted session process of every user (see [`logins`]).
+    pub logins: logins::LoginFit,
+    /// In a cut, what each user has in its trailing activity year (empty in the history).
+    pub activity: Vec<logins::Activity>,
     /// Row counts the fact tables are sized by: the profile's exact counts at the anchor, scaled
     /// with the accounts in a cut at another day.
     pub counts: Counts,

@@ -108,6 +108,7 @@ pub(super) fn push_plans(
         let stored_last = w.subscriptions[subs.end as usize - 1].started_at == last_start;
         if let Some(at) = l.churned_at.and_then(|c| involuntary_at(&periods, l, c)) {
             w.accounts[i].churned_at = Some(at);
+            w.accounts[i].churns_at = Some(at);
             if stored_last {
                 let s = &mut w.subscriptions[subs.end as usize - 1];
                 s.ended_at = Some(at);

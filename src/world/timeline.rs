@@ -7,11 +7,15 @@
 //!   active, past_due (in dunning, or a card declined this month) or canceled;
 //! - device: up and down spells drawn from its own stream since install give its status and
 //!   last contact; the firmware is the release it had downloaded by then;
-//! - user: logins from a per-user, per-day draw (so the latest login by any instant is known
-//!   without replaying the earlier ones), deactivation and the account's churn.
+//! - user: the last login is the start of the last session recorded by then (the sessions are
+//!   one process over the history, see [`super::logins`]); active unless deactivated or the
+//!   account churned.
 
 use super::*;
-use crate::rng::{Rand, stable_hash};
+use rayon::prelude::*;
+
+use super::logins::Life;
+use crate::rng::{Rand, stable_hash, unit};
 use crate::time::{MICROS_PER_HOUR, MICROS_PER_MIN};
 
 /// Mean days a live device reports between down spells, and the share of down spells that are
@@ -24,11 +28,6 @@ const OUTAGE_SHARE: f64 = 3.0 / 11.0;
 /// being retried), besides the dunning before a loss to failed payments.
 const PAST_DUE_SHARE: f64 = 0.02;
 
-/// Chance of a login on a day, by login frequency: about daily, weekly and monthly.
-const LOGIN_PER_DAY: [f64; 3] = [0.63, 0.18, 0.049];
-/// Over the last weeks before a churn, users drift away: at most this chance a day.
-const DRIFTING_PER_DAY: f64 = 0.1;
-const DRIFT_DAYS: i64 = 56;
 
 impl World {
     /// The history at the end of day `as_of`, its fact tables sized by `counts` scaled with the
@@ -51,6 +50,8 @@ impl World {
             users: Vec::new(),
             devices: Vec::new(),
             subscriptions: Vec::new(),
+            logins: self.logins,
+            activity: Vec::new(),
         };
         for (i, a) in self.accounts[..n_cut].iter().enumerate() {
             let churned_at = a.churned_at.filter(|&c| c < end);
@@ -100,8 +101,7 @@ impl World {
             let first_user = w.users.len() as u32;
             for u in &self.users[a.users.start as usize..a.users.end as usize] {
                 if u.created_at < end {
-                    w.users
-                        .push(user_at(seed, u, a.churned_at, churned_at, end));
+                    w.users.push(user_at(u, churned_at, end));
                 }
             }
             w.accounts.push(Account {
@@ -114,6 +114,7 @@ impl World {
                 created_at: a.created_at,
                 status,
                 churned_at,
+                churns_at: a.churns_at,
                 mrr_dollars,
                 annual_billing: a.annual_billing,
                 hq_city: a.hq_city,
@@ -122,6 +123,31 @@ impl World {
                 subscriptions: subs,
             });
         }
+        // Each user's last login and activity year, from the session process.
+        let fit = w.logins;
+        let (logins, activity): (Vec<Option<i64>>, Vec<_>) = w
+            .users
+            .par_iter()
+            .map(|u| {
+                let churn = w.accounts[u.account as usize].churns_at;
+                match Life::of(&w.cfg, u, churn) {
+                    Some(l) => (l.last_login(&fit, end), l.activity(&fit, end)),
+                    None => (None, Default::default()),
+                }
+            })
+            .unzip();
+        for (u, l) in w.users.iter_mut().zip(logins) {
+            u.last_login_at = l;
+        }
+        let total = |f: fn(&super::logins::Activity) -> u32| -> u64 {
+            activity.iter().map(|a| u64::from(f(a))).sum()
+        };
+        let (sessions, pages, uses) = (
+            total(|a| a.sessions),
+            total(|a| a.pages),
+            total(|a| a.uses),
+        );
+        w.activity = activity;
         w.counts = w
             .counts
             .clone()
@@ -130,6 +156,9 @@ impl World {
             .with("app_users", w.users.len() as u64)
             .with("app_devices", w.devices.len() as u64)
             .with("app_subscriptions", w.subscriptions.len() as u64)
+            .with("app_user_sessions", sessions)
+            .with("app_page_views", pages)
+            .with("app_feature_usage", uses)
             // Stripe mirrors every plan period, with a line per add-on.
             .with("stripe_subscriptions", w.subscriptions.len() as u64)
             .with(
@@ -238,53 +267,13 @@ fn contact(seed: u64, d: &Device, end: i64) -> (u8, i64) {
     }
 }
 
-/// A user as it stood at `end`: active unless deactivated or the account churned, last login
-/// the latest login draw before the user's end.
-fn user_at(seed: u64, u: &User, churn: Option<i64>, churned: Option<i64>, end: i64) -> User {
+/// A user as it stood at `end`: active unless deactivated or the account churned (the last
+/// login comes from the session process, after).
+fn user_at(u: &User, churned: Option<i64>, end: i64) -> User {
     let deactivated = u.deactivated_at.filter(|&t| t < end);
-    let stop = [Some(end), churned, deactivated]
-        .into_iter()
-        .flatten()
-        .min()
-        .expect("the cut's end");
     User {
         is_active: churned.is_none() && deactivated.is_none(),
-        last_login_at: u
-            .logs_in
-            .then(|| last_login(seed, u, churn, stop))
-            .flatten(),
+        last_login_at: None,
         ..u.clone()
     }
-}
-
-/// The user's latest login before `stop` (minus [`LAST_LOGIN_MARGIN`]): each day holds a login
-/// with the chance of the user's frequency (less in the weeks before the account's churn), at
-/// an hour of US business time; searched back from `stop` to the user's creation.
-fn last_login(seed: u64, u: &User, churn: Option<i64>, stop: i64) -> Option<i64> {
-    let latest = stop - LAST_LOGIN_MARGIN;
-    let mut day = time::day_of(latest);
-    while day >= time::day_of(u.created_at) - 1 {
-        let h = stable_hash(seed, "world.login", (u.id as u64) << 24 | day as u64);
-        let mut p = LOGIN_PER_DAY[u.login_frequency as usize];
-        if churn.is_some_and(|c| time::day_of(c) - day <= DRIFT_DAYS) {
-            p = p.min(DRIFTING_PER_DAY);
-        }
-        if unit(h) < p {
-            // 13:00–03:00 UTC.
-            let at = day * MICROS_PER_DAY
-                + 13 * MICROS_PER_HOUR
-                + ((h & 0x7ff) * 14 * MICROS_PER_HOUR as u64 / 0x800) as i64
-                + (h >> 40) as i64 % MICROS_PER_MIN;
-            if at <= latest && at >= u.created_at {
-                return Some(at);
-            }
-        }
-        day -= 1;
-    }
-    None
-}
-
-/// A hash as a uniform draw in [0, 1).
-fn unit(h: u64) -> f64 {
-    (h >> 11) as f64 / (1u64 << 53) as f64
 }
