@@ -146,7 +146,11 @@ mod tests {
             .collect();
         let pass = |lo: f64, hi: f64| {
             let below = values.iter().filter(|&&v| v <= lo).count() as u64;
-            let band = values.iter().copied().filter(|&v| v > lo && v <= hi).collect();
+            let band = values
+                .iter()
+                .copied()
+                .filter(|&v| v > lo && v <= hi)
+                .collect();
             (below, band)
         };
         for target in [1u64, 17, 2_500, 4_999, 5_000] {

@@ -30,6 +30,7 @@ pub fn planned_rows_at(profile: &Profile, as_of: Option<i64>) -> Result<Vec<u64>
     let counts = registry::counts(profile);
     let mut cfg = Config::at_anchor(profile.clone());
     cfg.as_of = as_of.unwrap_or(cfg.anchor);
+    cfg.check_horizon()?;
     let history = World::history(&cfg, &counts);
     history.check_as_of()?;
     let world = history.cut(cfg.as_of);

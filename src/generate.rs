@@ -214,18 +214,18 @@ pub fn run(opts: &Options) -> Result<Summary> {
         )));
     }
     let tables = select_tables(opts.tables.as_deref())?;
-    // The history first: an as-of date outside it is refused before anything is written.
-    let history = World::history(&opts.cfg, &registry::counts(&opts.cfg.profile));
-    history.check_as_of()?;
-    let loc = Location::from_path(&opts.out)?;
-    prepare_out(opts, &loc, &tables)?;
-
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(workers(opts.threads))
         .build()
         .map_err(|e| Error::Invalid(format!("cannot start worker threads: {e}")))?;
+    // The history first: an as-of date outside it is refused before anything is written.
+    opts.cfg.check_horizon()?;
+    let history = pool.install(|| World::history(&opts.cfg, &registry::counts(&opts.cfg.profile)));
+    history.check_as_of()?;
+    let loc = Location::from_path(&opts.out)?;
+    prepare_out(opts, &loc, &tables)?;
 
-    let world = history.cut(opts.cfg.as_of);
+    let world = pool.install(|| history.cut(opts.cfg.as_of));
     drop(history);
     let plans = pool.install(|| Plans::build(&world));
     let world_seconds = started.elapsed().as_secs_f64();

@@ -296,6 +296,7 @@ fn expected_counts(ds: &Dataset) -> Result<Counts> {
     if cfg.as_of == cfg.anchor {
         return Ok(profile);
     }
+    cfg.check_horizon()?;
     let history = World::history(&cfg, &profile);
     history.check_as_of()?;
     Ok(history.cut(cfg.as_of).counts)

@@ -18,8 +18,6 @@ use datagen::check::Dataset;
 use tempfile::{TempDir, tempdir};
 
 const HOUR: i64 = 3_600_000_000;
-/// The user's last login margin before an end (world::LAST_LOGIN_MARGIN).
-const MARGIN: i64 = 10 * 60_000_000;
 
 /// A table read back whole: every column as display text, and the instants of time columns,
 /// by primary key.
@@ -206,7 +204,9 @@ fn assert_consistent(early: &Path, late: &Path) {
             if la > lb {
                 return Err("last login went back".into());
             }
-            if la != lb && lb.is_none_or(|l| l <= e1 - MARGIN) {
+            // A session is recorded when it ends (within 12 hours): a later cut may know of a
+            // login shortly before the earlier cut's end.
+            if la != lb && lb.is_none_or(|l| l <= e1 - 12 * HOUR) {
                 return Err("last login changed to a time before the earlier cut".into());
             }
             if s(a, id, "is_active") == "false" && s(b, id, "is_active") == "true" {
@@ -290,6 +290,53 @@ fn assert_consistent(early: &Path, late: &Path) {
         ],
         &mut |_, _, _| Ok(()),
     );
+    // App activity: one session process, cut at each end.
+    compare_window(
+        early,
+        late,
+        "app_user_sessions",
+        "started_at",
+        Some("ended_at"),
+    );
+    compare_window(early, late, "app_page_views", "viewed_at", None);
+    compare_window(early, late, "app_feature_usage", "used_at", None);
+}
+
+/// A table of the trailing activity year: every row of `early` still inside the later cut's year
+/// (by `at`) is in `late` with every column equal (facts never change), and every row of `late`
+/// that was recorded by the earlier cut's end (by `recorded`, where given) is in `early`.
+fn compare_window(early: &Path, late: &Path, table: &str, at: &str, recorded: Option<&str>) {
+    let (e1, e2) = (end_of(early), end_of(late));
+    let (year1, year2) = (e1 - 365 * 24 * HOUR, e2 - 365 * 24 * HOUR);
+    let (a, b) = (rows(early, table), rows(late, table));
+    let mut kept = 0;
+    for (id, ra) in &a.text {
+        // Rows of sessions that began before the later year are not in it: a session lasts
+        // under 12 hours.
+        let from = if recorded.is_some() {
+            year2
+        } else {
+            year2 + 12 * HOUR
+        };
+        if t(&a, id, at).is_some_and(|x| x >= from) {
+            let rb = b.text.get(id).unwrap_or_else(|| {
+                panic!("{table} {id}: in the earlier cut's year and the later's, missing later")
+            });
+            assert_eq!(ra, rb, "{table} {id}: a fact changed between cuts");
+            kept += 1;
+        }
+    }
+    if let Some(rec) = recorded {
+        for id in b.text.keys() {
+            if t(&b, id, rec).is_some_and(|x| x < e1) && t(&b, id, at).is_some_and(|x| x >= year1) {
+                assert!(
+                    a.text.contains_key(id),
+                    "{table} {id}: recorded before the earlier cut's end, missing from it"
+                );
+            }
+        }
+    }
+    assert!(kept > 0, "{table}: no rows shared by the two cuts");
 }
 
 fn validate_passes(dir: &Path) {
@@ -370,6 +417,27 @@ fn an_as_of_outside_the_history_is_refused_and_nothing_is_written() {
             "{err}"
         );
         assert!(!out.exists(), "{date}: wrote {}", out.display());
+    }
+    // A horizon before the anchor, or further than session ids can count days, is refused.
+    for horizon in ["2025-06-30", "2045-01-01"] {
+        let dir = tempdir().unwrap();
+        let out = dir.path().join("cut");
+        let o = datagen(&[
+            "generate",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+            "--horizon",
+            horizon,
+        ]);
+        assert!(!o.status.success(), "{horizon} accepted");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!("--horizon {horizon} is outside"))
+                && err.contains("from the anchor 2025-12-31 to 20"),
+            "{err}"
+        );
+        assert!(!out.exists(), "{horizon}: wrote {}", out.display());
     }
 }
 

@@ -395,6 +395,28 @@ pub fn feature_usage_checks(ds: &Dataset) -> Result<Vec<Check>> {
         .expect("features");
     let release = ds.anchor_end_ts - newest.released_days_ago * MICROS_PER_DAY;
     let (mut early, mut late, mut early_all, mut late_all) = (0f64, 0f64, 0f64, 0f64);
+    let tier_at = |account: i64, at: i64| {
+        periods
+            .get(&account)
+            .and_then(|p| p.iter().rfind(|(s, _)| *s <= at))
+            .map_or(0, |p| p.1)
+    };
+    // Sessions and their feature uses by the plan tier at the session's start.
+    let (mut sessions_by_tier, mut uses_by_tier) = ([0u64; 3], [0u64; 3]);
+    ds.scan(
+        &[app_user_sessions::ACCOUNT_ID, app_user_sessions::STARTED_AT],
+        |b| {
+            let account = b.column(0).as_primitive::<Int64Type>().values();
+            let at = b
+                .column(1)
+                .as_primitive::<TimestampMicrosecondType>()
+                .values();
+            for i in 0..b.num_rows() {
+                sessions_by_tier[tier_at(account[i], at[i])] += 1;
+            }
+            Ok(())
+        },
+    )?;
     let cols = [
         app_feature_usage::SESSION_ID,
         app_feature_usage::ACCOUNT_ID,
@@ -414,10 +436,7 @@ pub fn feature_usage_checks(ds: &Dataset) -> Result<Vec<Check>> {
             .values();
         let status = b.column(5).as_string::<i32>();
         for i in 0..b.num_rows() {
-            let tier = periods
-                .get(&account[i])
-                .and_then(|p| p.iter().rfind(|(s, _)| *s <= at[i]))
-                .map_or(0, |p| p.1);
+            let tier = tier_at(account[i], at[i]);
             wrong_tier += usize::from(tier_col.value(i) != TIERS[tier]);
             match FEATURES.iter().find(|f| f.name == name.value(i)) {
                 Some(f) => {
@@ -430,6 +449,7 @@ pub fn feature_usage_checks(ds: &Dataset) -> Result<Vec<Check>> {
             }
             if let Some((s, e, _)) = sessions.get(session[i]) {
                 outside += usize::from(at[i] < s || at[i] > e);
+                uses_by_tier[tier_at(account[i], s)] += 1;
             }
             let s = super::feature_usage::STATUSES
                 .iter()
@@ -448,7 +468,20 @@ pub fn feature_usage_checks(ds: &Dataset) -> Result<Vec<Check>> {
         Ok(())
     })?;
     let (early, late) = (early / early_all.max(1.0), late / late_all.max(1.0));
+    let per_session = [0, 1, 2].map(|t| uses_by_tier[t] as f64 / sessions_by_tier[t].max(1) as f64);
+    let fewest = *sessions_by_tier.iter().min().expect("three tiers");
     Ok(vec![
+        Check::new(
+            t,
+            "feature uses per session rise with the plan tier",
+            "basic < pro < enterprise",
+            format!(
+                "{:.2} / {:.2} / {:.2}",
+                per_session[0], per_session[1], per_session[2]
+            ),
+            per_session[0] < per_session[1] && per_session[1] < per_session[2],
+        )
+        .unless_too_few(fewest >= 500, format!("{fewest} sessions on a tier")),
         Check::zero(
             t,
             "feature included in the account's tier at that moment",

@@ -43,12 +43,11 @@ impl ActivityPlan {
     }
 }
 
-/// The sessions of user `u` in the cut's trailing year, in time order.
+/// The sessions of user `u` in the cut's trailing year, in id order.
 pub fn user_sessions(world: &World, u: usize) -> Vec<Session> {
     let user: &User = &world.users[u];
-    let churn = world.accounts[user.account as usize].churns_at;
     let mut out = Vec::new();
-    if let Some(life) = Life::of(&world.cfg, user, churn) {
+    if let Some(life) = Life::of(world, user) {
         life.sessions(&world.logins, world.cfg.end_ts(), |s| out.push(*s));
     }
     out

@@ -26,10 +26,13 @@ pub const FADE_DAYS: f64 = 56.0;
 /// Most pages a session views, and most features it uses.
 pub const MAX_PAGES: u32 = 63;
 pub const MAX_USES: u32 = 63;
-/// Most sessions of a user on one day (the id keeps 7 bits for them).
-const MAX_PER_DAY: u32 = 127;
+/// Most sessions of a user on one day (the id keeps 4 bits for them).
+const MAX_PER_DAY: u32 = 15;
 /// Sessions a day at each login frequency (daily, weekly, monthly), before the fitted scale.
 const BASE_RATE: [f64; 3] = [1.0, 0.3, 0.08];
+/// Feature uses per session by the plan tier at the session's start, before the fitted factor:
+/// higher tiers use the product more (plan step 29, usage frequency by tier).
+pub const TIER_USE: [f64; 3] = [0.75, 1.0, 1.35];
 /// Users of accounts that churn within a year were using the product less.
 const CHURNING_RATE: f64 = 0.6;
 /// Pages per unit of page weight a session's length is drawn for (four pages past the first on
@@ -37,7 +40,8 @@ const CHURNING_RATE: f64 = 0.6;
 const NOMINAL_PAGES_PER_WEIGHT: f64 = 4.0 / 1.197_217_363;
 /// Bits of a session id: the day since the history's start, and the session of that day.
 const DAY_BITS: u32 = 13;
-const K_BITS: u32 = 7;
+const K_BITS: u32 = 4;
+const _: () = assert!(MAX_PER_DAY <= 1 << K_BITS);
 /// Days a history can span: the session id keeps [`DAY_BITS`] for the day.
 pub const MAX_HISTORY_DAYS: i64 = 1 << DAY_BITS;
 
@@ -124,7 +128,7 @@ fn step_band(lo: f64, hi: f64, w: f64, v: f64, max: u32, band: &mut Vec<f64>) ->
 
 /// What one user's sessions read from the history: fixed for the whole of it.
 #[derive(Clone, Copy)]
-pub struct Life {
+pub struct Life<'a> {
     id: i64,
     key: u64,
     created: i64,
@@ -133,17 +137,21 @@ pub struct Life {
     churn: Option<i64>,
     rate: f64,
     role: u8,
+    /// The account's plan periods (those begun by a cut are all a session in it can read).
+    plans: &'a [Subscription],
     /// First day of the history: session ids count days from it.
     first_day: i64,
 }
 
-impl Life {
-    /// The session process of user `u` of an account that churns at `churn` (in the history),
-    /// or None for a user who never logs in.
-    pub fn of(cfg: &Config, u: &User, churn: Option<i64>) -> Option<Life> {
+impl<'a> Life<'a> {
+    /// The session process of user `u` of `w` (the history or a cut: the account's churn in
+    /// the history is kept in both), or None for a user who never logs in.
+    pub fn of(w: &'a World, u: &User) -> Option<Life<'a>> {
         if !u.logs_in {
             return None;
         }
+        let (cfg, account) = (&w.cfg, &w.accounts[u.account as usize]);
+        let churn = account.churns_at;
         let key = stable_hash(cfg.seed, "world.logins", u.id as u64);
         let jitter = 0.6 + 0.8 * unit(mix(key, u64::MAX));
         let stop = [churn, u.deactivated_at]
@@ -159,6 +167,8 @@ impl Life {
             churn,
             rate: BASE_RATE[u.login_frequency as usize] * jitter,
             role: u.role,
+            plans: &w.subscriptions
+                [account.subscriptions.start as usize..account.subscriptions.end as usize],
             first_day: history_first_day(cfg),
         })
     }
@@ -202,7 +212,13 @@ impl Life {
             let page_weight = r.lognormal_of(&PAGE_WEIGHT);
             let secs = r.lognormal_of(&SECS_PER_PAGE);
             let page_draw = r.f64();
-            let use_weight = r.lognormal_of(&USE_WEIGHT) * (1.0 + page_weight);
+            let tier = self
+                .plans
+                .iter()
+                .rfind(|p| p.started_at <= started_at)
+                .map_or(0, |p| p.tier);
+            let use_weight =
+                r.lognormal_of(&USE_WEIGHT) * (1.0 + page_weight) * TIER_USE[tier as usize];
             let use_draw = r.f64();
             let device = r.weighted(match self.role {
                 0 => &[75.0, 15.0, 10.0],
@@ -244,20 +260,16 @@ impl Life {
         first..=last
     }
 
-    /// The user's sessions in the trailing activity year of the cut ending at `end`, in time
-    /// order.
+    /// The user's sessions in the trailing activity year of the cut ending at `end`, in id
+    /// order (day by day; a day's sessions in the order they were drawn).
     pub fn sessions(&self, fit: &LoginFit, end: i64, mut f: impl FnMut(&Session)) {
         let from = end - ACTIVITY_DAYS * MICROS_PER_DAY;
-        let mut today: Vec<Session> = Vec::new();
         for day in self.days(from, end) {
-            today.clear();
             self.day(day, fit.scale, |s, _| {
                 if self.recorded(&s, end) && s.started_at >= from {
-                    today.push(s);
+                    f(&s);
                 }
             });
-            today.sort_unstable_by_key(|s| s.started_at);
-            today.iter().for_each(&mut f);
         }
     }
 
@@ -297,11 +309,11 @@ fn history_first_day(cfg: &Config) -> i64 {
 
 /// The session processes of the history's users that had signed up by `end`, with the index of
 /// each user.
-fn lives(w: &World, end: i64) -> Vec<Life> {
+fn lives(w: &World, end: i64) -> Vec<Life<'_>> {
     w.users
         .iter()
         .filter(|u| u.created_at < end)
-        .filter_map(|u| Life::of(&w.cfg, u, w.accounts[u.account as usize].churned_at))
+        .filter_map(|u| Life::of(w, u))
         .collect()
 }
 
@@ -360,13 +372,17 @@ pub(super) fn fit(w: &World) -> LoginFit {
         .reduce(|| (0, 0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
     debug_assert_eq!(n, sessions);
     let extra_pages = pages.saturating_sub(n);
-    fit.pages = order_statistic(extra_pages, extra_pages as f64 / page_w.max(1e-9), |lo, hi| {
-        band(&lives, |l, below, band| {
-            l.sessions(&fit, end, |s| {
-                *below += step_band(lo, hi, s.page_weight, s.page_draw, MAX_PAGES - 1, band);
+    fit.pages = order_statistic(
+        extra_pages,
+        extra_pages as f64 / page_w.max(1e-9),
+        |lo, hi| {
+            band(&lives, |l, below, band| {
+                l.sessions(&fit, end, |s| {
+                    *below += step_band(lo, hi, s.page_weight, s.page_draw, MAX_PAGES - 1, band);
+                })
             })
-        })
-    })
+        },
+    )
     .expect("the anchor's sessions can hold the profile's page views");
     fit.uses = order_statistic(uses, uses as f64 / use_w.max(1e-9), |lo, hi| {
         band(&lives, |l, below, band| {
@@ -381,7 +397,10 @@ pub(super) fn fit(w: &World) -> LoginFit {
 
 /// One counting pass over every user, in parallel: the values at or below the band and those
 /// inside it.
-fn band(lives: &[Life], visit: impl Fn(&Life, &mut u64, &mut Vec<f64>) + Sync) -> (u64, Vec<f64>) {
+fn band(
+    lives: &[Life<'_>],
+    visit: impl Fn(&Life<'_>, &mut u64, &mut Vec<f64>) + Sync,
+) -> (u64, Vec<f64>) {
     lives
         .par_chunks(1024)
         .map(|chunk| {

@@ -163,6 +163,22 @@ impl Config {
         (self.horizon + 1) * MICROS_PER_DAY
     }
 
+    /// Refuses a horizon before the anchor or further past it than session ids can count days
+    /// ([`logins::MAX_HISTORY_DAYS`] from the history's start).
+    pub fn check_horizon(&self) -> crate::error::Result<()> {
+        let first = time::day_of(self.start_ts()) - 1;
+        let last = first + logins::MAX_HISTORY_DAYS - 1;
+        if (self.anchor..=last).contains(&self.horizon) {
+            return Ok(());
+        }
+        Err(crate::error::Error::Invalid(format!(
+            "--horizon {} is outside the days a history can run to: choose a day from the anchor {} to {}",
+            time::format_date(self.horizon),
+            time::format_date(self.anchor),
+            time::format_date(last),
+        )))
+    }
+
     /// Start of the history: five years before the end of the anchor day.
     pub fn start_ts(&self) -> i64 {
         time::add_months(self.anchor_end_ts(), -12 * HISTORY_YEARS)
@@ -337,6 +353,7 @@ impl World {
 
     /// Refuses a cut outside the history, naming the days it can be.
     pub fn check_as_of(&self) -> crate::error::Result<()> {
+        self.cfg.check_horizon()?;
         let r = self.range();
         let as_of = self.cfg.as_of;
         if (r.first..=r.last).contains(&as_of) {

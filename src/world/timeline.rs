@@ -28,7 +28,6 @@ const OUTAGE_SHARE: f64 = 3.0 / 11.0;
 /// being retried), besides the dunning before a loss to failed payments.
 const PAST_DUE_SHARE: f64 = 0.02;
 
-
 impl World {
     /// The history at the end of day `as_of`, its fact tables sized by `counts` scaled with the
     /// accounts that exist by then.
@@ -128,12 +127,9 @@ impl World {
         let (logins, activity): (Vec<Option<i64>>, Vec<_>) = w
             .users
             .par_iter()
-            .map(|u| {
-                let churn = w.accounts[u.account as usize].churns_at;
-                match Life::of(&w.cfg, u, churn) {
-                    Some(l) => (l.last_login(&fit, end), l.activity(&fit, end)),
-                    None => (None, Default::default()),
-                }
+            .map(|u| match Life::of(&w, u) {
+                Some(l) => (l.last_login(&fit, end), l.activity(&fit, end)),
+                None => (None, Default::default()),
             })
             .unzip();
         for (u, l) in w.users.iter_mut().zip(logins) {
@@ -142,11 +138,8 @@ impl World {
         let total = |f: fn(&super::logins::Activity) -> u32| -> u64 {
             activity.iter().map(|a| u64::from(f(a))).sum()
         };
-        let (sessions, pages, uses) = (
-            total(|a| a.sessions),
-            total(|a| a.pages),
-            total(|a| a.uses),
-        );
+        let (sessions, pages, uses) =
+            (total(|a| a.sessions), total(|a| a.pages), total(|a| a.uses));
         w.activity = activity;
         w.counts = w
             .counts

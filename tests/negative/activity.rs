@@ -111,6 +111,15 @@ fn activity_cases() -> Vec<Case> {
         case("app_feature_usage: success / error mix", true, &[], |d| {
             rewrite(d, "app_feature_usage", |b| edit_text(b, "status", |i, v| if v == "success" && i % 10 == 0 { "error".into() } else { v.into() }))
         }),
+        case("app_feature_usage: feature uses per session rise with the plan tier", false, &[
+            "app_feature_usage: exact row count",
+        ], |d| {
+            // Half of the enterprise sessions' uses lost.
+            rewrite(d, "app_feature_usage", |b| {
+                let tier = other_text(&b, "plan_tier");
+                keep_rows(b, move |_, i| !(tier[i] == "enterprise" && i % 2 == 0))
+            })
+        }),
         case("app_feature_usage: adoption of pour_insights_ai grows after release", true, &[
             "app_feature_usage: exact row count",
         ], |d| {
