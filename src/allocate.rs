@@ -52,35 +52,62 @@ pub fn order_statistic(
     guess: f64,
     pass: impl Fn(f64, f64) -> (u64, Vec<f64>),
 ) -> Option<f64> {
-    if target == 0 {
-        return Some(0.0);
+    order_statistics([target], [guess], |[(lo, hi)]| [pass(lo, hi)]).map(|[x]| x)
+}
+
+/// [`order_statistic`] for several independent counts judged in one pass over the same
+/// entities: `pass` gets a band per count and returns each count's values as above. A count
+/// already fitted gets an empty band (`lo == hi`) in later passes.
+pub fn order_statistics<const K: usize>(
+    targets: [u64; K],
+    guesses: [f64; K],
+    pass: impl Fn([(f64, f64); K]) -> [(u64, Vec<f64>); K],
+) -> Option<[f64; K]> {
+    let mut found: [Option<f64>; K] = [None; K];
+    for k in 0..K {
+        if targets[k] == 0 {
+            found[k] = Some(0.0);
+        }
     }
-    let mut guess = if guess.is_finite() && guess > 0.0 {
-        guess
-    } else {
-        1.0
-    };
+    let mut guesses = guesses.map(|g| if g.is_finite() && g > 0.0 { g } else { 1.0 });
     let mut width: f64 = 0.02;
     for _ in 0..80 {
-        let (lo, hi) = (guess * (1.0 - width).max(0.0), guess * (1.0 + width));
-        let (below, mut band) = pass(lo, hi);
-        let at_hi = below + band.len() as u64;
-        if below < target && target <= at_hi {
-            let k = (target - below - 1) as usize;
-            let (_, v, _) = band.select_nth_unstable_by(k, f64::total_cmp);
-            return Some(*v);
+        if found.iter().all(Option::is_some) {
+            return Some(found.map(|x| x.expect("all found")));
         }
-        guess = if below >= target {
-            lo * target as f64 / below as f64
-        } else if at_hi > 0 {
-            hi * target as f64 / at_hi as f64
-        } else {
-            hi * 4.0
-        };
+        let bands: [(f64, f64); K] = std::array::from_fn(|k| match found[k] {
+            Some(x) => (x, x),
+            None => (
+                guesses[k] * (1.0 - width).max(0.0),
+                guesses[k] * (1.0 + width),
+            ),
+        });
+        let results = pass(bands);
+        for (k, (below, mut band)) in results.into_iter().enumerate() {
+            if found[k].is_some() {
+                continue;
+            }
+            let ((lo, hi), target) = (bands[k], targets[k]);
+            let at_hi = below + band.len() as u64;
+            if below < target && target <= at_hi {
+                let i = (target - below - 1) as usize;
+                let (_, v, _) = band.select_nth_unstable_by(i, f64::total_cmp);
+                found[k] = Some(*v);
+                continue;
+            }
+            let g = if below >= target {
+                lo * target as f64 / below as f64
+            } else if at_hi > 0 {
+                hi * target as f64 / at_hi as f64
+            } else {
+                hi * 4.0
+            };
+            if !(g.is_finite() && g < 1e300) {
+                return None;
+            }
+            guesses[k] = g;
+        }
         width = (width * 2.0).min(0.5);
-        if !(guess.is_finite() && guess < 1e300) {
-            return None;
-        }
     }
     None
 }
@@ -159,6 +186,13 @@ mod tests {
                 assert_eq!(values.iter().filter(|&&v| v <= x).count() as u64, target);
             }
         }
+        // Two counts in one pass, one guessed far off: each lands on its own target.
+        let [x, y] = order_statistics([100, 4_000], [1.0, 50.0], |[a, b]| {
+            [pass(a.0, a.1), pass(b.0, b.1)]
+        })
+        .unwrap();
+        assert_eq!(values.iter().filter(|&&v| v <= x).count(), 100);
+        assert_eq!(values.iter().filter(|&&v| v <= y).count(), 4_000);
         assert_eq!(order_statistic(5_001, 1.0, pass), None);
         assert_eq!(order_statistic(0, 1.0, pass), Some(0.0));
     }

@@ -15,7 +15,7 @@
 use rayon::prelude::*;
 
 use super::*;
-use crate::allocate::order_statistic;
+use crate::allocate::{order_statistic, order_statistics};
 use crate::rng::{LogNormalDist, Rand, mix, stable_hash, unit};
 use crate::time::{MICROS_PER_HOUR, MICROS_PER_SEC};
 
@@ -335,63 +335,76 @@ pub(super) fn fit(w: &World) -> LoginFit {
         .par_iter()
         .map(|l| l.days(from, end).map(|d| l.lambda(d)).sum::<f64>())
         .sum();
+    // The scale pass also sums the page and use weights of the sessions at or below its band,
+    // for the first guesses of the next fits (floor(β w + v) has mean β w).
+    let sums = std::sync::Mutex::new((0u64, 0.0, 0.0));
     let scale = order_statistic(sessions, sessions as f64 / expected.max(1e-9), |lo, hi| {
+        *sums.lock().expect("sums") = (0, 0.0, 0.0);
         band(&lives, |l, below, band| {
+            let mut t = (0u64, 0.0, 0.0);
             for day in l.days(from, end) {
                 l.day(day, hi, |s, c| {
                     if l.recorded(&s, end) && s.started_at >= from {
                         if c <= lo {
                             *below += 1;
+                            t = (t.0 + 1, t.1 + s.page_weight, t.2 + s.use_weight);
                         } else {
                             band.push(c);
                         }
                     }
                 });
             }
+            let mut all = sums.lock().expect("sums");
+            *all = (all.0 + t.0, all.1 + t.1, all.2 + t.2);
         })
     })
     .expect("the anchor's users can hold the profile's sessions");
+    let (n, page_w, use_w) = *sums.lock().expect("sums");
+    // The sums cover the sessions below the band: scaled up to all of them.
+    let per_session = sessions as f64 / n.max(1) as f64;
+    let (page_w, use_w) = (page_w * per_session, use_w * per_session);
     let mut fit = LoginFit {
         scale,
         pages: 0.0,
         uses: 0.0,
     };
-    // Sums of the page and use weights of the anchor's sessions, for the first guesses:
-    // floor(β w + v) has mean β w.
-    let (n, page_w, use_w) = lives
-        .par_iter()
-        .map(|l| {
-            let mut t = (0u64, 0.0, 0.0);
-            l.sessions(&fit, end, |s| {
-                t.0 += 1;
-                t.1 += s.page_weight;
-                t.2 += s.use_weight;
-            });
-            t
-        })
-        .reduce(|| (0, 0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
-    debug_assert_eq!(n, sessions);
-    let extra_pages = pages.saturating_sub(n);
-    fit.pages = order_statistic(
-        extra_pages,
-        extra_pages as f64 / page_w.max(1e-9),
-        |lo, hi| {
-            band(&lives, |l, below, band| {
+    let extra_pages = pages.saturating_sub(sessions);
+    let [page_factor, use_factor] = order_statistics(
+        [extra_pages, uses],
+        [
+            extra_pages as f64 / page_w.max(1e-9),
+            uses as f64 / use_w.max(1e-9),
+        ],
+        |[(plo, phi), (ulo, uhi)]| {
+            let bands = |l: &Life<'_>, pages: &mut (u64, Vec<f64>), uses: &mut (u64, Vec<f64>)| {
                 l.sessions(&fit, end, |s| {
-                    *below += step_band(lo, hi, s.page_weight, s.page_draw, MAX_PAGES - 1, band);
+                    let (w, v) = (s.page_weight, s.page_draw);
+                    pages.0 += step_band(plo, phi, w, v, MAX_PAGES - 1, &mut pages.1);
+                    uses.0 += step_band(ulo, uhi, s.use_weight, s.use_draw, MAX_USES, &mut uses.1);
                 })
-            })
+            };
+            lives
+                .par_chunks(1024)
+                .map(|chunk| {
+                    let (mut p, mut u) = ((0, Vec::new()), (0, Vec::new()));
+                    chunk.iter().for_each(|l| bands(l, &mut p, &mut u));
+                    [p, u]
+                })
+                .reduce(
+                    || [(0, Vec::new()), (0, Vec::new())],
+                    |[mut a, mut b], [mut c, mut d]| {
+                        a.0 += c.0;
+                        a.1.append(&mut c.1);
+                        b.0 += d.0;
+                        b.1.append(&mut d.1);
+                        [a, b]
+                    },
+                )
         },
     )
-    .expect("the anchor's sessions can hold the profile's page views");
-    fit.uses = order_statistic(uses, uses as f64 / use_w.max(1e-9), |lo, hi| {
-        band(&lives, |l, below, band| {
-            l.sessions(&fit, end, |s| {
-                *below += step_band(lo, hi, s.use_weight, s.use_draw, MAX_USES, band);
-            })
-        })
-    })
-    .expect("the anchor's sessions can hold the profile's feature uses");
+    .expect("the anchor's sessions can hold the profile's page views and feature uses");
+    fit.pages = page_factor;
+    fit.uses = use_factor;
     fit
 }
 
