@@ -8,10 +8,9 @@ use arrow::record_batch::RecordBatch;
 use crate::arrays::*;
 use crate::error::Result;
 use crate::plans::Plans;
-use crate::plans::stripe::invoice_id;
-use crate::plans::stripe::{Outcome, customer_id, stripe_id};
+use crate::plans::stripe::{Outcome, charge_id, charge_key, customer_id, invoice_id};
 use crate::profile::Size;
-use crate::rng::Rand;
+use crate::rng::{Rand, stable_hash};
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards};
 use crate::world::World;
@@ -122,12 +121,11 @@ impl Table for ChargesTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
-        let plan = &plans.stripe;
+    fn shard_rows(&self, world: &World, _plans: &Plans) -> Vec<u64> {
         account_shards(world)
             .into_iter()
             .map(|r| {
-                r.map(|a| plan.invoices_of(a).iter().map(|i| i.charges()).sum::<u64>())
+                r.map(|a| world.billing.of(a).iter().map(|i| i.charges()).sum::<u64>())
                     .sum()
             })
             .collect()
@@ -136,11 +134,10 @@ impl Table for ChargesTable {
     fn generate(
         &self,
         world: &World,
-        plans: &Plans,
+        _plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = &plans.stripe;
         let seed = world.cfg.seed;
         let build = |r: &[Row]| {
             batch(
@@ -193,18 +190,22 @@ impl Table for ChargesTable {
             } else {
                 "US"
             };
-            let mut n = plan.charge_offsets[ai];
-            for (k, inv) in plan.invoices_of(ai).iter().enumerate() {
+            for (k, inv) in world.billing.of(ai).iter().enumerate() {
                 let invoice = invoice_id(seed, a.id, k);
                 for attempt in 0..inv.charges() {
                     let failed = attempt < u64::from(inv.failed);
-                    n += 1;
+                    let id = charge_id(seed, a.id, k, attempt);
+                    // A decline's reason is the charge's own draw, the same in every cut.
+                    let failure = failed.then(|| {
+                        let h = stable_hash(seed, "stripe_charges.failure", charge_key(a.id, k, attempt));
+                        Rand::from_hash(h).weighted(&FAILURE_WEIGHTS)
+                    });
                     rows.push(Row {
-                        id: stripe_id("ch_", seed, "charge", n),
+                        id,
                         invoice: invoice.clone(),
                         customer: cus.clone(),
                         amount: inv.amount,
-                        failure: failed.then(|| rng.weighted(&FAILURE_WEIGHTS)),
+                        failure,
                         brand,
                         country,
                         created: inv.attempt_time(attempt),

@@ -463,9 +463,9 @@ pub fn event_checks(ds: &Dataset) -> Result<Vec<Check>> {
                             | "charge.succeeded"
                             | "charge.failed"
                     );
-                    // Notices announce an upcoming invoice before it exists; all else follows
-                    // creation.
-                    before_object += usize::from(created[i] < born && k != "invoice.upcoming");
+                    // Every event follows its object's creation (a renewal notice names its
+                    // subscription: the upcoming invoice has no id yet).
+                    before_object += usize::from(created[i] < born);
                     let exact = match k {
                         "charge.failed"
                         | "charge.succeeded"

@@ -90,17 +90,16 @@ impl Table for CustomersTable {
     fn generate(
         &self,
         world: &World,
-        plans: &Plans,
+        _plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = &plans.stripe;
         let range = account_shards(world)[shard].clone();
         let seed = world.cfg.seed;
         let first = range.start;
         let build = |a: &[Account]| {
             let delinquent = |i: usize| {
-                plan.invoices_of(first + i).last().is_some_and(|inv| {
+                world.billing.of(first + i).last().is_some_and(|inv| {
                     matches!(inv.outcome, Outcome::Open | Outcome::Uncollectible)
                         && inv.due() < world.cfg.end_ts()
                 })

@@ -10,14 +10,12 @@ use crate::arrays::*;
 use crate::error::Result;
 use crate::plans::Plans;
 use crate::plans::stripe::{
-    Outcome, StripePlan, customer_id, stripe_id, subscription_id, trial_will_end,
+    Invoice, Outcome, charge_id, customer_id, event_id, invoice_id, notices, subscription_id,
+    trial_will_end,
 };
-use crate::plans::stripe::{closed_at, invoice_id, past_due};
 use crate::profile::Size;
-use crate::rng::Rand;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::{Table, account_shards};
-use crate::time::MICROS_PER_DAY;
 use crate::world::World;
 
 pub struct EventsTable;
@@ -131,13 +129,12 @@ fn ev(
     }
 }
 
-/// Every event of one account, in time order.
-fn account_events(world: &World, plan: &StripePlan, ai: usize) -> Vec<Event> {
+/// Every event of one account before the cut, in time order.
+fn account_events(world: &World, ai: usize) -> Vec<Event> {
     let seed = world.cfg.seed;
     let end = world.cfg.end_ts();
     let a = &world.accounts[ai];
     let cus = customer_id(seed, a.id);
-    let mut rng = Rand::new(seed, "stripe_events", a.id as u64);
     let mut out = Vec::new();
     let customer = |status: &str| {
         format!(
@@ -145,26 +142,23 @@ fn account_events(world: &World, plan: &StripePlan, ai: usize) -> Vec<Event> {
             a.domain
         )
     };
+    let sub_body = |id: &str, status: &str| {
+        format!(
+            r#"{{"object":{{"id":"{id}","object":"subscription","customer":"{cus}","status":"{status}"}}}}"#
+        )
+    };
     out.push(ev(a.created_at, 0, "customer", &cus, customer("new"), true));
     for si in a.subscriptions.clone() {
         let s = &world.subscriptions[si as usize];
         let id = subscription_id(seed, s.id);
-        let sub = |status: &str| {
-            format!(
-                r#"{{"object":{{"id":"{id}","object":"subscription","customer":"{cus}","status":"{status}"}}}}"#
-            )
-        };
         let first = if s.trial_end.is_some() {
             "trialing"
         } else {
             "active"
         };
-        out.push(ev(s.started_at, 2, "subscription", &id, sub(first), true));
+        out.push(ev(s.started_at, 2, "subscription", &id, sub_body(&id, first), true));
         if let Some(t) = trial_will_end(s, end) {
-            out.push(ev(t, 3, "subscription", &id, sub("trialing"), false));
-        }
-        if let Some(t) = past_due(s) {
-            out.push(ev(t, 16, "subscription", &id, sub("past_due"), true));
+            out.push(ev(t, 3, "subscription", &id, sub_body(&id, "trialing"), false));
         }
         if let Some(t) = s.ended_at {
             out.push(ev(
@@ -172,114 +166,87 @@ fn account_events(world: &World, plan: &StripePlan, ai: usize) -> Vec<Event> {
                 4,
                 "subscription",
                 &id,
-                sub("canceled"),
+                sub_body(&id, "canceled"),
                 s.end_reason != Some(3),
             ));
         }
     }
-    let mut charge = plan.charge_offsets[ai];
-    let invoices = plan.invoices_of(ai);
-    for (k, inv) in invoices.iter().enumerate() {
-        let id = invoice_id(seed, a.id, k);
-        let body = |status: &str, paid: i64| {
-            format!(
-                r#"{{"object":{{"id":"{id}","object":"invoice","customer":"{cus}","status":"{status}","amount_due":{},"amount_paid":{paid}}}}}"#,
-                inv.amount
-            )
-        };
-        out.push(ev(inv.created, 6, "invoice", &id, body("draft", 0), false));
-        out.push(ev(inv.created, 7, "invoice", &id, body("open", 0), false));
-        for attempt in 0..inv.charges() {
-            charge += 1;
-            let ch = stripe_id("ch_", seed, "charge", charge);
-            let t = inv.attempt_time(attempt);
-            let failed = attempt < u64::from(inv.failed);
-            let status = if failed { "failed" } else { "succeeded" };
-            let body = format!(
-                r#"{{"object":{{"id":"{ch}","object":"charge","invoice":"{id}","amount":{},"status":"{status}"}}}}"#,
-                inv.amount
-            );
-            out.push(ev(
-                t,
-                if failed { 13 } else { 14 },
-                "charge",
-                &ch,
-                body,
-                false,
-            ));
-            if failed {
-                out.push(ev(
-                    t,
-                    8,
-                    "invoice",
-                    &id,
-                    body_status(&id, &cus, inv.amount, "open"),
-                    false,
-                ));
+    for (k, inv) in world.billing.of(ai).iter().enumerate() {
+        invoice_events(world, &cus, a.id, k, inv, &mut out);
+        // A declined card turns the subscription past_due until the invoice is settled.
+        if let Some(si) = inv.subscription.filter(|_| inv.turns_past_due()) {
+            let s = &world.subscriptions[si as usize];
+            let id = subscription_id(seed, s.id);
+            let (t, back) = (inv.attempt_time(0), inv.recovers_at(s.ended_at));
+            out.push(ev(t, 16, "subscription", &id, sub_body(&id, "past_due"), false));
+            if let Some(t) = back {
+                out.push(ev(t, 16, "subscription", &id, sub_body(&id, "active"), false));
             }
         }
-        if let Some(t) = inv.paid_at() {
-            out.push(ev(
-                t,
-                9,
-                "invoice",
-                &id,
-                body("paid", inv.amount),
-                inv.outcome == Outcome::OutOfBand,
-            ));
-            out.push(ev(t, 10, "invoice", &id, body("paid", inv.amount), false));
-        }
-        match inv.outcome {
-            Outcome::Void => out.push(ev(
-                closed_at(inv),
-                11,
-                "invoice",
-                &id,
-                body("void", 0),
-                true,
-            )),
-            Outcome::Uncollectible => out.push(ev(
-                closed_at(inv),
-                12,
-                "invoice",
-                &id,
-                body("uncollectible", 0),
-                false,
-            )),
-            _ => {}
-        }
     }
-    // Notices: upcoming-invoice reminders a week before renewals, then customer updates.
-    let mut notices = plan.notices[ai];
-    for (k, inv) in invoices.iter().enumerate() {
-        let t = inv.created - 7 * MICROS_PER_DAY;
-        if notices == 0 || inv.reason != 1 || t < plan.billing_start || t < a.created_at {
-            continue;
+    // Notices: upcoming renewals a week ahead (the invoice has no id yet: the event names its
+    // subscription), and customers updating their details.
+    for n in notices(world, &world.billing_fit, ai, end) {
+        match n.upcoming {
+            Some((si, amount)) => {
+                let id = subscription_id(seed, world.subscriptions[si as usize].id);
+                let body = format!(
+                    r#"{{"object":{{"object":"invoice","customer":"{cus}","subscription":"{id}","status":"draft","amount_due":{amount},"amount_paid":0}}}}"#
+                );
+                out.push(ev(n.at, 5, "subscription", &id, body, false));
+            }
+            None => out.push(ev(n.at, 1, "customer", &cus, customer("updated"), true)),
         }
-        let id = invoice_id(seed, a.id, k);
-        out.push(ev(
-            t,
-            5,
-            "invoice",
-            &id,
-            body_status(&id, &cus, inv.amount, "draft"),
-            false,
-        ));
-        notices -= 1;
-    }
-    let life_end = a.life_end(&world.cfg);
-    for _ in 0..notices {
-        let t = rng.range(a.created_at, life_end - 1);
-        out.push(ev(t, 1, "customer", &cus, customer("updated"), true));
     }
     out.sort_by_key(|e| e.created);
     out
 }
 
-fn body_status(id: &str, cus: &str, amount: i64, status: &str) -> String {
-    format!(
-        r#"{{"object":{{"id":"{id}","object":"invoice","customer":"{cus}","status":"{status}","amount_due":{amount},"amount_paid":0}}}}"#
-    )
+/// The trail of one invoice: created and finalized, each charge attempt, paid, voided or marked
+/// uncollectible.
+fn invoice_events(world: &World, cus: &str, account_id: i64, k: usize, inv: &Invoice, out: &mut Vec<Event>) {
+    let seed = world.cfg.seed;
+    let id = invoice_id(seed, account_id, k);
+    let body = |status: &str, paid: i64| {
+        format!(
+            r#"{{"object":{{"id":"{id}","object":"invoice","customer":"{cus}","status":"{status}","amount_due":{},"amount_paid":{paid}}}}}"#,
+            inv.amount
+        )
+    };
+    out.push(ev(inv.created, 6, "invoice", &id, body("draft", 0), false));
+    out.push(ev(inv.created, 7, "invoice", &id, body("open", 0), false));
+    for attempt in 0..inv.charges() {
+        let ch = charge_id(seed, account_id, k, attempt);
+        let t = inv.attempt_time(attempt);
+        let failed = attempt < u64::from(inv.failed);
+        let status = if failed { "failed" } else { "succeeded" };
+        let charge = format!(
+            r#"{{"object":{{"id":"{ch}","object":"charge","invoice":"{id}","amount":{},"status":"{status}"}}}}"#,
+            inv.amount
+        );
+        let kind = if failed { 13 } else { 14 };
+        out.push(ev(t, kind, "charge", &ch, charge, false));
+        if failed {
+            out.push(ev(t, 8, "invoice", &id, body("open", 0), false));
+        }
+    }
+    if let Some(t) = inv.paid_at() {
+        let api_call = inv.outcome == Outcome::OutOfBand;
+        out.push(ev(t, 9, "invoice", &id, body("paid", inv.amount), api_call));
+        out.push(ev(t, 10, "invoice", &id, body("paid", inv.amount), false));
+    }
+    match inv.outcome {
+        Outcome::Void => out.push(ev(inv.closed_at(), 11, "invoice", &id, body("void", 0), true)),
+        Outcome::Uncollectible => out.push(ev(
+            inv.closed_at(),
+            12,
+            "invoice",
+            &id,
+            body("uncollectible", 0),
+            false,
+        )),
+        _ => {}
+    }
 }
 
 impl Table for EventsTable {
@@ -331,10 +298,10 @@ impl Table for EventsTable {
         };
         for ai in account_shards(world)[shard].clone() {
             let cus = customer_id(seed, world.accounts[ai].id);
-            let events = account_events(world, plan, ai);
+            let events = account_events(world, ai);
             debug_assert_eq!(events.len() as u64, plan.events[ai]);
             for (i, e) in events.into_iter().enumerate() {
-                let id = stripe_id("evt_", seed, "event", plan.event_offsets[ai] + i as u64 + 1);
+                let id = event_id(seed, world.accounts[ai].id, i);
                 rows.push((id, cus.clone(), e));
                 if rows.len() == BATCH_ROWS {
                     flush(&mut rows, emit)?;

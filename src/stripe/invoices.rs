@@ -9,8 +9,7 @@ use crate::arrays::*;
 use crate::error::Result;
 use crate::plans::Plans;
 use crate::plans::stripe::{
-    BILLING_REASONS, INVOICE_STATUSES, Invoice, Outcome, closed_at, customer_id, invoice_id,
-    subscription_id,
+    BILLING_REASONS, INVOICE_STATUSES, Invoice, Outcome, customer_id, invoice_id, subscription_id,
 };
 use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
@@ -114,22 +113,20 @@ impl Table for InvoicesTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
-        let plan = &plans.stripe;
+    fn shard_rows(&self, world: &World, _plans: &Plans) -> Vec<u64> {
         account_shards(world)
             .into_iter()
-            .map(|r| r.map(|a| plan.by_account[a].len() as u64).sum())
+            .map(|r| r.map(|a| world.billing.by_account[a].len() as u64).sum())
             .collect()
     }
 
     fn generate(
         &self,
         world: &World,
-        plans: &Plans,
+        _plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = &plans.stripe;
         let seed = world.cfg.seed;
         let build = |r: &[(String, String, String, Option<String>, &Invoice)]| {
             let inv = |i: usize| r[i].4;
@@ -171,10 +168,10 @@ impl Table for InvoicesTable {
                     timestamps_opt((0..n).map(|i| inv(i).paid_at())),
                     timestamps_opt(
                         (0..n)
-                            .map(|i| (inv(i).outcome == Outcome::Void).then(|| closed_at(inv(i)))),
+                            .map(|i| (inv(i).outcome == Outcome::Void).then(|| inv(i).closed_at())),
                     ),
                     timestamps_opt((0..n).map(|i| {
-                        (inv(i).outcome == Outcome::Uncollectible).then(|| closed_at(inv(i)))
+                        (inv(i).outcome == Outcome::Uncollectible).then(|| inv(i).closed_at())
                     })),
                 ],
             )
@@ -184,7 +181,7 @@ impl Table for InvoicesTable {
             let a = &world.accounts[ai];
             let cus = customer_id(seed, a.id);
             let prefix: String = cus[4..12].to_uppercase();
-            for (k, inv) in plan.invoices_of(ai).iter().enumerate() {
+            for (k, inv) in world.billing.of(ai).iter().enumerate() {
                 let sub = inv
                     .subscription
                     .map(|s| subscription_id(seed, world.subscriptions[s as usize].id));

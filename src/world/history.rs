@@ -138,6 +138,8 @@ impl World {
             counts: counts.clone(),
             logins: Default::default(),
             activity: Vec::new(),
+            billing_fit: Default::default(),
+            billing: Default::default(),
         };
         let mut domains = HashSet::new();
         for i in 0..n {
@@ -190,6 +192,7 @@ impl World {
         push_later_accounts(&mut w, &mut domains, rate);
         renumber_later(&mut w, anchored);
         w.logins = super::logins::fit(&w);
+        w.billing_fit = super::billing::fit(&w);
         w
     }
 }

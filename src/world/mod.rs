@@ -7,6 +7,7 @@
 //! ([`cut`]): the entities that exist by then, each column that changes over time holding its
 //! value at that instant. The profile's counts are exact at the anchor.
 
+pub mod billing;
 mod children;
 pub mod geo;
 mod history;
@@ -286,15 +287,6 @@ pub struct Subscription {
     pub payment_failed: bool,
 }
 
-impl Subscription {
-    /// When a period lost to failed payments turned past_due: at the first declined attempt on
-    /// its last invoice (the billing date plus an hour), 13 days and 6 hours before it ended.
-    pub fn past_due_from(&self) -> Option<i64> {
-        let end = self.ended_at.filter(|_| self.payment_failed)?;
-        Some(end - 13 * MICROS_PER_DAY - 6 * time::MICROS_PER_HOUR)
-    }
-}
-
 pub struct World {
     pub cfg: Config,
     pub accounts: Vec<Account>,
@@ -306,6 +298,10 @@ pub struct World {
     pub logins: logins::LoginFit,
     /// In a cut, what each user has in its trailing activity year (empty in the history).
     pub activity: Vec<logins::Activity>,
+    /// The fitted billing history (see [`billing`]).
+    pub billing_fit: billing::BillingFit,
+    /// In a cut, every invoice as it stood then (empty in the history).
+    pub billing: billing::Billing,
     /// Row counts the fact tables are sized by: the profile's exact counts at the anchor, scaled
     /// with the accounts in a cut at another day.
     pub counts: Counts,

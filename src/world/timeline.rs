@@ -4,7 +4,9 @@
 //!
 //! - account: status, churn, tier and MRR from its plan periods and churn;
 //! - subscription: an end after the cut is not yet known (open, no reason); status trialing,
-//!   active, past_due (in dunning, or a card declined this month) or canceled;
+//!   active, past_due (its latest invoice owed after a declined card) or canceled;
+//! - invoice: the attempts made by then; open until paid, written off or voided (see
+//!   [`super::billing`]);
 //! - device: up and down spells drawn from its own stream since install give its status and
 //!   last contact; the firmware is the release it had downloaded by then;
 //! - user: the last login is the start of the last session recorded by then (the sessions are
@@ -15,7 +17,7 @@ use super::*;
 use rayon::prelude::*;
 
 use super::logins::Life;
-use crate::rng::{Rand, stable_hash, unit};
+use crate::rng::{Rand, stable_hash};
 use crate::time::{MICROS_PER_HOUR, MICROS_PER_MIN};
 
 /// Mean days a live device reports between down spells, and the share of down spells that are
@@ -23,10 +25,6 @@ use crate::time::{MICROS_PER_HOUR, MICROS_PER_MIN};
 /// hold at any instant: outages last 1–15 days (mean 8), maintenance 1–72 hours (mean 36.5 h).
 const UP_MEAN_DAYS: f64 = 18.5;
 const OUTAGE_SHARE: f64 = 3.0 / 11.0;
-
-/// Chance that a live paid subscription is past_due in a given 30-day stretch (a declined card
-/// being retried), besides the dunning before a loss to failed payments.
-const PAST_DUE_SHARE: f64 = 0.02;
 
 impl World {
     /// The history at the end of day `as_of`, its fact tables sized by `counts` scaled with the
@@ -51,7 +49,10 @@ impl World {
             subscriptions: Vec::new(),
             logins: self.logins,
             activity: Vec::new(),
+            billing_fit: self.billing_fit.clone(),
+            billing: Default::default(),
         };
+        let mut latest: Vec<u32> = Vec::new();
         for (i, a) in self.accounts[..n_cut].iter().enumerate() {
             let churned_at = a.churned_at.filter(|&c| c < end);
             let first_sub = w.subscriptions.len() as u32;
@@ -59,10 +60,25 @@ impl World {
                 &self.subscriptions[a.subscriptions.start as usize..a.subscriptions.end as usize]
             {
                 if s.started_at < end {
-                    w.subscriptions.push(subscription_at(seed, s, end));
+                    w.subscriptions.push(subscription_at(s, end));
                 }
             }
             let subs = first_sub..w.subscriptions.len() as u32;
+            // Invoices as they stood; a live subscription whose latest invoice is owed after a
+            // declined card is past_due.
+            let first_invoice = w.billing.invoices.len() as u32;
+            let invoices = billing::invoices_at(self, &self.billing_fit, i, end, i as u32, first_sub);
+            for inv in invoices.iter().rev() {
+                let Some(si) = inv.subscription else { continue };
+                let s = &mut w.subscriptions[si as usize];
+                if s.status == 1 && !latest.contains(&si) && inv.owed_at(end) {
+                    s.status = 2;
+                }
+                latest.push(si);
+            }
+            latest.clear();
+            w.billing.invoices.extend(invoices);
+            w.billing.by_account.push(first_invoice..w.billing.invoices.len() as u32);
             let last = &w.subscriptions[subs.end as usize - 1];
             let trialing = last.trial_end.is_some_and(|t| t >= end) && churned_at.is_none();
             let status = match (churned_at, trialing) {
@@ -141,6 +157,16 @@ impl World {
         let (sessions, pages, uses) =
             (total(|a| a.sessions), total(|a| a.pages), total(|a| a.uses));
         w.activity = activity;
+        // Stripe: the invoices, their attempts and every event by then.
+        let fit = &w.billing_fit;
+        let events: u64 = (0..w.accounts.len())
+            .into_par_iter()
+            .map(|ai| {
+                billing::trail_len(&w, ai, w.billing.of(ai), end)
+                    + billing::notices(&w, fit, ai, end).len() as u64
+            })
+            .sum();
+        let charges: u64 = w.billing.invoices.iter().map(|i| i.charges()).sum();
         w.counts = w
             .counts
             .clone()
@@ -154,6 +180,9 @@ impl World {
             .with("app_feature_usage", uses)
             // Stripe mirrors every plan period, with a line per add-on.
             .with("stripe_subscriptions", w.subscriptions.len() as u64)
+            .with("stripe_invoices", w.billing.invoices.len() as u64)
+            .with("stripe_charges", charges)
+            .with("stripe_events", events)
             .with(
                 "stripe_subscription_items",
                 w.subscriptions
@@ -165,27 +194,18 @@ impl World {
     }
 }
 
-/// A plan period as it stood at `end`.
-fn subscription_at(seed: u64, s: &Subscription, end: i64) -> Subscription {
+/// A plan period as it stood at `end` (past_due is decided from its invoices, after).
+fn subscription_at(s: &Subscription, end: i64) -> Subscription {
     let mut s = s.clone();
-    let dunning_from = s.past_due_from();
     if s.ended_at.is_some_and(|e| e >= end) {
         s.ended_at = None;
         s.end_reason = None;
         s.payment_failed = false;
     }
-    let in_dunning = s.ended_at.is_none() && dunning_from.is_some_and(|t| t < end);
-    let declined = {
-        let stretch = (end / MICROS_PER_DAY).div_euclid(30) as u64;
-        let h = stable_hash(seed, "world.past_due", (s.id as u64) << 20 | stretch);
-        unit(h) <= PAST_DUE_SHARE
-    };
     s.status = if s.ended_at.is_some() {
         3
     } else if s.trial_end.is_some_and(|t| t >= end) {
         0
-    } else if in_dunning || declined {
-        2
     } else {
         1
     };
