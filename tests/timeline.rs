@@ -290,6 +290,36 @@ fn assert_consistent(early: &Path, late: &Path) {
         ],
         &mut |_, _, _| Ok(()),
     );
+    // Invoices: what was billed never changes; an open invoice settles or gets attempts.
+    compare(
+        early,
+        late,
+        "stripe_invoices",
+        &[
+            "number",
+            "customer_id",
+            "subscription_id",
+            "billing_reason",
+            "collection_method",
+            "currency",
+            "subtotal",
+            "total",
+            "amount_due",
+            "period_start",
+            "period_end",
+            "created",
+            "due_date",
+            "finalized_at",
+        ],
+        &mut |id, a, _| {
+            (s(a, id, "status") == "open")
+                .then_some(())
+                .ok_or_else(|| "a settled invoice changed".into())
+        },
+    );
+    // Charges and events are facts: recorded once, never changed, never late.
+    compare_facts(early, late, "stripe_charges", "created");
+    compare_facts(early, late, "stripe_events", "created");
     // App activity: one session process, cut at each end.
     compare_window(
         early,
@@ -300,6 +330,26 @@ fn assert_consistent(early: &Path, late: &Path) {
     );
     compare_window(early, late, "app_page_views", "viewed_at", None);
     compare_window(early, late, "app_feature_usage", "used_at", None);
+}
+
+/// A fact table: every row of `early` is in `late` unchanged, and every row of `late` that
+/// happened (by `at`) before the earlier cut's end is in `early`.
+fn compare_facts(early: &Path, late: &Path, table: &str, at: &str) {
+    let e1 = end_of(early);
+    let (a, b) = (rows(early, table), rows(late, table));
+    for (id, ra) in &a.text {
+        let rb = b.text.get(id);
+        assert_eq!(Some(ra), rb, "{table} {id}: a fact changed or went missing");
+    }
+    for id in b.text.keys() {
+        if t(&b, id, at).is_some_and(|x| x < e1) {
+            assert!(
+                a.text.contains_key(id),
+                "{table} {id}: arrived after its cut"
+            );
+        }
+    }
+    assert!(!a.text.is_empty(), "{table}: no rows in the earlier cut");
 }
 
 /// A table of the trailing activity year: every row of `early` still inside the later cut's year

@@ -197,7 +197,11 @@ impl Table for ChargesTable {
                     let id = charge_id(seed, a.id, k, attempt);
                     // A decline's reason is the charge's own draw, the same in every cut.
                     let failure = failed.then(|| {
-                        let h = stable_hash(seed, "stripe_charges.failure", charge_key(a.id, k, attempt));
+                        let h = stable_hash(
+                            seed,
+                            "stripe_charges.failure",
+                            charge_key(a.id, k, attempt),
+                        );
                         Rand::from_hash(h).weighted(&FAILURE_WEIGHTS)
                     });
                     rows.push(Row {

@@ -156,9 +156,23 @@ fn account_events(world: &World, ai: usize) -> Vec<Event> {
         } else {
             "active"
         };
-        out.push(ev(s.started_at, 2, "subscription", &id, sub_body(&id, first), true));
+        out.push(ev(
+            s.started_at,
+            2,
+            "subscription",
+            &id,
+            sub_body(&id, first),
+            true,
+        ));
         if let Some(t) = trial_will_end(s, end) {
-            out.push(ev(t, 3, "subscription", &id, sub_body(&id, "trialing"), false));
+            out.push(ev(
+                t,
+                3,
+                "subscription",
+                &id,
+                sub_body(&id, "trialing"),
+                false,
+            ));
         }
         if let Some(t) = s.ended_at {
             out.push(ev(
@@ -178,9 +192,23 @@ fn account_events(world: &World, ai: usize) -> Vec<Event> {
             let s = &world.subscriptions[si as usize];
             let id = subscription_id(seed, s.id);
             let (t, back) = (inv.attempt_time(0), inv.recovers_at(s.ended_at));
-            out.push(ev(t, 16, "subscription", &id, sub_body(&id, "past_due"), false));
+            out.push(ev(
+                t,
+                16,
+                "subscription",
+                &id,
+                sub_body(&id, "past_due"),
+                false,
+            ));
             if let Some(t) = back {
-                out.push(ev(t, 16, "subscription", &id, sub_body(&id, "active"), false));
+                out.push(ev(
+                    t,
+                    16,
+                    "subscription",
+                    &id,
+                    sub_body(&id, "active"),
+                    false,
+                ));
             }
         }
     }
@@ -204,7 +232,14 @@ fn account_events(world: &World, ai: usize) -> Vec<Event> {
 
 /// The trail of one invoice: created and finalized, each charge attempt, paid, voided or marked
 /// uncollectible.
-fn invoice_events(world: &World, cus: &str, account_id: i64, k: usize, inv: &Invoice, out: &mut Vec<Event>) {
+fn invoice_events(
+    world: &World,
+    cus: &str,
+    account_id: i64,
+    k: usize,
+    inv: &Invoice,
+    out: &mut Vec<Event>,
+) {
     let seed = world.cfg.seed;
     let id = invoice_id(seed, account_id, k);
     let body = |status: &str, paid: i64| {
@@ -236,7 +271,14 @@ fn invoice_events(world: &World, cus: &str, account_id: i64, k: usize, inv: &Inv
         out.push(ev(t, 10, "invoice", &id, body("paid", inv.amount), false));
     }
     match inv.outcome {
-        Outcome::Void => out.push(ev(inv.closed_at(), 11, "invoice", &id, body("void", 0), true)),
+        Outcome::Void => out.push(ev(
+            inv.closed_at(),
+            11,
+            "invoice",
+            &id,
+            body("void", 0),
+            true,
+        )),
         Outcome::Uncollectible => out.push(ev(
             inv.closed_at(),
             12,

@@ -141,7 +141,7 @@ impl Table for InvoicesTable {
                     texts((0..n).map(|i| BILLING_REASONS[inv(i).reason as usize])),
                     texts((0..n).map(|i| INVOICE_STATUSES[inv(i).outcome.status() as usize])),
                     texts((0..n).map(|i| {
-                        if inv(i).outcome == Outcome::OutOfBand {
+                        if inv(i).by_transfer {
                             "send_invoice"
                         } else {
                             "charge_automatically"

@@ -79,6 +79,8 @@ pub struct Invoice {
     pub transfer_days: u8,
     /// The last invoice of a period lost to failed payments.
     pub lost: bool,
+    /// Sent to be paid by bank transfer (collection method `send_invoice`), from its creation.
+    pub by_transfer: bool,
     /// Where the bank-transfer split puts a card-paid invoice (uniform).
     split: f64,
     /// The invoice's own hash, and its billing-start tiebreak.
@@ -173,8 +175,7 @@ impl Invoice {
         if !self.turns_past_due() || self.lost {
             return None;
         }
-        self.settled_at()
-            .filter(|&t| sub_end.is_none_or(|e| t < e))
+        self.settled_at().filter(|&t| sub_end.is_none_or(|e| t < e))
     }
 
     /// Whether the invoice keeps its subscription past_due at `end`: its card was declined and
@@ -260,9 +261,7 @@ fn candidates(w: &World, fit: &BillingFit, ai: usize, end: i64) -> Vec<Invoice> 
         let monthly_cents = s.mrr_dollars * 100;
         for (k, (ps, pe)) in periods(s, end).into_iter().enumerate() {
             let key = plan_key(seed, s, k);
-            let lost = s.payment_failed
-                && s.ended_at
-                    .is_some_and(|e| e - ps < 14 * MICROS_PER_DAY);
+            let lost = s.payment_failed && s.ended_at.is_some_and(|e| e - ps < 14 * MICROS_PER_DAY);
             let reason = match (k, s.change) {
                 (0, 0) => 0,
                 (0, _) => 2,
@@ -319,7 +318,14 @@ fn plan_key(seed: u64, s: &Subscription, k: usize) -> u64 {
 
 /// An invoice's own end, from its hash: plan invoices may be declined, voided or written off;
 /// hardware and services are paid by card or transfer.
-fn settle(key: u64, created: i64, amount: i64, reason: u8, plan: bool, fit: &BillingFit) -> Invoice {
+fn settle(
+    key: u64,
+    created: i64,
+    amount: i64,
+    reason: u8,
+    plan: bool,
+    fit: &BillingFit,
+) -> Invoice {
     let mut r = Rand::from_hash(key);
     let class = if plan { r.weighted(&PLAN_ENDS) } else { 0 };
     let split = r.f64();
@@ -347,6 +353,7 @@ fn settle(key: u64, created: i64, amount: i64, reason: u8, plan: bool, fit: &Bil
         failed,
         transfer_days,
         lost: false,
+        by_transfer: outcome == Outcome::OutOfBand,
         split: if class == 0 { split } else { f64::NAN },
         key,
     }
@@ -412,13 +419,19 @@ pub fn notices(w: &World, fit: &BillingFit, ai: usize, end: i64) -> Vec<Notice> 
 
 /// Every renewal of the account's subscriptions announced before `end` (a week ahead, from the
 /// billing start on, while the subscription is live), with its notice value.
-fn upcoming(w: &World, fit: &BillingFit, ai: usize, end: i64, mut f: impl FnMut(i64, u32, i64, f64)) {
+fn upcoming(
+    w: &World,
+    fit: &BillingFit,
+    ai: usize,
+    end: i64,
+    mut f: impl FnMut(i64, u32, i64, f64),
+) {
     let a = &w.accounts[ai];
     for si in a.subscriptions.clone() {
         let s = &w.subscriptions[si as usize];
         let start = s.trial_end.unwrap_or(s.started_at);
         let step = if s.annual { 12 } else { 1 };
-        let amount = s.mrr_dollars * 100 * i64::from(step);
+        let amount = s.mrr_dollars * 100 * step;
         for k in 1.. {
             let at = time::add_months(start, k * step) - UPCOMING_DAYS * MICROS_PER_DAY;
             if at >= end || s.ended_at.is_some_and(|e| e <= at) {
@@ -448,7 +461,12 @@ pub fn trail_len(w: &World, ai: usize, invoices: &[Invoice], end: i64) -> u64 {
     }
     n + invoices
         .iter()
-        .map(|i| i.events(i.subscription.and_then(|s| w.subscriptions[s as usize].ended_at)))
+        .map(|i| {
+            i.events(
+                i.subscription
+                    .and_then(|s| w.subscriptions[s as usize].ended_at),
+            )
+        })
         .sum::<u64>()
 }
 
@@ -498,7 +516,9 @@ pub(super) fn fit(w: &World) -> BillingFit {
         }
     }
     let charges = count("stripe_charges");
-    let card = charges.checked_sub(fixed).filter(|&c| c <= splits.len() as u64);
+    let card = charges
+        .checked_sub(fixed)
+        .filter(|&c| c <= splits.len() as u64);
     let Some(card) = card else {
         panic!(
             "charges cannot land on the profile's count: {charges} asked, {fixed} to {} possible",
@@ -549,7 +569,11 @@ fn between(values: &[f64], k: usize, first: f64, last: f64) -> f64 {
 /// the k-th update of an account with `life` micros before the anchor comes at `G_k / rate`
 /// years (`G_k` a running sum of Exp(1) draws), so it is in when `rate > G_k / life`.
 fn update_rate(w: &World, lives: &[i64], wanted: usize) -> f64 {
-    let total: f64 = lives.iter().map(|&l| l as f64 / YEAR).sum::<f64>().max(1e-9);
+    let total: f64 = lives
+        .iter()
+        .map(|&l| l as f64 / YEAR)
+        .sum::<f64>()
+        .max(1e-9);
     let mut bound = 2.0 * wanted as f64 / total + 1.0;
     loop {
         let mut rates = Vec::new();

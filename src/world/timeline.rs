@@ -67,7 +67,8 @@ impl World {
             // Invoices as they stood; a live subscription whose latest invoice is owed after a
             // declined card is past_due.
             let first_invoice = w.billing.invoices.len() as u32;
-            let invoices = billing::invoices_at(self, &self.billing_fit, i, end, i as u32, first_sub);
+            let invoices =
+                billing::invoices_at(self, &self.billing_fit, i, end, i as u32, first_sub);
             for inv in invoices.iter().rev() {
                 let Some(si) = inv.subscription else { continue };
                 let s = &mut w.subscriptions[si as usize];
@@ -78,7 +79,9 @@ impl World {
             }
             latest.clear();
             w.billing.invoices.extend(invoices);
-            w.billing.by_account.push(first_invoice..w.billing.invoices.len() as u32);
+            w.billing
+                .by_account
+                .push(first_invoice..w.billing.invoices.len() as u32);
             let last = &w.subscriptions[subs.end as usize - 1];
             let trialing = last.trial_end.is_some_and(|t| t >= end) && churned_at.is_none();
             let status = match (churned_at, trialing) {
