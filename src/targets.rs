@@ -55,6 +55,24 @@ pub const GA_DURATION_S: (f64, f64) = (90.0, 280.0);
 /// Friday–Sunday pours over Monday–Thursday (REFERENCE: ≈ 40 % above), accepted band.
 pub const WEEKEND_LIFT: (f64, f64) = (1.25, 1.65);
 /// Local hours of the pour peak (plan step 30: "peak 6–10 pm").
+/// On-premise draft peaks (REFERENCE: St Patrick's Day, where draft velocity roughly doubles,
+/// Super Bowl, Cinco de Mayo, July 4): each day's pours at least this many times those of the
+/// same weekday a week and two weeks either side.
+pub const DRAFT_PEAK_LIFT: f64 = 1.2;
+
+/// The draft peak days of a year, named.
+pub fn draft_peak_days(year: i64) -> [(&'static str, i64); 4] {
+    [
+        (
+            "St Patrick's Day",
+            crate::time::days_from_civil(year, 3, 17),
+        ),
+        ("Super Bowl Sunday", crate::time::super_bowl_sunday(year)),
+        ("Cinco de Mayo", crate::time::days_from_civil(year, 5, 5)),
+        ("July 4", crate::time::days_from_civil(year, 7, 4)),
+    ]
+}
+
 pub const POUR_PEAK_HOURS: std::ops::RangeInclusive<u32> = 18..=22;
 /// Channel benchmarks (REFERENCE): CTR and CPC in dollars; e-mail has clicks, no CPC.
 pub const CHANNEL_KPIS: [(&str, f64, f64); 4] = [

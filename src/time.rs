@@ -36,6 +36,14 @@ pub fn weekday(day: i64) -> u32 {
     (day + 3).rem_euclid(7) as u32
 }
 
+/// Super Bowl Sunday of a year (days since the epoch): the second Sunday of February since
+/// 2022, the first before.
+pub fn super_bowl_sunday(year: i64) -> i64 {
+    let feb1 = days_from_civil(year, 2, 1);
+    let first_sunday = feb1 + i64::from((6 + 7 - weekday(feb1)) % 7);
+    first_sunday + if year >= 2022 { 7 } else { 0 }
+}
+
 pub fn day_of(ts: i64) -> i64 {
     ts.div_euclid(MICROS_PER_DAY)
 }
@@ -215,6 +223,19 @@ fn us_utc_offset_hours_by_calendar(utc_ts: i64, standard: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn super_bowl_sundays() {
+        for (y, m, d) in [
+            (2020, 2, 2),
+            (2021, 2, 7),
+            (2022, 2, 13),
+            (2024, 2, 11),
+            (2025, 2, 9),
+        ] {
+            assert_eq!(super_bowl_sunday(y), days_from_civil(y, m, d), "{y}");
+        }
+    }
 
     #[test]
     fn civil_round_trip() {

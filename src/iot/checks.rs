@@ -173,6 +173,21 @@ fn switch_days(ds: &Dataset) -> HashSet<i64> {
         .collect()
 }
 
+/// Each draft peak day with two full weeks either side inside `d0..=d1`, and its pours over the
+/// mean of the same weekday one and two weeks before and after.
+fn draft_peaks(by_day: &HashMap<i64, u64>, d0: i64, d1: i64) -> Vec<(&'static str, f64)> {
+    let pours = |d: i64| by_day.get(&d).copied().unwrap_or(0) as f64;
+    let (y0, y1) = (time::civil_from_days(d0).0, time::civil_from_days(d1).0);
+    (y0..=y1)
+        .flat_map(targets::draft_peak_days)
+        .filter(|&(_, d)| d - 14 >= d0 && d + 14 <= d1)
+        .map(|(name, d)| {
+            let around = [-14, -7, 7, 14].map(|k| pours(d + k)).iter().sum::<f64>() / 4.0;
+            (name, pours(d) / around.max(1.0))
+        })
+        .collect()
+}
+
 pub fn tap_event_checks(ds: &Dataset) -> Result<Vec<Check>> {
     let t = iot_tap_events::TABLE;
     let dev = DeviceFacts::read(ds)?;
@@ -263,6 +278,8 @@ pub fn tap_event_checks(ds: &Dataset) -> Result<Vec<Check>> {
         ev as f64 / n.max(1) as f64
     };
     let weekend_lift = avg(&[4, 5, 6]) / avg(&[0, 1, 2, 3]).max(1e-9);
+    let peaks = draft_peaks(&by_day, d0, d1);
+    let weakest = peaks.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
     let total: u64 = by_hour.iter().sum();
     // Product mix: every style poured, the mainstream lager most, none above the cap; strong
     // and specialty styles (stout, sour, cider) poured in smaller measures than lager.
@@ -339,6 +356,24 @@ pub fn tap_event_checks(ds: &Dataset) -> Result<Vec<Check>> {
             top.iter().all(|h| (18..=22).contains(h)),
         )
         .unless_too_few(total >= 50_000, format!("{total} pours")),
+        Check::new(
+            t,
+            "draft peaks on St Patrick's Day, Super Bowl Sunday, Cinco de Mayo and July 4",
+            format!(
+                "each ≥ {:.1}× the same weekday ±1–2 weeks",
+                targets::DRAFT_PEAK_LIFT
+            ),
+            peaks
+                .iter()
+                .map(|(name, lift)| format!("{name} {lift:.2}×"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            weakest >= targets::DRAFT_PEAK_LIFT,
+        )
+        .unless_too_few(
+            total >= 50_000 && !peaks.is_empty(),
+            format!("{total} pours, {} peak days inside the window", peaks.len()),
+        ),
         Check::new(
             t,
             "Friday–Sunday busier than Monday–Thursday",

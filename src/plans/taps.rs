@@ -37,6 +37,8 @@ const HOLIDAYS: [(u32, u32, f64); 5] = [
 
 /// Days the demand table covers (1990-01-01 to 2100-01-01); others are computed.
 const FACTOR_DAYS: std::ops::Range<i64> = 7_305..47_482;
+/// Super Bowl Sunday: bars fill for the game (a moving date, see [`time::super_bowl_sunday`]).
+const SUPER_BOWL: f64 = 1.5;
 
 /// Demand of a local calendar day, before per-device noise (read once per device and day, so
 /// taken from a table built once).
@@ -50,11 +52,16 @@ pub fn day_factor(day: i64) -> f64 {
 }
 
 fn day_factor_by_calendar(day: i64) -> f64 {
-    let (_, m, d) = time::civil_from_days(day);
+    let (y, m, d) = time::civil_from_days(day);
     let holiday = HOLIDAYS
         .iter()
         .find(|h| h.0 == m && h.1 == d)
         .map_or(1.0, |h| h.2);
+    let holiday = if m == 2 && day == time::super_bowl_sunday(y) {
+        SUPER_BOWL
+    } else {
+        holiday
+    };
     WEEKDAY_FACTOR[time::weekday(day) as usize] * MONTH_FACTOR[m as usize - 1] * holiday
 }
 

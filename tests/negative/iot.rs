@@ -64,13 +64,31 @@ fn iot_cases() -> Vec<Case> {
             rewrite(d, "iot_tap_events", |b| edit::<Float64Type>(b, "temperature_c", |i, v| if i == 0 { 9.5 } else { v }))
         }),
         case("iot_tap_events: busiest 4 local hours inside 18:00–22:00", true, &[
+            "iot_tap_events: draft peaks on St Patrick's Day, Super Bowl Sunday, Cinco de Mayo and July 4",
             "iot_device_health: pour_count per local day equals its tap events around daylight-time switches",
             "iot_tap_events: last pour of each device is its last_seen_at",
             "iot_tap_events: pours inside the device's installed, reporting span",
             "iot_device_health: avg_temperature_c is the mean of the day's pours",
         ], |d| {
-            // Every pour moved to 09:00 UTC (small hours in the US), keeping its day.
+            // Every pour moved to 09:00 UTC (small hours in the US), keeping its UTC day: an
+            // evening's pours land on the next local day, off the peak days.
             rewrite(d, "iot_tap_events", |b| edit::<Ts>(b, "poured_at", |_, t| t.div_euclid(DAY) * DAY + 9 * HOUR))
+        }),
+        case("iot_tap_events: draft peaks on St Patrick's Day, Super Bowl Sunday, Cinco de Mayo and July 4", true, &[
+            "iot_device_health: pour_count per device equals its tap events",
+            "iot_device_health: pour_count per local day equals its tap events around daylight-time switches",
+            "iot_tap_events: every device reporting inside the window has pours",
+            "iot_tap_events: exact row count",
+            "iot_tap_events: last pour of each device is its last_seen_at",
+            "iot_device_health: avg_temperature_c is the mean of the day's pours",
+        ], |d| {
+            // Three in five pours of each peak day (its US local day, 06:00–06:00 UTC) lost.
+            let peaks: Vec<i64> = datagen::targets::draft_peak_days(2025).iter().map(|p| p.1).collect();
+            rewrite(d, "iot_tap_events", move |b| {
+                let at = other::<Ts>(&b, "poured_at");
+                let peaks = peaks.clone();
+                keep_rows(b, move |_, i| !(peaks.contains(&(at[i] - 6 * HOUR).div_euclid(DAY)) && i % 5 < 3))
+            })
         }),
         case("iot_tap_events: Friday–Sunday busier than Monday–Thursday", true, &[
             "iot_device_health: pour_count per device equals its tap events",
