@@ -20,6 +20,8 @@
 //!   year, so the events at the anchor are exact.
 
 use super::*;
+use rayon::prelude::*;
+
 use crate::allocate::apportion;
 use crate::rng::{Rand, mix, stable_hash, unit};
 use crate::time::MICROS_PER_HOUR;
@@ -489,8 +491,12 @@ pub(super) fn fit(w: &World) -> BillingFit {
     // The billing start keeps exactly the newest invoices; small custom sizes with too few
     // billing periods bill onboarding and training services by hand to fill in.
     let mut keys: Vec<(i64, u64)> = (0..n)
-        .flat_map(|ai| candidates(w, &fit, ai, end))
-        .map(|i| (i.created, i.key))
+        .into_par_iter()
+        .flat_map_iter(|ai| {
+            candidates(w, &fit, ai, end)
+                .into_iter()
+                .map(|i| (i.created, i.key))
+        })
         .collect();
     let target = count("stripe_invoices") as usize;
     if keys.len() < target {
@@ -505,16 +511,25 @@ pub(super) fn fit(w: &World) -> BillingFit {
     }
     // The transfer split: card-class invoices whose first attempt falls before the anchor each
     // add a charge unless paid by transfer.
-    let (mut fixed, mut splits) = (0u64, Vec::new());
-    for ai in 0..n {
-        for i in candidates(w, &fit, ai, end) {
-            if i.split.is_nan() {
-                fixed += i.clone().at(end).charges();
-            } else if i.attempt_time(0) < end {
-                splits.push(i.split);
-            }
-        }
-    }
+    let fixed: u64 = (0..n)
+        .into_par_iter()
+        .map(|ai| {
+            candidates(w, &fit, ai, end)
+                .into_iter()
+                .filter(|i| i.split.is_nan())
+                .map(|i| i.at(end).charges())
+                .sum::<u64>()
+        })
+        .sum();
+    let mut splits: Vec<f64> = (0..n)
+        .into_par_iter()
+        .flat_map_iter(|ai| {
+            candidates(w, &fit, ai, end)
+                .into_iter()
+                .filter(|i| !i.split.is_nan() && i.attempt_time(0) < end)
+                .map(|i| i.split)
+        })
+        .collect();
     let charges = count("stripe_charges");
     let card = charges
         .checked_sub(fixed)
@@ -529,17 +544,28 @@ pub(super) fn fit(w: &World) -> BillingFit {
     splits.sort_unstable_by(|a, b| b.total_cmp(a));
     fit.transfer = between(&splits, card as usize, 1.0, 0.0);
     // The notice scale: what the trails leave of the profile's events.
-    let (mut trails, mut values, mut lives) = (0u64, Vec::new(), Vec::new());
-    for ai in 0..n {
-        let inv: Vec<Invoice> = candidates(w, &fit, ai, end)
-            .into_iter()
-            .map(|i| i.at(end))
-            .collect();
-        trails += trail_len(w, ai, &inv, end);
-        upcoming(w, &fit, ai, end, |_, _, _, v| values.push(v));
-        let a = &w.accounts[ai];
-        lives.push(a.churned_at.map_or(end, |c| c.min(end)) - a.created_at);
-    }
+    let trails: u64 = (0..n)
+        .into_par_iter()
+        .map(|ai| {
+            let inv: Vec<Invoice> = candidates(w, &fit, ai, end)
+                .into_iter()
+                .map(|i| i.at(end))
+                .collect();
+            trail_len(w, ai, &inv, end)
+        })
+        .sum();
+    let mut values: Vec<f64> = (0..n)
+        .into_par_iter()
+        .flat_map_iter(|ai| {
+            let mut v = Vec::new();
+            upcoming(w, &fit, ai, end, |_, _, _, x| v.push(x));
+            v
+        })
+        .collect();
+    let lives: Vec<i64> = w.accounts[..n]
+        .iter()
+        .map(|a| a.churned_at.map_or(end, |c| c.min(end)) - a.created_at)
+        .collect();
     let events = count("stripe_events");
     let Some(wanted) = events.checked_sub(trails) else {
         panic!("the event trail ({trails}) exceeds the profile's {events} events");

@@ -53,6 +53,11 @@ impl World {
             billing: Default::default(),
         };
         let mut latest: Vec<u32> = Vec::new();
+        // Each account's invoices as they stood (subscriptions numbered from the account's).
+        let mut bills: Vec<Vec<billing::Invoice>> = (0..n_cut)
+            .into_par_iter()
+            .map(|i| billing::invoices_at(self, &self.billing_fit, i, end, i as u32, 0))
+            .collect();
         for (i, a) in self.accounts[..n_cut].iter().enumerate() {
             let churned_at = a.churned_at.filter(|&c| c < end);
             let first_sub = w.subscriptions.len() as u32;
@@ -67,8 +72,10 @@ impl World {
             // Invoices as they stood; a live subscription whose latest invoice is owed after a
             // declined card is past_due.
             let first_invoice = w.billing.invoices.len() as u32;
-            let invoices =
-                billing::invoices_at(self, &self.billing_fit, i, end, i as u32, first_sub);
+            let mut invoices = std::mem::take(&mut bills[i]);
+            for inv in &mut invoices {
+                inv.subscription = inv.subscription.map(|s| s + first_sub);
+            }
             for inv in invoices.iter().rev() {
                 let Some(si) = inv.subscription else { continue };
                 let s = &mut w.subscriptions[si as usize];
