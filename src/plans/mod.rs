@@ -1,7 +1,8 @@
 //! Plans: the pure, per-entity decisions that several tables of one source system share (which
-//! invoices exist and how they end, which companies and deals the CRM holds, how many sessions
-//! and pours each user and device has). Built once from the world, in dependency order, and passed
-//! to every generator; tables read them, never each other.
+//! companies and deals the CRM holds, how many sessions and pours each user and device has; the
+//! Stripe module holds only ids and prices, its invoices being the world's billing history).
+//! Built once from the world, in dependency order, and passed to every generator; tables read
+//! them, never each other.
 
 pub mod activity;
 pub mod crm;
@@ -14,12 +15,10 @@ use crate::world::World;
 pub use self::activity::ActivityPlan;
 pub use self::crm::CrmPlan;
 pub use self::marketing::MarketingPlan;
-pub use self::stripe::StripePlan;
 pub use self::taps::TapPlan;
 
 /// Every plan of a dataset.
 pub struct Plans {
-    pub stripe: StripePlan,
     pub crm: CrmPlan,
     pub marketing: MarketingPlan,
     pub activity: ActivityPlan,
@@ -30,8 +29,8 @@ impl Plans {
     /// Builds every plan. Each draws from its own random stream, so building them side by side
     /// gives the same plans as one after another; marketing reads the CRM plan.
     pub fn build(world: &World) -> Plans {
-        let ((stripe, activity), ((crm, marketing), taps)) = rayon::join(
-            || rayon::join(|| StripePlan::build(world), || ActivityPlan::build(world)),
+        let (activity, ((crm, marketing), taps)) = rayon::join(
+            || ActivityPlan::build(world),
             || {
                 rayon::join(
                     || {
@@ -44,7 +43,6 @@ impl Plans {
             },
         );
         Plans {
-            stripe,
             crm,
             marketing,
             activity,

@@ -1,16 +1,11 @@
-//! The Stripe plan: the id scheme and price list the Stripe tables share, and the events each
-//! account has by the cut. Invoices and how they end are the world's billing history
-//! ([`crate::world::billing`]); the tables shard them by account range.
-
-use rayon::prelude::*;
+//! What the Stripe tables share: the id scheme and the price list. Invoices, how they end and
+//! the events of each account are the world's billing history ([`crate::world::billing`]); the
+//! tables shard them by account range.
 
 use crate::rng::stable_hash;
-use crate::world::billing::trail_len;
-use crate::world::{ADDONS, TIER_BASE_PRICE, TIERS, World};
+use crate::world::{ADDONS, TIER_BASE_PRICE, TIERS};
 
-pub use crate::world::billing::{
-    DEVICE_PRICE_CENTS, Invoice, Notice, Outcome, notices, periods, trial_will_end,
-};
+pub use crate::world::billing::{Invoice, Outcome, notices, periods, trial_will_end};
 
 /// Stripe-style id: a prefix and 14 base-62 characters derived from a stable hash.
 pub fn stripe_id(prefix: &str, seed: u64, kind: &str, index: u64) -> String {
@@ -42,25 +37,6 @@ pub const BILLING_REASONS: [&str; 4] = [
     "manual",
 ];
 pub const INVOICE_STATUSES: [&str; 4] = ["paid", "open", "uncollectible", "void"];
-
-pub struct StripePlan {
-    /// Events of each account by the cut: its trail and its notices.
-    pub events: Vec<u64>,
-}
-
-impl StripePlan {
-    pub fn build(world: &World) -> StripePlan {
-        let end = world.cfg.end_ts();
-        let events = (0..world.accounts.len())
-            .into_par_iter()
-            .map(|ai| {
-                trail_len(world, ai, world.billing.of(ai), end)
-                    + notices(world, &world.billing_fit, ai, end).len() as u64
-            })
-            .collect();
-        StripePlan { events }
-    }
-}
 
 /// A price: lookup key (`<product>_<interval>`), product, monthly list price in dollars, yearly.
 pub struct Price {

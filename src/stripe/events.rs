@@ -296,22 +296,20 @@ impl Table for EventsTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
-        let plan = &plans.stripe;
+    fn shard_rows(&self, world: &World, _plans: &Plans) -> Vec<u64> {
         account_shards(world)
             .into_iter()
-            .map(|r| r.map(|a| plan.events[a]).sum())
+            .map(|r| r.map(|a| world.billing.events[a]).sum())
             .collect()
     }
 
     fn generate(
         &self,
         world: &World,
-        plans: &Plans,
+        _plans: &Plans,
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = &plans.stripe;
         let seed = world.cfg.seed;
         let mut rows: Vec<(String, String, Event)> = Vec::with_capacity(BATCH_ROWS);
         let flush = |rows: &mut Vec<(String, String, Event)>,
@@ -341,7 +339,7 @@ impl Table for EventsTable {
         for ai in account_shards(world)[shard].clone() {
             let cus = customer_id(seed, world.accounts[ai].id);
             let events = account_events(world, ai);
-            debug_assert_eq!(events.len() as u64, plan.events[ai]);
+            debug_assert_eq!(events.len() as u64, world.billing.events[ai]);
             for (i, e) in events.into_iter().enumerate() {
                 let id = event_id(seed, world.accounts[ai].id, i);
                 rows.push((id, cus.clone(), e));

@@ -198,7 +198,7 @@ impl World {
 }
 
 /// The end of an account's life up to the anchor: its churn, or the anchor.
-fn by_anchor(a: &Account, anchor: i64) -> i64 {
+pub(super) fn by_anchor(a: &Account, anchor: i64) -> i64 {
     a.churned_at.map_or(anchor, |c| c.min(anchor))
 }
 

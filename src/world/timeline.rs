@@ -52,11 +52,10 @@ impl World {
             billing_fit: self.billing_fit.clone(),
             billing: Default::default(),
         };
-        let mut latest: Vec<u32> = Vec::new();
         // Each account's invoices as they stood (subscriptions numbered from the account's).
         let mut bills: Vec<Vec<billing::Invoice>> = (0..n_cut)
             .into_par_iter()
-            .map(|i| billing::invoices_at(self, &self.billing_fit, i, end, i as u32, 0))
+            .map(|i| billing::invoices_at(self, &self.billing_fit, i, end))
             .collect();
         for (i, a) in self.accounts[..n_cut].iter().enumerate() {
             let churned_at = a.churned_at.filter(|&c| c < end);
@@ -76,15 +75,16 @@ impl World {
             for inv in &mut invoices {
                 inv.subscription = inv.subscription.map(|s| s + first_sub);
             }
-            for inv in invoices.iter().rev() {
-                let Some(si) = inv.subscription else { continue };
+            for si in subs.clone() {
+                let latest = invoices
+                    .iter()
+                    .rev()
+                    .find(|inv| inv.subscription == Some(si));
                 let s = &mut w.subscriptions[si as usize];
-                if s.status == 1 && !latest.contains(&si) && inv.owed_at(end) {
+                if s.status == 1 && latest.is_some_and(|inv| inv.owed_at(end)) {
                     s.status = 2;
                 }
-                latest.push(si);
             }
-            latest.clear();
             w.billing.invoices.extend(invoices);
             w.billing
                 .by_account
@@ -169,13 +169,14 @@ impl World {
         w.activity = activity;
         // Stripe: the invoices, their attempts and every event by then.
         let fit = &w.billing_fit;
-        let events: u64 = (0..w.accounts.len())
+        w.billing.events = (0..w.accounts.len())
             .into_par_iter()
             .map(|ai| {
                 billing::trail_len(&w, ai, w.billing.of(ai), end)
                     + billing::notices(&w, fit, ai, end).len() as u64
             })
-            .sum();
+            .collect();
+        let events: u64 = w.billing.events.iter().sum();
         let charges: u64 = w.billing.invoices.iter().map(|i| i.charges()).sum();
         w.counts = w
             .counts

@@ -35,7 +35,7 @@ pub(in crate::world) fn fit(w: &World) -> BillingFit {
     if keys.len() < target {
         let lives: Vec<f64> = w.accounts[..n]
             .iter()
-            .map(|a| (a.churned_at.map_or(end, |c| c.min(end)) - a.created_at) as f64)
+            .map(|a| (by_anchor(a, end) - a.created_at) as f64)
             .collect();
         fit.manual = apportion((target - keys.len()) as u64, &lives);
     } else {
@@ -44,25 +44,26 @@ pub(in crate::world) fn fit(w: &World) -> BillingFit {
     }
     // The transfer split: card-class invoices whose first attempt falls before the anchor each
     // add a charge unless paid by transfer.
-    let fixed: u64 = (0..n)
+    let (fixed, mut splits) = (0..n)
         .into_par_iter()
         .map(|ai| {
-            candidates(w, &fit, ai, end)
-                .into_iter()
-                .filter(|i| i.split.is_nan())
-                .map(|i| i.at(end).charges())
-                .sum::<u64>()
+            let (mut fixed, mut splits) = (0u64, Vec::new());
+            for i in candidates(w, &fit, ai, end) {
+                if i.split.is_nan() {
+                    fixed += i.at(end).charges();
+                } else if i.attempt_time(0) < end {
+                    splits.push(i.split);
+                }
+            }
+            (fixed, splits)
         })
-        .sum();
-    let mut splits: Vec<f64> = (0..n)
-        .into_par_iter()
-        .flat_map_iter(|ai| {
-            candidates(w, &fit, ai, end)
-                .into_iter()
-                .filter(|i| !i.split.is_nan() && i.attempt_time(0) < end)
-                .map(|i| i.split)
-        })
-        .collect();
+        .reduce(
+            || (0, Vec::new()),
+            |(f, mut s), (g, t)| {
+                s.extend(t);
+                (f + g, s)
+            },
+        );
     let charges = count("stripe_charges");
     let card = charges
         .checked_sub(fixed)
@@ -97,7 +98,7 @@ pub(in crate::world) fn fit(w: &World) -> BillingFit {
         .collect();
     let lives: Vec<i64> = w.accounts[..n]
         .iter()
-        .map(|a| a.churned_at.map_or(end, |c| c.min(end)) - a.created_at)
+        .map(|a| by_anchor(a, end) - a.created_at)
         .collect();
     let events = count("stripe_events");
     let Some(wanted) = events.checked_sub(trails) else {

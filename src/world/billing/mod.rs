@@ -22,6 +22,7 @@
 mod fit;
 mod invoice;
 
+use super::history::by_anchor;
 use super::*;
 use crate::rng::{Rand, mix, stable_hash, unit};
 use crate::time::MICROS_PER_HOUR;
@@ -38,7 +39,7 @@ const PLAN_ENDS: [f64; 4] = [90.0, 4.0, 3.8, 1.2];
 /// Share of bank transfers that arrive after the 14-day due date (16–45 days).
 const LATE_TRANSFERS: f64 = 0.33;
 /// Days before a renewal that Stripe announces it.
-pub const UPCOMING_DAYS: i64 = 7;
+const UPCOMING_DAYS: i64 = 7;
 const YEAR: f64 = 365.25 * MICROS_PER_DAY as f64;
 
 /// Billing periods of a subscription: (start, end) from the end of the trial, monthly or yearly,
@@ -81,17 +82,13 @@ pub struct BillingFit {
     manual: Vec<u32>,
 }
 
-impl BillingFit {
-    pub fn billing_start(&self) -> i64 {
-        self.start.0
-    }
-}
-
-/// A cut's invoices, by account then creation time.
+/// A cut's invoices, by account then creation time, and each account's Stripe events.
 #[derive(Default)]
 pub struct Billing {
     pub invoices: Vec<Invoice>,
     pub by_account: Vec<std::ops::Range<u32>>,
+    /// Events of each account by the cut: its trail ([`trail_len`]) and its [`notices`].
+    pub events: Vec<u64>,
 }
 
 impl Billing {
@@ -146,9 +143,7 @@ fn candidates(w: &World, fit: &BillingFit, ai: usize, end: i64) -> Vec<Invoice> 
     let manual = fit.manual.get(ai).copied().unwrap_or(0);
     if manual > 0 {
         let mut rng = Rand::new(seed, "stripe.manual", a.id as u64);
-        let life_end = a
-            .churned_at
-            .map_or(w.cfg.anchor_end_ts(), |c| c.min(w.cfg.anchor_end_ts()));
+        let life_end = by_anchor(a, w.cfg.anchor_end_ts());
         for j in 0..manual {
             let created = rng.range(a.created_at, life_end - 1);
             let amount = rng.range(250, 1_500) * 100;
@@ -213,22 +208,14 @@ fn settle(
     }
 }
 
-/// The invoices of account `ai` (of the history `w`) as they stood at `end`, their account and
-/// subscription indices shifted to a cut's (`account`, `first_sub`).
-pub(super) fn invoices_at(
-    w: &World,
-    fit: &BillingFit,
-    ai: usize,
-    end: i64,
-    account: u32,
-    first_sub: u32,
-) -> Vec<Invoice> {
-    let shift = w.accounts[ai].subscriptions.start;
+/// The invoices of account `ai` (of the history `w`) as they stood at `end`, their
+/// subscriptions numbered from the account's first.
+pub(super) fn invoices_at(w: &World, fit: &BillingFit, ai: usize, end: i64) -> Vec<Invoice> {
+    let first = w.accounts[ai].subscriptions.start;
     candidates(w, fit, ai, end)
         .into_iter()
         .map(|mut i| {
-            i.account = account;
-            i.subscription = i.subscription.map(|s| s - shift + first_sub);
+            i.subscription = i.subscription.map(|s| s - first);
             i.at(end)
         })
         .collect()
@@ -256,7 +243,7 @@ pub fn notices(w: &World, fit: &BillingFit, ai: usize, end: i64) -> Vec<Notice> 
     let a = &w.accounts[ai];
     if fit.notices > 1.0 {
         let rate = fit.notices - 1.0;
-        let limit = a.churned_at.map_or(end, |c| c.min(end));
+        let limit = by_anchor(a, end);
         let mut r = Rand::new(w.cfg.seed, "stripe.updates", a.id as u64);
         let mut g = 0.0;
         loop {
