@@ -11,14 +11,15 @@ use crate::arrays::*;
 use crate::error::Result;
 use crate::num::round_to;
 use crate::plans::Plans;
-use crate::plans::taps::{DEGRADE_DAYS, Line, degradation};
-use crate::plans::taps::{daily_counts, day_temperature, health_days, zone};
+use crate::plans::taps::{CutDevice, DEGRADE_DAYS, Line, degradation};
+use crate::plans::taps::{day_temperature, temperature_draws};
 use crate::profile::Size;
-use crate::rng::Rand;
+use crate::rng::{Rand, mix};
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
-use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
+use crate::time::MICROS_PER_DAY;
 use crate::world::World;
+use crate::world::pours::day_id;
 
 pub struct DeviceHealthTable;
 
@@ -104,63 +105,72 @@ impl Table for DeviceHealthTable {
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = &plans.taps;
-        let devices = plan.groups[shard].clone();
-        let seed = world.cfg.seed;
-        let mut next_id = plan.health_offsets[shard] as i64 + 1;
+        let (seed, scale, end) = (world.cfg.seed, world.pours.scale, world.cfg.end_ts());
         let mut rows: Vec<Row> = Vec::with_capacity(BATCH_ROWS);
-        for dev in devices {
+        let (mut times, mut draws) = (Vec::new(), Vec::new());
+        for dev in plans.taps.groups[shard].clone() {
             let d = &world.devices[dev];
-            let (act, counts) = daily_counts(world, dev, plan.per_device[dev]);
+            let mut c = CutDevice::of(world, d);
             let line = Line::of(seed, d);
-            let mut rng = Rand::new(seed, "iot_device_health", d.id as u64);
-            let mut noon_zone = zone(world, d);
-            let mut zone = zone(world, d);
-            // Local midnights in UTC, each with the offset in force at that midnight.
-            let mut midnight = |day: i64| {
-                let approx = day * MICROS_PER_DAY - zone.standard() * MICROS_PER_HOUR;
-                day * MICROS_PER_DAY - zone.offset_hours(approx) * MICROS_PER_HOUR
-            };
-            let days = health_days(world, d);
-            let mut start = midnight(*days.start());
-            for day in days {
-                let end = midnight(day + 1);
-                let pours = act
-                    .filter(|a| (a.first_day..=a.last_day).contains(&day))
-                    .map_or(0, |a| counts[(day - a.first_day) as usize]);
-                let (up_from, up_until) = act.map_or((0, 0), |a| (a.from, a.until));
-                let covered = (up_until.min(end) - up_from.max(start)).max(0) as f64;
-                let mut uptime = 100.0 * covered / MICROS_PER_DAY as f64;
+            for day in c.days.clone() {
+                let (start, stop) = c.pours.day_span(day);
+                let spells = &c.pours.spells;
+                let up = spells.up_within(start, stop.min(end));
+                let mid = (start + stop) / 2;
+                let deg = degradation(spells, mid);
+                let maintenance = spells
+                    .downs
+                    .iter()
+                    .any(|x| x.kind == 2 && x.from >= start && x.from < stop.min(end));
+                // No up time: the spell that held the day (quiet for good, an outage or
+                // maintenance).
+                let status = if up > 0 {
+                    u8::from(deg > 1.0 - 3.0 / DEGRADE_DAYS as f64)
+                } else if spells.quiet <= start {
+                    2
+                } else {
+                    spells.down_at(mid.min(end - 1)).map_or(2, |x| x.kind + 1)
+                };
+                // The day's pours (the cut's own day: those reported by its end) and their
+                // mean temperature: the day's mean, or for part of a day the mean of its first
+                // pours (their deviations telescope).
+                let n = c.pours.count(day, scale);
+                let pours = if day == *c.days.end() {
+                    c.pours(seed, scale, day, &mut times);
+                    times.len() as u32
+                } else {
+                    n
+                };
+                let temperature = (pours > 0).then(|| {
+                    let mean = day_temperature(&line, &mut c.pours, day);
+                    let partial = if pours < n {
+                        temperature_draws(seed, d, day, n as usize, &mut draws);
+                        let m = pours as usize;
+                        0.3 * (draws[0] - draws[m]) / m as f64
+                    } else {
+                        0.0
+                    };
+                    round_to(mean + partial, 100.0)
+                });
+                let mut rng = Rand::new(seed, "iot_device_health", mix(d.id as u64, day as u64));
+                let mut uptime = 100.0 * up as f64 / MICROS_PER_DAY as f64;
                 if uptime > 0.0 && rng.chance(0.04) {
                     uptime -= rng.uniform(0.5, 6.0); // short connectivity drops
                 }
                 // A day holding pours reported for part of it, even where the day's edges move
                 // with a daylight-time switch.
                 let floor = if pours > 0 { 0.01 } else { 0.0 };
-                let uptime = round_to(uptime.clamp(0.0, 100.0), 100.0).max(floor);
-                let deg = degradation(d, (start + end) / 2);
-                let quiet = act.is_none_or(|a| day > a.last_day);
-                let went_quiet = act.is_some_and(|a| day == a.last_day) && d.status == 2;
                 rows.push(Row {
-                    id: next_id,
+                    id: day_id(d.id, day),
                     device: d.id,
                     day: day as i32,
                     pours: pours as i32,
-                    uptime,
-                    // The mean of the day's pours (their deviations sum to zero).
-                    temperature: (pours > 0)
-                        .then(|| round_to(day_temperature(&line, d, &mut noon_zone, day), 100.0)),
+                    uptime: round_to(uptime.clamp(0.0, 100.0), 100.0).max(floor),
+                    temperature,
                     errors: rng.poisson(0.05 + 4.0 * deg) as i32,
-                    maintenance: went_quiet,
-                    status: match (quiet, d.status) {
-                        (true, 2) => 3,
-                        (true, _) => 2,
-                        _ if deg > 1.0 - 3.0 / DEGRADE_DAYS as f64 => 1,
-                        _ => 0,
-                    },
+                    maintenance,
+                    status,
                 });
-                next_id += 1;
-                start = end;
                 if rows.len() == BATCH_ROWS {
                     emit(build(&rows)?)?;
                     rows.clear();

@@ -5,7 +5,6 @@ use std::sync::{Arc, LazyLock};
 
 use arrow::array::{Float64Array, Int32Array, Int64Array, StringArray, TimestampMicrosecondArray};
 use arrow::record_batch::RecordBatch;
-use rayon::prelude::*;
 
 use crate::arrays::BATCH_ROWS;
 use crate::arrays::batch;
@@ -13,15 +12,14 @@ use crate::error::Result;
 use crate::num::round_to;
 use crate::plans::Plans;
 use crate::plans::taps::{
-    DATE_RANGES, HOUR_WEIGHT, Line, PRODUCTS, daily_counts, day_temperature, degradation,
-    temperature_noise, zone,
+    CutDevice, Line, PRODUCTS, day_temperature, degradation, temperature_draws, temperature_noise,
 };
 use crate::profile::Size;
-use crate::rng::Rand;
+use crate::rng::{Rand, mix};
 use crate::schema::{ColType::*, TableSchema, UTC, col};
 use crate::table::Table;
-use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_SEC};
 use crate::world::World;
+use crate::world::pours::pour_id;
 
 pub struct TapEventsTable;
 
@@ -92,42 +90,6 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     )
 });
 
-/// Cumulative distribution of the local hour of a pour.
-static HOUR_CDF: LazyLock<[f64; 24]> = LazyLock::new(|| {
-    let total: f64 = HOUR_WEIGHT.iter().sum();
-    let mut acc = 0.0;
-    let mut cdf = [0.0; 24];
-    for (c, w) in cdf.iter_mut().zip(HOUR_WEIGHT) {
-        acc += w / total;
-        *c = acc;
-    }
-    cdf[23] = 1.0;
-    cdf
-});
-
-/// Buckets of [0, 1) for the hour draw: a draw in bucket b cannot fall in an hour before
-/// `HOUR_START[b]`, so the search starts there (same hour as a search from midnight).
-const HOUR_BUCKETS: usize = 256;
-static HOUR_START: LazyLock<[u8; HOUR_BUCKETS]> = LazyLock::new(|| {
-    let mut start = [0; HOUR_BUCKETS];
-    for (b, s) in start.iter_mut().enumerate() {
-        let low = b as f64 / HOUR_BUCKETS as f64;
-        *s = HOUR_CDF.partition_point(|&c| c <= low) as u8;
-    }
-    start
-});
-
-/// The local hour of a uniform draw `u` in [0, 1): the first hour whose cumulative share exceeds it.
-#[inline]
-fn hour_of(u: f64) -> i64 {
-    let cdf = &*HOUR_CDF;
-    let from = HOUR_START[(u * HOUR_BUCKETS as f64) as usize] as usize;
-    cdf[from..]
-        .iter()
-        .position(|&c| u < c)
-        .map_or(23, |h| (from + h) as i64)
-}
-
 #[derive(Default)]
 struct Columns {
     event_id: Vec<i64>,
@@ -188,24 +150,8 @@ impl Table for TapEventsTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
-        let plan = &plans.taps;
-        plan.groups
-            .par_iter()
-            .flat_map_iter(|devices| {
-                let mut rows = [0u64; DATE_RANGES];
-                for dev in devices.clone() {
-                    let (act, counts) = daily_counts(world, dev, plan.per_device[dev]);
-                    let Some(a) = act else { continue };
-                    for (i, c) in counts.iter().enumerate() {
-                        let day = a.first_day + i as i64;
-                        let r = plan.day_bounds.partition_point(|&b| b <= day) - 1;
-                        rows[r] += u64::from(*c);
-                    }
-                }
-                rows
-            })
-            .collect()
+    fn shard_rows(&self, _world: &World, plans: &Plans) -> Vec<u64> {
+        plans.taps.event_rows.clone()
     }
 
     fn generate(
@@ -215,93 +161,53 @@ impl Table for TapEventsTable {
         shard: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let plan = &plans.taps;
-        let (devices, range) = plan.shard(shard);
-        let (lo_day, hi_day) = (plan.day_bounds[range], plan.day_bounds[range + 1]);
-        let seed = world.cfg.seed;
+        let (devices, range) = plans.taps.shard(shard);
+        let bounds = &plans.taps.day_bounds;
+        let (lo_day, hi_day) = (bounds[range], bounds[range + 1]);
+        let (seed, scale) = (world.cfg.seed, world.pours.scale);
         let mut cols = Columns::with_capacity(BATCH_ROWS);
         let mut times: Vec<i64> = Vec::new();
         let mut temp_draws: Vec<f64> = Vec::new();
         for dev in devices {
             let d = &world.devices[dev];
-            let (act, counts) = daily_counts(world, dev, plan.per_device[dev]);
-            let Some(a) = act else { continue };
+            let mut c = CutDevice::of(world, d);
             let line = Line::of(seed, d);
             let location_id = world.locations[d.location as usize].id;
-            let mut zone = zone(world, d);
             let mut keg = (i64::MIN, 0);
-            let mut next_id = plan.offsets[dev] as i64 + 1;
-            let mut rng = Rand::new(seed, "iot_tap_events", d.id as u64 * 8 + range as u64);
-            for (i, &count) in counts.iter().enumerate() {
-                let day = a.first_day + i as i64;
-                if day >= hi_day {
-                    break;
+            let days = (*c.days.start()).max(lo_day)..=(*c.days.end()).min(hi_day - 1);
+            for day in days {
+                // The whole day's pours, those reported by the cut kept.
+                c.pours.pours(seed, day, scale, &mut times);
+                let all = times.len();
+                if day == *c.days.end() {
+                    times.retain(|&t| t <= c.seen);
                 }
-                if day < lo_day {
-                    next_id += i64::from(count);
+                if times.is_empty() {
                     continue;
                 }
-                if count == 0 {
-                    continue;
-                }
-                // Local-day times, clamped into the device's active span, then sorted.
-                let off = zone.offset_hours(day * MICROS_PER_DAY + 12 * MICROS_PER_HOUR)
-                    * MICROS_PER_HOUR;
-                let lo = (day * MICROS_PER_DAY).max(a.from + off);
-                let hi = ((day + 1) * MICROS_PER_DAY - 1).min(a.until + off);
-                let span = (hi - lo + 1).max(1);
-                times.clear();
-                for _ in 0..count {
-                    let hour = hour_of(rng.f64());
-                    let t = day * MICROS_PER_DAY
-                        + hour * MICROS_PER_HOUR
-                        + rng.below(3_600 * MICROS_PER_SEC as u64) as i64;
-                    times.push(if t < lo || t > hi {
-                        lo + (t - lo).rem_euclid(span)
-                    } else {
-                        t
-                    });
-                }
-                // Local times to UTC. On a daylight-time switch day the offset changes at 02:00
-                // local, so each pour takes the offset in force at its own instant.
-                let mut at = |local: i64| zone.offset_hours(local - off) * MICROS_PER_HOUR;
-                let switch_day =
-                    at(day * MICROS_PER_DAY) != off || at((day + 1) * MICROS_PER_DAY - 1) != off;
-                for t in times.iter_mut() {
-                    let o = if switch_day { at(*t) } else { off };
-                    *t = (*t - o).clamp(a.from, a.until);
-                }
-                times.sort_unstable();
-                let last_day = day == a.last_day;
                 // Kegs last weeks: the product is drawn once per keg.
                 let on_tap = line.keg(day);
                 if on_tap != keg.0 {
                     keg = (on_tap, line.keg_product(seed, on_tap));
                 }
                 let product = keg.1;
-                let mean_temp = day_temperature(&line, d, &mut zone, day);
-                temp_draws.clear();
-                temp_draws.extend((0..count).map(|_| rng.f64()));
+                let mean_temp = day_temperature(&line, &mut c.pours, day);
+                temperature_draws(seed, d, day, all, &mut temp_draws);
                 let sizes = &POUR_WEIGHTS[match product {
                     4 => 1,
                     6 | 7 => 2,
                     _ => 0,
                 }];
-                for (k, &t) in times.iter().enumerate() {
-                    // The device's final pour is its last report.
-                    let utc = if last_day && k + 1 == times.len() {
-                        a.until
-                    } else {
-                        t
-                    };
-                    let deg = degradation(d, utc);
+                let mut rng = Rand::new(seed, "iot_tap_events", mix(d.id as u64, day as u64));
+                for (k, &utc) in times.iter().enumerate() {
+                    let deg = degradation(&c.pours.spells, utc);
                     let size = POUR_ML[rng.weighted(sizes)];
                     let volume = round_to(size * (0.93 + 0.1 * rng.f64()), 10.0);
                     let flow = round_to(
                         FLOW_ML_S * line.flow * (0.92 + 0.16 * rng.f64()) * (1.0 - 0.35 * deg),
                         10.0,
                     );
-                    cols.event_id.push(next_id);
+                    cols.event_id.push(pour_id(d.id, day, k));
                     cols.device_id.push(d.id);
                     cols.location_id.push(location_id);
                     cols.poured_at.push(utc);
@@ -317,7 +223,6 @@ impl Table for TapEventsTable {
                         line.pressure + 0.6 * (rng.f64() - 0.5) - 2.0 * deg,
                         10.0,
                     ));
-                    next_id += 1;
                     if cols.len() == BATCH_ROWS {
                         emit(cols.take()?)?;
                     }
@@ -328,30 +233,5 @@ impl Table for TapEventsTable {
             emit(cols.take()?)?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_bucketed_hour_search_finds_the_first_hour_above_the_draw() {
-        let linear = |u: f64| HOUR_CDF.iter().position(|&c| u < c).unwrap_or(23) as i64;
-        let mut rng = Rand::new(1, "hours", 0);
-        for _ in 0..200_000 {
-            let u = rng.f64();
-            assert_eq!(hour_of(u), linear(u), "{u}");
-        }
-        // Every cumulative share, its neighbours and the bucket edges.
-        let mut edges: Vec<f64> = HOUR_CDF.to_vec();
-        edges.extend((0..HOUR_BUCKETS).map(|b| b as f64 / HOUR_BUCKETS as f64));
-        for e in edges {
-            for u in [e.next_down(), e, e.next_up()] {
-                if (0.0..1.0).contains(&u) {
-                    assert_eq!(hour_of(u), linear(u), "{u}");
-                }
-            }
-        }
     }
 }

@@ -139,6 +139,8 @@ impl World {
             logins: Default::default(),
             activity: Vec::new(),
             billing_fit: Default::default(),
+            pours: Default::default(),
+            device_pours: Vec::new(),
             billing: Default::default(),
         };
         let mut domains = HashSet::new();
@@ -193,6 +195,7 @@ impl World {
         renumber_later(&mut w, anchored);
         w.logins = super::logins::fit(&w);
         w.billing_fit = super::billing::fit(&w);
+        w.pours = super::pours::fit(&w);
         w
     }
 }

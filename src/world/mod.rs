@@ -15,6 +15,7 @@ mod later;
 pub mod logins;
 pub mod names;
 mod periods;
+pub mod pours;
 mod pricing;
 mod timeline;
 
@@ -302,6 +303,10 @@ pub struct World {
     pub billing_fit: billing::BillingFit,
     /// In a cut, every invoice as it stood then (empty in the history).
     pub billing: billing::Billing,
+    /// The fitted pour process of every tap device (see [`pours`]).
+    pub pours: pours::PourFit,
+    /// In a cut, what it holds of each device's pours (empty in the history).
+    pub device_pours: Vec<pours::CutPours>,
     /// Row counts the fact tables are sized by: the profile's exact counts at the anchor, scaled
     /// with the accounts in a cut at another day.
     pub counts: Counts,

@@ -17,14 +17,7 @@ use super::*;
 use rayon::prelude::*;
 
 use super::logins::Life;
-use crate::rng::{Rand, stable_hash};
-use crate::time::{MICROS_PER_HOUR, MICROS_PER_MIN};
-
-/// Mean days a live device reports between down spells, and the share of down spells that are
-/// outages (the rest maintenance), sized so that the status shares of `DEVICE_STATUS_SHARES`
-/// hold at any instant: outages last 1–15 days (mean 8), maintenance 1–72 hours (mean 36.5 h).
-const UP_MEAN_DAYS: f64 = 18.5;
-const OUTAGE_SHARE: f64 = 3.0 / 11.0;
+use crate::rng::stable_hash;
 
 impl World {
     /// The history at the end of day `as_of`, its fact tables sized by `counts` scaled with the
@@ -33,7 +26,6 @@ impl World {
         let mut cfg = self.cfg.clone();
         cfg.as_of = as_of;
         let end = cfg.end_ts();
-        let seed = cfg.seed;
         let n_cut = self.accounts.partition_point(|a| a.created_at < end);
         let mut w = World {
             // Fact tables sized by the accounts the cut holds (the profile's counts at the
@@ -51,6 +43,8 @@ impl World {
             activity: Vec::new(),
             billing_fit: self.billing_fit.clone(),
             billing: Default::default(),
+            pours: self.pours,
+            device_pours: Vec::new(),
         };
         // Each account's invoices as they stood (subscriptions numbered from the account's).
         let mut bills: Vec<Vec<billing::Invoice>> = (0..n_cut)
@@ -106,7 +100,7 @@ impl World {
                 let li = w.locations.len() as u32;
                 for d in &self.devices[l.devices.start as usize..l.devices.end as usize] {
                     if d.installed_at < end {
-                        let mut d = device_at(seed, d, churned_at, &w.cfg);
+                        let mut d = device_at(self, d, &w.cfg);
                         d.location = li;
                         w.devices.push(d);
                     }
@@ -177,6 +171,14 @@ impl World {
             })
             .collect();
         let events: u64 = w.billing.events.iter().sum();
+        // IoT: every device's pours reported by then.
+        w.device_pours = super::pours::in_cut(&w);
+        let pours: u64 = w
+            .device_pours
+            .iter()
+            .flat_map(|c| c.pours)
+            .map(u64::from)
+            .sum();
         let charges: u64 = w.billing.invoices.iter().map(|i| i.charges()).sum();
         w.counts = w
             .counts
@@ -194,6 +196,7 @@ impl World {
             .with("stripe_invoices", w.billing.invoices.len() as u64)
             .with("stripe_charges", charges)
             .with("stripe_events", events)
+            .with("iot_tap_events", pours)
             .with(
                 "stripe_subscription_items",
                 w.subscriptions
@@ -223,33 +226,19 @@ fn subscription_at(s: &Subscription, end: i64) -> Subscription {
     s
 }
 
-/// A device as it stood at the end of the cut: its status and last contact from its up and
-/// down spells (offline since the churn for an account that churned), its firmware from that.
-fn device_at(seed: u64, d: &Device, churned: Option<i64>, cfg: &Config) -> Device {
+/// A device as it stood at the end of the cut: its status and last contact from its spells
+/// (see [`super::pours`]), its firmware from that.
+fn device_at(history: &World, d: &Device, cfg: &Config) -> Device {
     let end = cfg.end_ts();
-    let earliest = d.installed_at + MICROS_PER_MIN;
-    let (status, seen) = match churned {
-        Some(c) => {
-            let mut r = Rand::new(seed, "world.quiet", d.id as u64);
-            (1, c - r.range(0, MICROS_PER_DAY))
-        }
-        None => contact(seed, d, end),
-    };
-    let last_seen_at = seen.max(earliest).min(end - 1);
-    // Status follows the last contact: a device heard from in the last hour (one installed
-    // minutes ago, or one whose outage began minutes ago) is online.
-    let status = if end - last_seen_at <= MICROS_PER_HOUR {
-        0
-    } else {
-        status
-    };
+    let spells = super::pours::Spells::of(history, d, end);
+    let (status, last_seen_at) = spells.seen_at(cfg.seed, d.id, end);
     let days_from_anchor = time::day_of(last_seen_at) - cfg.anchor;
     let newest = FIRMWARE
         .iter()
         .rposition(|&(_, day)| day <= days_from_anchor)
         .unwrap_or(0);
     // One device in five lags a release behind.
-    let lags = stable_hash(seed, "world.firmware", d.id as u64).is_multiple_of(5);
+    let lags = stable_hash(cfg.seed, "world.firmware", d.id as u64).is_multiple_of(5);
     let firmware = if newest > 0 && lags {
         newest - 1
     } else {
@@ -260,34 +249,6 @@ fn device_at(seed: u64, d: &Device, churned: Option<i64>, cfg: &Config) -> Devic
         status,
         last_seen_at,
         ..d.clone()
-    }
-}
-
-/// Status and last contact of a live account's device at `end`: up spells (exponential, mean
-/// [`UP_MEAN_DAYS`]) alternate with outages and maintenance from install on.
-fn contact(seed: u64, d: &Device, end: i64) -> (u8, i64) {
-    let mut r = Rand::new(seed, "world.spells", d.id as u64);
-    let mut t = d.installed_at;
-    loop {
-        let down = t + (r.exp(UP_MEAN_DAYS) * MICROS_PER_DAY as f64) as i64;
-        if down >= end {
-            // Reporting: heard from minutes ago.
-            let h = stable_hash(
-                seed,
-                "world.heard",
-                (d.id as u64) << 24 | (end / MICROS_PER_DAY) as u64,
-            );
-            return (0, end - 1 - (h % (10 * MICROS_PER_MIN) as u64) as i64);
-        }
-        let (status, length) = if r.chance(OUTAGE_SHARE) {
-            (1, r.range(MICROS_PER_DAY, 15 * MICROS_PER_DAY))
-        } else {
-            (2, r.range(MICROS_PER_HOUR, 72 * MICROS_PER_HOUR))
-        };
-        if down + length > end {
-            return (status, down);
-        }
-        t = down + length;
     }
 }
 

@@ -156,8 +156,8 @@ fn app_cases() -> Vec<Case> {
             rewrite(d, "app_devices", |b| edit::<Int64Type>(b, "account_id", |i, v| if i == 0 { v + 1 } else { v }))
         }),
         case("app_devices: last seen after install, before the as-of date", false, &[
-            "iot_tap_events: every device reporting inside the window has pours",
-            "iot_tap_events: last pour of each device is its last_seen_at",
+            "iot_tap_events: every device reporting for 30 days or more inside the window has pours",
+            "iot_tap_events: no pour after its device's last contact (last_seen_at)",
             "app_devices: status agrees with last contact (online iff seen in the last hour)",
         ], |d| {
             rewrite(d, "app_devices", |b| edit::<Ts>(b, "last_seen_at", |i, v| if i == 0 { END + DAY } else { v }))

@@ -4,9 +4,9 @@
 const LOST_POURS: &[&str] = &[
     "iot_device_health: pour_count per device equals its tap events",
     "iot_device_health: pour_count per local day equals its tap events around daylight-time switches",
-    "iot_tap_events: every device reporting inside the window has pours",
+    "iot_tap_events: every device reporting for 30 days or more inside the window has pours",
     "iot_tap_events: exact row count",
-    "iot_tap_events: last pour of each device is its last_seen_at",
+    "iot_tap_events: no pour after its device's last contact (last_seen_at)",
     "iot_device_health: avg_temperature_c is the mean of the day's pours",
 ];
 
@@ -36,16 +36,16 @@ fn iot_cases() -> Vec<Case> {
                 edit::<Int32Type>(b, "duration_ms", move |i, v| if i == 0 { (700.0 / flow[0] * 1000.0) as i32 } else { v })
             })
         }),
-        case("iot_tap_events: pours inside the device's installed, reporting span", false, &[
+        case("iot_tap_events: pours after the device's install, inside the window", false, &[
             "iot_device_health: pour_count per local day equals its tap events around daylight-time switches",
-            "iot_tap_events: last pour of each device is its last_seen_at",
+            "iot_tap_events: no pour after its device's last contact (last_seen_at)",
             "iot_device_health: avg_temperature_c is the mean of the day's pours",
         ], |d| {
             rewrite(d, "iot_tap_events", |b| edit::<Ts>(b, "poured_at", |i, v| if i == 5 { v - 3_000 * DAY } else { v }))
         }),
-        case("iot_tap_events: every device reporting inside the window has pours", false, &[
+        case("iot_tap_events: every device reporting for 30 days or more inside the window has pours", false, &[
             "iot_tap_events: exact row count",
-            "iot_tap_events: last pour of each device is its last_seen_at",
+            "iot_tap_events: no pour after its device's last contact (last_seen_at)",
             "iot_device_health: pour_count per device equals its tap events",
             "iot_device_health: pour_count per local day equals its tap events around daylight-time switches",
             "iot_device_health: days with pours have uptime",
@@ -57,10 +57,11 @@ fn iot_cases() -> Vec<Case> {
                 keep_rows(b, move |_, i| dev[i] != first)
             })
         }),
-        case("iot_tap_events: last pour of each device is its last_seen_at", false, &[
-            "app_devices: last seen after install, before the as-of date",
+        case("iot_tap_events: no pour after its device's last contact (last_seen_at)", false, &[
+            "iot_device_health: avg_temperature_c is the mean of the day's pours",
         ], |d| {
-            rewrite(d, "app_devices", |b| edit::<Ts>(b, "last_seen_at", |i, v| if i == 0 { v + HOUR } else { v }))
+            // A pour stamped at the last instant of the cut, after its device was last heard.
+            rewrite(d, "iot_tap_events", |b| edit::<Ts>(b, "poured_at", |i, v| if i == 0 { END - 1 } else { v }))
         }),
         case("iot_tap_events: location_id is the device's location", false, &[], |d| {
             rewrite(d, "iot_tap_events", |b| edit::<Int64Type>(b, "location_id", |i, v| if i == 0 { v + 1 } else { v }))
@@ -76,8 +77,8 @@ fn iot_cases() -> Vec<Case> {
         case("iot_tap_events: busiest 4 local hours inside 18:00–22:00", true, &[
             "iot_tap_events: draft peaks on St Patrick's Day, Super Bowl Sunday, Cinco de Mayo and July 4",
             "iot_device_health: pour_count per local day equals its tap events around daylight-time switches",
-            "iot_tap_events: last pour of each device is its last_seen_at",
-            "iot_tap_events: pours inside the device's installed, reporting span",
+            "iot_tap_events: no pour after its device's last contact (last_seen_at)",
+            "iot_tap_events: pours after the device's install, inside the window",
             "iot_device_health: avg_temperature_c is the mean of the day's pours",
         ], |d| {
             // Every pour moved to 09:00 UTC (small hours in the US), keeping its UTC day: an
@@ -141,8 +142,8 @@ fn iot_cases() -> Vec<Case> {
             rewrite(d, "iot_device_health", |b| edit::<Int32Type>(b, "pour_count", |i, v| v + i32::from(i == 10)))
         }),
         case("iot_device_health: pour_count per local day equals its tap events around daylight-time switches", true, &[
-            "iot_tap_events: last pour of each device is its last_seen_at",
-            "iot_tap_events: pours inside the device's installed, reporting span",
+            "iot_tap_events: no pour after its device's last contact (last_seen_at)",
+            "iot_tap_events: pours after the device's install, inside the window",
             "iot_device_health: avg_temperature_c is the mean of the day's pours",
         ], |d| {
             // Pours of the spring switch night counted an hour off (the noon offset applied all
