@@ -122,11 +122,11 @@ impl Table for DeviceHealthTable {
                     .downs
                     .iter()
                     .any(|x| x.kind == 2 && x.from >= start && x.from < stop.min(end));
-                // No up time: the spell that held the day (quiet for good, an outage or
-                // maintenance).
+                // No up time: offline once quiet for good (that day on), else the spell that
+                // held the day (an outage or maintenance).
                 let status = if up > 0 {
                     u8::from(deg > 1.0 - 3.0 / DEGRADE_DAYS as f64)
-                } else if spells.quiet <= start {
+                } else if spells.quiet < stop.min(end) {
                     2
                 } else {
                     spells.down_at(mid.min(end - 1)).map_or(2, |x| x.kind + 1)

@@ -61,7 +61,12 @@ impl TapPlan {
             .collect();
         let health_rows = groups
             .iter()
-            .map(|g| per_device[g.clone()].iter().map(|c| u64::from(c.days)).sum())
+            .map(|g| {
+                per_device[g.clone()]
+                    .iter()
+                    .map(|c| u64::from(c.days))
+                    .sum()
+            })
             .collect();
         TapPlan {
             groups,

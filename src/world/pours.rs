@@ -389,7 +389,6 @@ pub fn window(as_of: i64, window_days: i64) -> std::ops::RangeInclusive<i64> {
     as_of - window_days + 1..=as_of
 }
 
-
 /// The tap window's date ranges, the shards' second dimension: part r covers local days
 /// `[bounds[r], bounds[r + 1])` (the first and last open-ended).
 pub const WINDOW_PARTS: usize = 4;
