@@ -173,14 +173,4 @@ mod tests {
             assert!(e.iter().all(|x| x.abs() <= 0.3));
         }
     }
-
-    #[test]
-    fn weekends_and_july_are_busier() {
-        let fri = time::days_from_civil(2025, 7, 11);
-        let tue = time::days_from_civil(2025, 7, 8);
-        assert!(day_factor(fri) > 1.3 * day_factor(tue));
-        let jan = time::days_from_civil(2025, 1, 14);
-        assert!(day_factor(tue) > 1.3 * day_factor(jan));
-        assert!(day_factor(time::days_from_civil(2025, 3, 17)) > 1.5 * day_factor(tue));
-    }
 }

@@ -487,6 +487,9 @@ pub(super) fn steps(x: f64, w: f64, v: f64, max: u32) -> u32 {
     n
 }
 
+/// One device-day of the fit: (pours, day, last contact, (pours below, order statistics)).
+type DayVisit<'a> = dyn Fn(&mut DevicePours, i64, i64, &mut (u64, Vec<f64>)) + Sync + 'a;
+
 /// Fits the pour scale: exactly the profile's tap events in the anchor's window.
 pub(super) fn fit(w: &World) -> PourFit {
     let target = w.counts.try_get("iot_tap_events").unwrap_or(0);
@@ -494,7 +497,7 @@ pub(super) fn fit(w: &World) -> PourFit {
     let end = cfg.anchor_end_ts();
     let days = window(cfg.anchor, cfg.tap_window_days);
     let devices: Vec<&Device> = w.devices.iter().filter(|d| d.installed_at < end).collect();
-    let each = |visit: &(dyn Fn(&mut DevicePours, i64, i64, &mut (u64, Vec<f64>)) + Sync)| {
+    let each = |visit: &DayVisit<'_>| {
         devices
             .par_chunks(256)
             .map(|chunk| {
@@ -564,6 +567,16 @@ pub(super) fn fit(w: &World) -> PourFit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weekends_and_july_are_busier() {
+        let fri = crate::time::days_from_civil(2025, 7, 11);
+        let tue = crate::time::days_from_civil(2025, 7, 8);
+        assert!(day_factor(fri) > 1.3 * day_factor(tue));
+        let jan = crate::time::days_from_civil(2025, 1, 14);
+        assert!(day_factor(tue) > 1.3 * day_factor(jan));
+        assert!(day_factor(crate::time::days_from_civil(2025, 3, 17)) > 1.5 * day_factor(tue));
+    }
 
     #[test]
     fn day_factor_table_agrees_with_the_calendar() {
