@@ -59,8 +59,10 @@ fn iot_cases() -> Vec<Case> {
         }),
         case("iot_tap_events: no pour after its device's last contact (last_seen_at)", false, &[
             "iot_device_health: avg_temperature_c is the mean of the day's pours",
+            "iot_device_health: pour_count per local day equals its tap events around daylight-time switches",
         ], |d| {
-            // A pour stamped at the last instant of the cut, after its device was last heard.
+            // A pour stamped at the last instant of the cut, after its device was last heard (and
+            // so on another local day than the one its health row counts it in).
             rewrite(d, "iot_tap_events", |b| edit::<Ts>(b, "poured_at", |i, v| if i == 0 { END - 1 } else { v }))
         }),
         case("iot_tap_events: location_id is the device's location", false, &[], |d| {
