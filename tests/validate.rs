@@ -136,7 +136,7 @@ fn pour_after_last_seen_fails_the_activity_checks() {
     });
     validate_fails_with(
         dir.path(),
-        "iot_tap_events: pours after the device's install, inside the window",
+        "iot_tap_events: no pour after its device's last contact (last_seen_at)",
     );
 }
 
