@@ -48,6 +48,7 @@ impl LogNormalDist {
 }
 
 /// A random stream with the handful of draws the generators need.
+#[derive(Clone)]
 pub struct Rand(Xoshiro256PlusPlus);
 
 impl Rand {

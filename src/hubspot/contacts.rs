@@ -8,7 +8,7 @@ use arrow::record_batch::RecordBatch;
 use crate::arrays::*;
 use crate::error::Result;
 use crate::plans::Plans;
-use crate::plans::crm::{CONTACT_ID_BASE, Contact, CrmPlan, JOB_TITLES, PORTAL_ID, ROLE_MAILBOX};
+use crate::plans::crm::{Contact, CrmPlan, JOB_TITLES, PORTAL_ID, ROLE_MAILBOX};
 use crate::plans::marketing::MarketingPlan;
 use crate::profile::Size;
 use crate::schema::{ColType::*, TableSchema, col};
@@ -137,14 +137,12 @@ impl Table for ContactsTable {
             plan.companies[r.start].contacts.start,
             plan.companies[r.end - 1].contacts.end,
         );
-        let build = |c: &[Contact]| {
+        let build = |ks: &[usize]| {
             let company = |ct: &Contact| &plan.companies[ct.company as usize];
-            let stages: Vec<u8> = c
+            let c: Vec<&Contact> = ks.iter().map(|&k| &plan.contacts[k]).collect();
+            let stages: Vec<u8> = ks
                 .iter()
-                .map(|ct| {
-                    let k = (ct.id - CONTACT_ID_BASE - 1) as usize;
-                    contact_stage(plan, &plans.marketing, k)
-                })
+                .map(|&k| contact_stage(plan, &plans.marketing, k))
                 .collect();
             batch(
                 &SCHEMA,
@@ -188,6 +186,7 @@ impl Table for ContactsTable {
                 ],
             )
         };
-        emit_chunks(&plan.contacts[first as usize..last as usize], build, emit)
+        let contacts: Vec<usize> = (first as usize..last as usize).collect();
+        emit_chunks(&contacts, build, emit)
     }
 }

@@ -142,6 +142,7 @@ impl World {
             pours: Default::default(),
             device_pours: Vec::new(),
             billing: Default::default(),
+            crm: Default::default(),
         };
         let mut domains = HashSet::new();
         for i in 0..n {
@@ -196,6 +197,7 @@ impl World {
         w.logins = super::logins::fit(&w);
         w.billing_fit = super::billing::fit(&w);
         w.pours = super::pours::fit(&w);
+        w.crm = super::crm::Crm::history(&w);
         w
     }
 }

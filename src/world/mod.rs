@@ -9,6 +9,7 @@
 
 pub mod billing;
 mod children;
+pub mod crm;
 pub mod geo;
 mod history;
 mod later;
@@ -307,6 +308,8 @@ pub struct World {
     pub pours: pours::PourFit,
     /// In a cut, what it holds of each device's pours (empty in the history).
     pub device_pours: Vec<pours::CutPours>,
+    /// The CRM history (see [`crm`]); in a cut, what it held then.
+    pub crm: crm::Crm,
     /// Row counts the fact tables are sized by: the profile's exact counts at the anchor, scaled
     /// with the accounts in a cut at another day.
     pub counts: Counts,

@@ -45,6 +45,7 @@ impl World {
             billing: Default::default(),
             pours: self.pours,
             device_pours: Vec::new(),
+            crm: self.crm.cut(end, n_cut),
         };
         // Each account's invoices as they stood (subscriptions numbered from the account's).
         let mut bills: Vec<Vec<billing::Invoice>> = (0..n_cut)
@@ -197,6 +198,9 @@ impl World {
             .with("stripe_charges", charges)
             .with("stripe_events", events)
             .with("iot_tap_events", pours)
+            .with("hubspot_companies", w.crm.companies.len() as u64)
+            .with("hubspot_contacts", w.crm.contacts.len() as u64)
+            .with("hubspot_deals", w.crm.deals.len() as u64)
             .with(
                 "stripe_subscription_items",
                 w.subscriptions
