@@ -128,7 +128,7 @@ impl Table for EngagementsTable {
             for di in c.deals.clone() {
                 let d = &plan.deals[di as usize];
                 let mut rng = Rand::new(world.cfg.seed, "hubspot_engagements", d.id as u64);
-                let stop = d.closed.unwrap_or(end - MICROS_PER_HOUR);
+                let stop = d.closed.unwrap_or(end - MICROS_PER_HOUR).max(d.created);
                 let n = plan.engagements[di as usize];
                 let mut times: Vec<i64> = (0..n)
                     .map(|_| {

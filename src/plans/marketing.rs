@@ -303,9 +303,12 @@ impl MarketingPlan {
                 deal: Some(di as u32),
             });
         }
-        // The rest: contacts not yet used, prospects' people first.
+        // The rest: contacts not yet used, prospects' people first, in the CRM two days or more
+        // (a fresh contact qualifies later).
         let mut pool: Vec<u32> = (0..crm.contacts.len() as u32)
-            .filter(|&c| !used[c as usize])
+            .filter(|&c| {
+                !used[c as usize] && crm.contacts[c as usize].created < end - 2 * MICROS_PER_DAY
+            })
             .collect();
         for k in (1..pool.len()).rev() {
             pool.swap(k, rng.below(k as u64 + 1) as usize);

@@ -505,23 +505,20 @@ fn later_customer(w: &World, fitted: &Anchored, i: usize) -> Arrival {
     let tier = w.subscriptions[a.subscriptions.start as usize].tier;
     let mut deals = Vec::new();
     if f64::from(tier) + own.f64() * 1.5 >= fitted.sales_key {
-        let cycle = cycle_days(a.employees, &mut own);
+        // The sales cycle, shortened to fit after the anchor (company, a week, the deal, the
+        // close up to three days before the sign-up); none shorter than three days.
         let close = a.created_at - own.range(0, 3 * MICROS_PER_DAY);
-        let created = close - cycle * MICROS_PER_DAY;
-        company.created = company.created.min(created - 7 * MICROS_PER_DAY);
-        // Squeezed into the time since the anchor, in proportion, when it would start before.
-        let room = (a.created_at - anchor) as f64 / (a.created_at - company.created) as f64;
-        let squeeze = |t: i64| a.created_at - ((a.created_at - t) as f64 * room.min(1.0)) as i64;
-        let (created, close) = (squeeze(created), squeeze(close));
-        company.created = squeeze(company.created);
-        deals.push(deal(
-            DealFate::Won,
-            created,
-            close,
-            4,
-            first_mrr(w, i) * 1200,
-            &company,
-        ));
+        let room = close - anchor - 7 * MICROS_PER_DAY;
+        let cycle = (cycle_days(a.employees, &mut own) * MICROS_PER_DAY).min(room);
+        if cycle >= 3 * MICROS_PER_DAY {
+            let created = close - cycle;
+            company.created = company
+                .created
+                .min(created - 7 * MICROS_PER_DAY)
+                .max(anchor);
+            let amount = first_mrr(w, i) * 1200;
+            deals.push(deal(DealFate::Won, created, close, 4, amount, &company));
+        }
     }
     company.created = company.created.max(anchor);
     lost_deals(fitted, &company, &mut own, &mut deals);
@@ -601,8 +598,8 @@ fn deal(fate: DealFate, created: i64, close: i64, reached: u8, amount: i64, c: &
     }
 }
 
-/// A later company's contacts, created in its first days and before its first deal; each deal
-/// then takes one of them.
+/// A later company's contacts, created in its first days, at least two days before its first
+/// deal (whose MQL comes before it); each deal then takes one of them.
 fn contacts_of(
     c: &Company,
     deals: &mut [Deal],
@@ -612,7 +609,7 @@ fn contacts_of(
 ) -> Vec<Contact> {
     let n = 1 + own.weighted(shares);
     let first_deal = deals.iter().map(|d| d.created).min().unwrap_or(i64::MAX);
-    let span = (first_deal - c.created).clamp(0, 5 * MICROS_PER_DAY);
+    let span = (first_deal - c.created - 2 * MICROS_PER_DAY).clamp(0, 5 * MICROS_PER_DAY);
     let contacts: Vec<Contact> = (0..n)
         .map(|_| {
             let mut ct = contact_of(0, c.created, span, own);
@@ -628,7 +625,8 @@ fn contacts_of(
 
 impl Crm {
     /// The CRM as it stood at instant `end`, when the history's first `accounts` accounts had
-    /// signed up: what was created by then, each deal at its stage then.
+    /// signed up: what was created by then (a company once its first contact was), each deal at
+    /// its stage then.
     pub fn cut(&self, end: i64, accounts: usize) -> Crm {
         let mut out = Crm {
             companies: Vec::new(),
@@ -637,7 +635,14 @@ impl Crm {
             stream: self.stream.clone(),
         };
         let mut contact_at = vec![u32::MAX; self.contacts.len()];
-        for c in self.companies.iter().filter(|c| c.created < end) {
+        // A company shows once it and its first contact exist.
+        let shown = |c: &&Company| {
+            c.created < end
+                && c.contacts
+                    .clone()
+                    .any(|k| self.contacts[k as usize].created < end)
+        };
+        for c in self.companies.iter().filter(shown) {
             let ci = out.companies.len() as u32;
             let first_contact = out.contacts.len() as u32;
             for k in c.contacts.clone() {
