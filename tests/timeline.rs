@@ -331,6 +331,108 @@ fn assert_consistent(early: &Path, late: &Path) {
     compare_window(early, late, "app_page_views", "viewed_at", None);
     compare_window(early, late, "app_feature_usage", "used_at", None);
     compare_iot(early, late);
+    compare_crm(early, late);
+}
+
+/// HubSpot companies, contacts and deals: one CRM history. What was recorded never changes; a
+/// company becomes a customer once its account signs up, a deal advances through its stages
+/// and closes once.
+fn compare_crm(early: &Path, late: &Path) {
+    let e1 = end_of(early);
+    compare(
+        early,
+        late,
+        "hubspot_companies",
+        &[
+            "property_name",
+            "property_domain",
+            "property_industry",
+            "property_numberofemployees",
+            "property_annualrevenue",
+            "property_city",
+            "property_state",
+            "property_hubspot_owner_id",
+            "property_createdate",
+        ],
+        &mut |id, a, b| {
+            let (ka, kb) = (s(a, id, "account_id"), s(b, id, "account_id"));
+            if ka != kb && !ka.is_empty() {
+                return Err("a customer's account changed".into());
+            }
+            if s(a, id, "property_lifecyclestage") == "customer" && ka == kb {
+                return Err("a customer's stage changed".into());
+            }
+            Ok(())
+        },
+    );
+    compare(
+        early,
+        late,
+        "hubspot_contacts",
+        &[
+            "company_id",
+            "property_email",
+            "property_firstname",
+            "property_lastname",
+            "property_jobtitle",
+            "property_hubspotscore",
+            "property_createdate",
+        ],
+        &mut |_, _, _| Ok(()),
+    );
+    let stage_of = |name: &str| {
+        [
+            "appointmentscheduled",
+            "qualifiedtobuy",
+            "presentationscheduled",
+            "decisionmakerboughtin",
+            "contractsent",
+            "closedwon",
+            "closedlost",
+        ]
+        .iter()
+        .position(|s| *s == name)
+        .unwrap_or_else(|| panic!("unknown deal stage {name}"))
+    };
+    let moved = compare(
+        early,
+        late,
+        "hubspot_deals",
+        &[
+            "company_id",
+            "contact_id",
+            "property_dealname",
+            "property_amount",
+            "property_createdate",
+            "property_hubspot_owner_id",
+        ],
+        &mut |id, a, b| {
+            if t(a, id, "property_closedate").is_some() {
+                return Err("a closed deal changed".into());
+            }
+            let (sa, sb) = (
+                stage_of(s(a, id, "property_dealstage")),
+                stage_of(s(b, id, "property_dealstage")),
+            );
+            (sb > sa)
+                .then_some(())
+                .ok_or_else(|| "an open deal went back a stage".into())
+        },
+    );
+    assert!(
+        moved > 0,
+        "hubspot_deals: no deal moved on between the cuts"
+    );
+    // Every deal created before the earlier cut is in it.
+    let (a, b) = (rows(early, "hubspot_deals"), rows(late, "hubspot_deals"));
+    for id in b.text.keys() {
+        if t(&b, id, "property_createdate").is_some_and(|c| c < e1) {
+            assert!(
+                a.text.contains_key(id),
+                "hubspot_deals {id}: created before the earlier cut, missing from it"
+            );
+        }
+    }
 }
 
 /// The rows of every eighth device of an IoT table, by key: (the row's instant or day, every

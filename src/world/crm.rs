@@ -502,6 +502,10 @@ fn later_customer(w: &World, fitted: &Anchored, i: usize) -> Arrival {
         contacts: 0..0,
         deals: 0..0,
     };
+    if company.created < anchor {
+        // Signed up within weeks of the anchor: the company opens in the time since.
+        company.created = anchor + ((a.created_at - anchor) as f64 * own.f64()) as i64;
+    }
     let tier = w.subscriptions[a.subscriptions.start as usize].tier;
     let mut deals = Vec::new();
     if f64::from(tier) + own.f64() * 1.5 >= fitted.sales_key {
@@ -509,18 +513,17 @@ fn later_customer(w: &World, fitted: &Anchored, i: usize) -> Arrival {
         // close up to three days before the sign-up); none shorter than three days.
         let close = a.created_at - own.range(0, 3 * MICROS_PER_DAY);
         let room = close - anchor - 7 * MICROS_PER_DAY;
-        let cycle = (cycle_days(a.employees, &mut own) * MICROS_PER_DAY).min(room);
+        let mut cycle = cycle_days(a.employees, &mut own) * MICROS_PER_DAY;
+        if cycle > room {
+            cycle = (room as f64 * own.uniform(0.5, 1.0)) as i64;
+        }
         if cycle >= 3 * MICROS_PER_DAY {
             let created = close - cycle;
-            company.created = company
-                .created
-                .min(created - 7 * MICROS_PER_DAY)
-                .max(anchor);
+            company.created = company.created.min(created - 7 * MICROS_PER_DAY);
             let amount = first_mrr(w, i) * 1200;
             deals.push(deal(DealFate::Won, created, close, 4, amount, &company));
         }
     }
-    company.created = company.created.max(anchor);
     lost_deals(fitted, &company, &mut own, &mut deals);
     let contacts = contacts_of(&company, &mut deals, &CUSTOMER_CONTACTS, true, &mut own);
     Arrival {

@@ -14,10 +14,14 @@ use crate::rng::Rand;
 /// Nominal years over which an account that signs up after the anchor opens its locations and
 /// invites its users (the ones before the anchor were fitted over their life to the anchor).
 const LATER_LIFE_YEARS: f64 = 3.0;
+/// Days past the horizon over which accounts still sign up: a customer's CRM company opens up to
+/// 90 days before its sales cycle (up to 180 days) ends in the sign-up.
+pub const LOOKAHEAD_DAYS: i64 = 366;
 
-/// Accounts signing up after the anchor, until the horizon: arrivals on the growth curve (a
-/// Poisson process whose rate grows YEARLY_GROWTH a year), each drawn from its own stream with
-/// its plans, locations, devices and users.
+/// Accounts signing up after the anchor, until [`LOOKAHEAD_DAYS`] past the horizon: arrivals on
+/// the growth curve (a Poisson process whose rate grows YEARLY_GROWTH a year), each drawn from
+/// its own stream with its plans, locations, devices and users. Those past the horizon are in
+/// no cut; the CRM reads them, whose companies and deals begin months before their sign-up.
 pub(super) fn push_later_accounts(w: &mut World, domains: &mut HashSet<String>, rate: ChangeRate) {
     let cfg = w.cfg.clone();
     let n = cfg.profile.accounts() as f64;
@@ -33,7 +37,7 @@ pub(super) fn push_later_accounts(w: &mut World, domains: &mut HashSet<String>, 
         let years = (1.0 + expected * g / n).ln() / YEARLY_GROWTH.ln();
         let t = start + (years * span_year) as i64;
         let at = sign_up(time::day_of(t), &mut arrivals).max(anchor);
-        if at >= horizon {
+        if at >= horizon + LOOKAHEAD_DAYS * MICROS_PER_DAY {
             break;
         }
         created.push(at);

@@ -466,6 +466,13 @@ mod tests {
                 (y.id, y.started_at, y.ended_at, y.mrr_dollars, y.status)
             );
         }
+        assert_eq!(a.crm.companies.len(), b.crm.companies.len());
+        for (x, y) in a.crm.companies.iter().zip(&b.crm.companies) {
+            assert_eq!((x.id, x.created, x.account), (y.id, y.created, y.account));
+        }
+        for (x, y) in a.crm.deals.iter().zip(&b.crm.deals) {
+            assert_eq!((x.id, x.created, x.stage), (y.id, y.created, y.stage));
+        }
         for (x, y) in a.devices.iter().zip(&b.devices) {
             assert_eq!(
                 (x.id, x.installed_at, x.last_seen_at, x.status),

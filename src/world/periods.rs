@@ -63,7 +63,8 @@ pub(super) fn push_plans(
     let first = w.subscriptions.len() as u32;
     let horizon = w.cfg.horizon_end_ts();
     for (j, p) in periods.iter().enumerate() {
-        if p.start >= horizon {
+        // Past the horizon only an account's first period (what its CRM deal is signed for).
+        if p.start >= horizon && j > 0 {
             break;
         }
         let next = periods.get(j + 1).map(|q| q.start);
