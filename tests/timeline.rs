@@ -381,18 +381,10 @@ fn compare_crm(early: &Path, late: &Path) {
         &mut |_, _, _| Ok(()),
     );
     let stage_of = |name: &str| {
-        [
-            "appointmentscheduled",
-            "qualifiedtobuy",
-            "presentationscheduled",
-            "decisionmakerboughtin",
-            "contractsent",
-            "closedwon",
-            "closedlost",
-        ]
-        .iter()
-        .position(|s| *s == name)
-        .unwrap_or_else(|| panic!("unknown deal stage {name}"))
+        datagen::world::crm::STAGES
+            .iter()
+            .position(|s| s.0 == name)
+            .unwrap_or_else(|| panic!("unknown deal stage {name}"))
     };
     let moved = compare(
         early,

@@ -134,6 +134,24 @@ fn tier_at(w: &World, account: usize, at: i64) -> u8 {
         .map_or(a.tier, |s| s.tier)
 }
 
+/// The customer company of account `i` (id and ranges set by the caller): the account's name,
+/// domain and size, opened 20–90 days before its sign-up.
+fn customer_company(a: &super::Account, i: usize, rng: &mut Rand) -> Company {
+    Company {
+        id: 0,
+        account: Some(i as u32),
+        name: a.name.clone(),
+        domain: a.domain.clone(),
+        industry: a.industry,
+        employees: a.employees,
+        city: a.hq_city,
+        created: a.created_at - rng.range(20, 90) * MICROS_PER_DAY,
+        owner: rng.pick(&OWNERS),
+        contacts: 0..0,
+        deals: 0..0,
+    }
+}
+
 /// MRR of an account's first subscription: what its winning deal was signed for.
 pub fn first_mrr(world: &World, account: usize) -> i64 {
     let a = &world.accounts[account];
@@ -236,20 +254,10 @@ fn anchored(w: &World) -> (Crm, Anchored) {
     let city_weights = geo::weights();
     let mut companies: Vec<Company> = Vec::with_capacity(n_comp);
     for (i, a) in accounts.iter().enumerate() {
-        companies.push(Company {
-            id: COMPANY_ID_BASE + i as i64 + 1,
-            account: Some(i as u32),
-            name: a.name.clone(),
-            domain: a.domain.clone(),
-            industry: a.industry,
-            employees: a.employees,
-            city: a.hq_city,
-            created: (a.created_at - rng.range(20, 90) * MICROS_PER_DAY)
-                .max(start - 90 * MICROS_PER_DAY),
-            owner: rng.pick(&OWNERS),
-            contacts: 0..0,
-            deals: 0..0,
-        });
+        let mut c = customer_company(a, i, &mut rng);
+        c.id = COMPANY_ID_BASE + i as i64 + 1;
+        c.created = c.created.max(start - 90 * MICROS_PER_DAY);
+        companies.push(c);
     }
     let g = YEARLY_GROWTH.powi(HISTORY_YEARS as i32) - 1.0;
     for i in n_acc..n_comp {
@@ -489,19 +497,7 @@ fn later_customer(w: &World, fitted: &Anchored, i: usize) -> Arrival {
     let a = &w.accounts[i];
     let anchor = w.cfg.anchor_end_ts();
     let mut own = Rand::new(w.cfg.seed, "crm.customer", i as u64);
-    let mut company = Company {
-        id: 0,
-        account: Some(i as u32),
-        name: a.name.clone(),
-        domain: a.domain.clone(),
-        industry: a.industry,
-        employees: a.employees,
-        city: a.hq_city,
-        created: a.created_at - own.range(20, 90) * MICROS_PER_DAY,
-        owner: own.pick(&OWNERS),
-        contacts: 0..0,
-        deals: 0..0,
-    };
+    let mut company = customer_company(a, i, &mut own);
     if company.created < anchor {
         // Signed up within weeks of the anchor: the company opens in the time since.
         company.created = anchor + ((a.created_at - anchor) as f64 * own.f64()) as i64;
