@@ -319,8 +319,11 @@ impl DevicePours {
     /// Share of the day's pouring (by hour) that falls while the device is up.
     fn up_share(&mut self, day: i64) -> f64 {
         let (a, b) = self.day_span(day);
-        if self.spells.up_within(a, b) == b - a {
-            return 1.0;
+        match self.spells.up_within(a, b) {
+            up if up == b - a => return 1.0,
+            // Down all day (an outage's inner days): no hour is up.
+            0 => return 0.0,
+            _ => {}
         }
         (0..24)
             .map(|h| {
