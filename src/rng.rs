@@ -7,16 +7,45 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// FNV-1a over the parts, finished with splitmix64: stable across platforms and releases.
 pub fn stable_hash(seed: u64, name: &str, index: u64) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |b: u8| {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    };
-    seed.to_le_bytes().into_iter().for_each(&mut eat);
-    name.bytes().for_each(&mut eat);
-    eat(0xff);
-    index.to_le_bytes().into_iter().for_each(&mut eat);
-    splitmix(h)
+    StreamKey::new(seed, name).hash(index)
+}
+
+/// The (seed, name) part of [`stable_hash`], hashed once: for streams drawn per row (a device
+/// and day), whose names would otherwise be hashed again for every row.
+#[derive(Clone, Copy, Debug)]
+pub struct StreamKey(u64);
+
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+impl StreamKey {
+    pub fn new(seed: u64, name: &str) -> StreamKey {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |b: u8| {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(FNV_PRIME);
+        };
+        seed.to_le_bytes().into_iter().for_each(&mut eat);
+        name.bytes().for_each(&mut eat);
+        eat(0xff);
+        StreamKey(h)
+    }
+
+    /// `stable_hash(seed, name, index)`.
+    #[inline]
+    pub fn hash(self, index: u64) -> u64 {
+        let mut h = self.0;
+        for b in index.to_le_bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(FNV_PRIME);
+        }
+        splitmix(h)
+    }
+
+    /// `Rand::new(seed, name, index)`.
+    #[inline]
+    pub fn rand(self, index: u64) -> Rand {
+        Rand::from_hash(self.hash(index))
+    }
 }
 
 /// A cheap stable hash of a key already hashed by [`stable_hash`] and an index (e.g. a user and
@@ -53,9 +82,7 @@ pub struct Rand(Xoshiro256PlusPlus);
 
 impl Rand {
     pub fn new(seed: u64, name: &str, index: u64) -> Self {
-        Rand(Xoshiro256PlusPlus::seed_from_u64(stable_hash(
-            seed, name, index,
-        )))
+        Rand::from_hash(stable_hash(seed, name, index))
     }
 
     /// The stream positioned by a hash from [`stable_hash`] or [`mix`].

@@ -12,9 +12,9 @@ use crate::error::Result;
 use crate::num::round_to;
 use crate::plans::Plans;
 use crate::plans::taps::{CutDevice, DEGRADE_DAYS, Line, degradation};
-use crate::plans::taps::{day_temperature, temperature_draws};
+use crate::plans::taps::{TEMPERATURE_STREAM, day_temperature, temperature_draws};
 use crate::profile::Size;
-use crate::rng::{Rand, mix};
+use crate::rng::{StreamKey, mix};
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
 use crate::time::MICROS_PER_DAY;
@@ -108,6 +108,10 @@ impl Table for DeviceHealthTable {
         let (seed, scale, end) = (world.cfg.seed, world.pours.scale, world.cfg.end_ts());
         let mut rows: Vec<Row> = Vec::with_capacity(BATCH_ROWS);
         let (mut times, mut draws) = (Vec::new(), Vec::new());
+        let (health_key, temperature_key) = (
+            StreamKey::new(seed, "iot_device_health"),
+            StreamKey::new(seed, TEMPERATURE_STREAM),
+        );
         for dev in plans.taps.groups[shard].clone() {
             let d = &world.devices[dev];
             let mut c = CutDevice::of(world, d);
@@ -136,7 +140,7 @@ impl Table for DeviceHealthTable {
                 // pours (their deviations telescope).
                 let n = c.pours.count(day, scale);
                 let pours = if day == *c.days.end() {
-                    c.pours(seed, scale, day, &mut times);
+                    c.pours(scale, day, &mut times);
                     times.len() as u32
                 } else {
                     n
@@ -144,7 +148,7 @@ impl Table for DeviceHealthTable {
                 let temperature = (pours > 0).then(|| {
                     let mean = day_temperature(&line, &mut c.pours, day);
                     let partial = if pours < n {
-                        temperature_draws(seed, d, day, n as usize, &mut draws);
+                        temperature_draws(temperature_key, d, day, n as usize, &mut draws);
                         let m = pours as usize;
                         0.3 * (draws[0] - draws[m]) / m as f64
                     } else {
@@ -152,7 +156,7 @@ impl Table for DeviceHealthTable {
                     };
                     round_to(mean + partial, 100.0)
                 });
-                let mut rng = Rand::new(seed, "iot_device_health", mix(d.id as u64, day as u64));
+                let mut rng = health_key.rand(mix(d.id as u64, day as u64));
                 let mut uptime = 100.0 * up as f64 / MICROS_PER_DAY as f64;
                 if uptime > 0.0 && rng.chance(0.04) {
                     uptime -= rng.uniform(0.5, 6.0); // short connectivity drops

@@ -12,10 +12,11 @@ use crate::error::Result;
 use crate::num::round_to;
 use crate::plans::Plans;
 use crate::plans::taps::{
-    CutDevice, Line, PRODUCTS, day_temperature, degradation, temperature_draws, temperature_noise,
+    CutDevice, Line, Maintenance, PRODUCTS, TEMPERATURE_STREAM, day_temperature, temperature_draws,
+    temperature_noise,
 };
 use crate::profile::Size;
-use crate::rng::{Rand, mix};
+use crate::rng::{StreamKey, mix};
 use crate::schema::{ColType::*, TableSchema, UTC, col};
 use crate::table::Table;
 use crate::world::World;
@@ -168,6 +169,10 @@ impl Table for TapEventsTable {
         let mut cols = Columns::with_capacity(BATCH_ROWS);
         let mut times: Vec<i64> = Vec::new();
         let mut temp_draws: Vec<f64> = Vec::new();
+        let (events_key, temperature_key) = (
+            StreamKey::new(seed, "iot_tap_events"),
+            StreamKey::new(seed, TEMPERATURE_STREAM),
+        );
         for dev in devices {
             let d = &world.devices[dev];
             let mut c = CutDevice::of(world, d);
@@ -177,7 +182,7 @@ impl Table for TapEventsTable {
             let days = (*c.days.start()).max(lo_day)..=(*c.days.end()).min(hi_day - 1);
             for day in days {
                 // The whole day's pours, those reported by the cut kept.
-                c.pours.pours(seed, day, scale, &mut times);
+                c.pours.pours(day, scale, &mut times);
                 let all = times.len();
                 if day == *c.days.end() {
                     times.retain(|&t| t <= c.seen);
@@ -192,15 +197,16 @@ impl Table for TapEventsTable {
                 }
                 let product = keg.1;
                 let mean_temp = day_temperature(&line, &mut c.pours, day);
-                temperature_draws(seed, d, day, all, &mut temp_draws);
+                temperature_draws(temperature_key, d, day, all, &mut temp_draws);
                 let sizes = &POUR_WEIGHTS[match product {
                     4 => 1,
                     6 | 7 => 2,
                     _ => 0,
                 }];
-                let mut rng = Rand::new(seed, "iot_tap_events", mix(d.id as u64, day as u64));
+                let mut rng = events_key.rand(mix(d.id as u64, day as u64));
+                let mut next = Maintenance::new(&c.pours.spells);
                 for (k, &utc) in times.iter().enumerate() {
-                    let deg = degradation(&c.pours.spells, utc);
+                    let deg = next.degradation(utc);
                     let size = POUR_ML[rng.weighted(sizes)];
                     let volume = round_to(size * (0.93 + 0.1 * rng.f64()), 10.0);
                     let flow = round_to(

@@ -4,7 +4,7 @@
 //! device health both read it, so health pour counts equal the events exactly and no pour comes
 //! after its device's `last_seen_at`.
 
-use crate::rng::{Rand, mix};
+use crate::rng::{Rand, StreamKey, mix};
 use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
 pub use crate::world::pours::CutDevice;
 pub use crate::world::pours::DEGRADE_DAYS;
@@ -136,9 +136,13 @@ pub fn day_temperature(line: &Line, p: &mut DevicePours, day: i64) -> f64 {
     2.6 + line.temp_offset + 3.0 * degradation(&p.spells, noon)
 }
 
-/// The uniform draws of a day's pour temperatures, one per pour in time order.
-pub fn temperature_draws(seed: u64, d: &Device, day: i64, n: usize, out: &mut Vec<f64>) {
-    let mut r = Rand::new(seed, "iot.temperature", mix(d.id as u64, day as u64));
+/// The stream of pour temperatures ([`temperature_draws`]).
+pub const TEMPERATURE_STREAM: &str = "iot.temperature";
+
+/// The uniform draws of a day's pour temperatures, one per pour in time order (`key`: the
+/// [`TEMPERATURE_STREAM`] of the dataset's seed).
+pub fn temperature_draws(key: StreamKey, d: &Device, day: i64, n: usize, out: &mut Vec<f64>) {
+    let mut r = key.rand(mix(d.id as u64, day as u64));
     out.clear();
     out.extend((0..n).map(|_| r.f64()));
 }
@@ -152,11 +156,38 @@ pub fn temperature_noise(u: &[f64], k: usize) -> f64 {
 /// 0 → healthy, 1 → at the point of going quiet for maintenance: the line degrades over the
 /// [`DEGRADE_DAYS`] before every maintenance spell.
 pub fn degradation(spells: &Spells, t: i64) -> f64 {
-    let Some(m) = spells.next_maintenance(t) else {
+    degradation_before(spells.next_maintenance(t), t)
+}
+
+fn degradation_before(maintenance: Option<i64>, t: i64) -> f64 {
+    let Some(m) = maintenance else {
         return 0.0;
     };
     let left = (m - t) as f64 / (DEGRADE_DAYS * MICROS_PER_DAY) as f64;
     (1.0 - left).clamp(0.0, 1.0)
+}
+
+/// [`degradation`] for instants in rising order (a day's pours): the next maintenance is looked
+/// up again only once an instant passes it.
+pub struct Maintenance<'a> {
+    spells: &'a Spells,
+    next: Option<Option<i64>>,
+}
+
+impl<'a> Maintenance<'a> {
+    pub fn new(spells: &'a Spells) -> Maintenance<'a> {
+        Maintenance { spells, next: None }
+    }
+
+    pub fn degradation(&mut self, t: i64) -> f64 {
+        let next = match self.next {
+            // No maintenance begins in [the instant it was found for, t).
+            Some(m) if m.is_none_or(|m| m >= t) => m,
+            _ => self.spells.next_maintenance(t),
+        };
+        self.next = Some(next);
+        degradation_before(next, t)
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use super::{Device, World};
 use crate::allocate::order_statistic;
-use crate::rng::{Rand, mix, stable_hash, unit};
+use crate::rng::{Rand, StreamKey, mix, stable_hash, unit};
 use crate::time::{self, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MIN, MICROS_PER_SEC};
 
 /// Mean days a live device reports between down spells, and the share of down spells that are
@@ -256,6 +256,8 @@ pub struct DevicePours {
     pub zone: time::UsZone,
     id: i64,
     key: u64,
+    /// The stream of the candidate pour times, per day.
+    pour_key: StreamKey,
     intensity: f64,
 }
 
@@ -284,6 +286,7 @@ impl DevicePours {
             zone: time::UsZone::new(city.utc_offset, city.dst()),
             id: d.id,
             key: stable_hash(seed, "iot.day", d.id as u64),
+            pour_key: StreamKey::new(seed, "iot.pour"),
             // Busy venues pour more; the quietest still pour most days.
             intensity: r.lognormal(1.0, 0.5).max(0.3),
         }
@@ -347,9 +350,9 @@ impl DevicePours {
     }
 
     /// The UTC times of the day's first `n` kept candidates, in the order drawn.
-    pub fn candidates(&mut self, seed: u64, day: i64, n: u32, out: &mut Vec<i64>) {
+    pub fn candidates(&mut self, day: i64, n: u32, out: &mut Vec<i64>) {
         out.clear();
-        let mut r = Rand::new(seed, "iot.pour", mix(self.key, day as u64));
+        let mut r = self.pour_key.rand(mix(self.key, day as u64));
         let mut tries = 0u64;
         let cap = 1_000 * (u64::from(n) + 1);
         while out.len() < n as usize && tries < cap {
@@ -365,9 +368,9 @@ impl DevicePours {
     }
 
     /// The day's pours at `scale`, in time order.
-    pub fn pours(&mut self, seed: u64, day: i64, scale: f64, out: &mut Vec<i64>) {
+    pub fn pours(&mut self, day: i64, scale: f64, out: &mut Vec<i64>) {
         let n = self.count(day, scale);
-        self.candidates(seed, day, n, out);
+        self.candidates(day, n, out);
         out.sort_unstable();
     }
 
@@ -417,7 +420,7 @@ pub struct CutPours {
 
 /// Every device's pours and days in the cut `w` (its devices as they stood).
 pub(super) fn in_cut(w: &World) -> Vec<CutPours> {
-    let (seed, scale) = (w.cfg.seed, w.pours.scale);
+    let scale = w.pours.scale;
     let bounds = window_parts(w.cfg.as_of, w.cfg.tap_window_days);
     w.devices
         .par_iter()
@@ -429,7 +432,7 @@ pub(super) fn in_cut(w: &World) -> Vec<CutPours> {
             };
             for day in c.days.clone() {
                 let r = bounds.partition_point(|&b| b <= day) - 1;
-                out.pours[r] += c.count(seed, scale, day, buf);
+                out.pours[r] += c.count(scale, day, buf);
             }
             out
         })
@@ -459,8 +462,8 @@ impl CutDevice {
 
     /// The day's pours reported by the cut, in time order (every pour of a day before the
     /// cut's own).
-    pub fn pours(&mut self, seed: u64, scale: f64, day: i64, out: &mut Vec<i64>) {
-        self.pours.pours(seed, day, scale, out);
+    pub fn pours(&mut self, scale: f64, day: i64, out: &mut Vec<i64>) {
+        self.pours.pours(day, scale, out);
         if day == *self.days.end() {
             let seen = self.seen;
             out.retain(|&t| t <= seen);
@@ -468,11 +471,11 @@ impl CutDevice {
     }
 
     /// How many pours the cut holds on a day.
-    pub fn count(&mut self, seed: u64, scale: f64, day: i64, buf: &mut Vec<i64>) -> u32 {
+    pub fn count(&mut self, scale: f64, day: i64, buf: &mut Vec<i64>) -> u32 {
         if day < *self.days.end() {
             return self.pours.count(day, scale);
         }
-        self.pours(seed, scale, day, buf);
+        self.pours(scale, day, buf);
         buf.len() as u32
     }
 }
@@ -551,7 +554,7 @@ pub(super) fn fit(w: &World) -> PourFit {
             }
             // The cut's own day: only the pours reported by its end count.
             let mut times = Vec::new();
-            p.candidates(cfg.seed, day, top, &mut times);
+            p.candidates(day, top, &mut times);
             for (j, &t) in (1..).zip(&times) {
                 if t <= seen {
                     if j <= below {
