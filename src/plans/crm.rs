@@ -2,12 +2,14 @@
 //! history, see [`crate::world::crm`]) and the engagement and ticket counts per deal and
 //! company that the HubSpot tables write and the marketing plan links to.
 
+use std::sync::Arc;
+
 use crate::allocate::apportion;
 use crate::time::MICROS_PER_DAY;
 use crate::world::World;
 
 pub use crate::world::crm::{
-    COMPANY_ID_BASE, CONTACT_ID_BASE, Company, Contact, DEAL_ID_BASE, Deal, DealFate, OWNERS,
+    COMPANY_ID_BASE, CONTACT_ID_BASE, Company, Contact, Crm, DEAL_ID_BASE, Deal, DealFate, OWNERS,
     STAGES, first_mrr,
 };
 
@@ -26,10 +28,10 @@ pub const JOB_TITLES: [&str; 6] = [
 /// Mailbox of each job title for role-based addresses.
 pub const ROLE_MAILBOX: [&str; 6] = ["owner", "gm", "bar", "ops", "beverage", "finance"];
 
+/// The cut's companies, contacts and deals (the world's, shared: `plan.companies` reads them)
+/// with the engagement and ticket counts.
 pub struct CrmPlan {
-    pub companies: Vec<Company>,
-    pub contacts: Vec<Contact>,
-    pub deals: Vec<Deal>,
+    crm: Arc<Crm>,
     /// Engagements per deal and their prefix sums.
     pub engagements: Vec<u64>,
     pub engagement_offsets: Vec<u64>,
@@ -49,6 +51,14 @@ fn prefix(v: &[u64]) -> Vec<u64> {
         .collect()
 }
 
+impl std::ops::Deref for CrmPlan {
+    type Target = Crm;
+
+    fn deref(&self) -> &Crm {
+        &self.crm
+    }
+}
+
 impl CrmPlan {
     pub fn shards(&self) -> Vec<std::ops::Range<usize>> {
         crate::allocate::ranges(self.companies.len(), COMPANIES_PER_SHARD)
@@ -57,9 +67,9 @@ impl CrmPlan {
     pub fn build(world: &World) -> CrmPlan {
         let cfg = &world.cfg;
         let count = |t: &str| world.counts.get(t) as usize;
-        let crm = world.crm.clone();
-        let (companies, contacts, deals) = (crm.companies, crm.contacts, crm.deals);
-        let mut rng = crm.stream;
+        let crm = Arc::clone(&world.crm);
+        let (companies, deals) = (&crm.companies, &crm.deals);
+        let mut rng = crm.stream.clone();
         // Engagements: deals that went further get more touches; won deals the most.
         let weights: Vec<f64> = deals
             .iter()
@@ -98,9 +108,7 @@ impl CrmPlan {
         CrmPlan {
             engagement_offsets: prefix(&engagements),
             ticket_offsets: prefix(&tickets),
-            companies,
-            contacts,
-            deals,
+            crm,
             engagements,
             tickets,
         }

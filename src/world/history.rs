@@ -197,7 +197,7 @@ impl World {
         w.logins = super::logins::fit(&w);
         w.billing_fit = super::billing::fit(&w);
         w.pours = super::pours::fit(&w);
-        w.crm = super::crm::Crm::history(&w);
+        w.crm = std::sync::Arc::new(super::crm::Crm::history(&w));
         w
     }
 }

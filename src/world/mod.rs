@@ -309,7 +309,7 @@ pub struct World {
     /// In a cut, what it holds of each device's pours (empty in the history).
     pub device_pours: Vec<pours::CutPours>,
     /// The CRM history (see [`crm`]); in a cut, what it held then.
-    pub crm: crm::Crm,
+    pub crm: std::sync::Arc<crm::Crm>,
     /// Row counts the fact tables are sized by: the profile's exact counts at the anchor, scaled
     /// with the accounts in a cut at another day.
     pub counts: Counts,

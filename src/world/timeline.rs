@@ -45,7 +45,7 @@ impl World {
             billing: Default::default(),
             pours: self.pours,
             device_pours: Vec::new(),
-            crm: self.crm.cut(end, n_cut),
+            crm: std::sync::Arc::new(self.crm.cut(end, n_cut)),
         };
         // Each account's invoices as they stood (subscriptions numbered from the account's).
         let mut bills: Vec<Vec<billing::Invoice>> = (0..n_cut)
