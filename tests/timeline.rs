@@ -415,6 +415,8 @@ fn compare_crm(early: &Path, late: &Path) {
         moved > 0,
         "hubspot_deals: no deal moved on between the cuts"
     );
+    // Engagements are facts of their deal's history.
+    compare_facts(early, late, "hubspot_engagements", "timestamp");
     // Every deal created before the earlier cut is in it.
     let (a, b) = (rows(early, "hubspot_deals"), rows(late, "hubspot_deals"));
     for id in b.text.keys() {

@@ -8,12 +8,10 @@ use arrow::record_batch::RecordBatch;
 use crate::arrays::*;
 use crate::error::Result;
 use crate::plans::Plans;
-use crate::plans::crm::PORTAL_ID;
+use crate::plans::crm::{PORTAL_ID, engagement_times};
 use crate::profile::Size;
-use crate::rng::Rand;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
-use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
 use crate::world::World;
 
 pub struct EngagementsTable;
@@ -91,7 +89,7 @@ impl Table for EngagementsTable {
                 plan.companies[r]
                     .iter()
                     .flat_map(|c| c.deals.clone())
-                    .map(|d| plan.engagements[d as usize])
+                    .map(|d| u64::from(plan.deals[d as usize].engaged))
                     .sum()
             })
             .collect()
@@ -105,7 +103,6 @@ impl Table for EngagementsTable {
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
         let plan = &plans.crm;
-        let end = world.cfg.end_ts();
         let build = |r: &[Row]| {
             batch(
                 &SCHEMA,
@@ -127,20 +124,9 @@ impl Table for EngagementsTable {
         for c in &plan.companies[plan.shards()[shard].clone()] {
             for di in c.deals.clone() {
                 let d = &plan.deals[di as usize];
-                let mut rng = Rand::new(world.cfg.seed, "hubspot_engagements", d.id as u64);
-                let stop = d.closed.unwrap_or(end - MICROS_PER_HOUR).max(d.created);
-                let n = plan.engagements[di as usize];
-                let mut times: Vec<i64> = (0..n)
-                    .map(|_| {
-                        // Business hours on the rep's day (15:00–23:00 UTC is 9–5 across US zones).
-                        let t = rng.range(d.created, stop.max(d.created + 1));
-                        let day = t.div_euclid(MICROS_PER_DAY) * MICROS_PER_DAY;
-                        (day + 15 * MICROS_PER_HOUR + rng.range(0, 8 * MICROS_PER_HOUR - 1))
-                            .clamp(d.created, stop)
-                    })
-                    .collect();
-                times.sort_unstable();
-                for (k, at) in times.into_iter().enumerate() {
+                let (mut rng, times) = engagement_times(world.cfg.seed, d);
+                let n = d.engagements;
+                for (k, at) in times.into_iter().take(d.engaged as usize).enumerate() {
                     // Early stages are calls and e-mails; meetings come as the deal advances.
                     let progress = k as f64 / n.max(1) as f64 * f64::from(d.reached + 1) / 5.0;
                     let kind = rng.weighted(&[
@@ -153,8 +139,7 @@ impl Table for EngagementsTable {
                     let contacts = &c.contacts;
                     let contact = contacts.start + rng.below(contacts.len() as u64) as u32;
                     rows.push(Row {
-                        id: 800_000_000
-                            + (plan.engagement_offsets[di as usize] + k as u64 + 1) as i64,
+                        id: 800_000_000 + (d.engagement_offset + k as u64 + 1) as i64,
                         kind,
                         deal: d.id,
                         contact: plan.contacts[contact as usize].id,

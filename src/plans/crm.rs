@@ -1,5 +1,5 @@
 //! The CRM plan: the HubSpot companies, contacts and deals of the cut (from the world's CRM
-//! history, see [`crate::world::crm`]) and the engagement and ticket counts per deal and
+//! history, see [`crate::world::crm`], with each deal's engagements) and the ticket counts per
 //! company that the HubSpot tables write and the marketing plan links to.
 
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use crate::world::World;
 
 pub use crate::world::crm::{
     COMPANY_ID_BASE, CONTACT_ID_BASE, Company, Contact, Crm, DEAL_ID_BASE, Deal, DealFate, OWNERS,
-    STAGES, first_mrr,
+    STAGES, engagement_times, first_mrr,
 };
 
 pub const PORTAL_ID: i64 = 7_431_902;
@@ -29,12 +29,9 @@ pub const JOB_TITLES: [&str; 6] = [
 pub const ROLE_MAILBOX: [&str; 6] = ["owner", "gm", "bar", "ops", "beverage", "finance"];
 
 /// The cut's companies, contacts and deals (the world's, shared: `plan.companies` reads them)
-/// with the engagement and ticket counts.
+/// with the ticket counts.
 pub struct CrmPlan {
     crm: Arc<Crm>,
-    /// Engagements per deal and their prefix sums.
-    pub engagements: Vec<u64>,
-    pub engagement_offsets: Vec<u64>,
     /// Tickets per company (customers only) and their prefix sums.
     pub tickets: Vec<u64>,
     pub ticket_offsets: Vec<u64>,
@@ -68,21 +65,8 @@ impl CrmPlan {
         let cfg = &world.cfg;
         let count = |t: &str| world.counts.get(t) as usize;
         let crm = Arc::clone(&world.crm);
-        let (companies, deals) = (&crm.companies, &crm.deals);
+        let companies = &crm.companies;
         let mut rng = crm.stream.clone();
-        // Engagements: deals that went further get more touches; won deals the most.
-        let weights: Vec<f64> = deals
-            .iter()
-            .map(|d| {
-                f64::from(d.reached + 1)
-                    * if d.fate == DealFate::Won { 1.5 } else { 1.0 }
-                    * rng.uniform(0.7, 1.3)
-            })
-            .collect();
-        let engagements: Vec<u64> = apportion(count("hubspot_engagements") as u64, &weights)
-            .into_iter()
-            .map(u64::from)
-            .collect();
         // Tickets: customers only; devices that are offline or in maintenance bring more.
         let weights: Vec<f64> = companies
             .iter()
@@ -106,10 +90,8 @@ impl CrmPlan {
             .map(u64::from)
             .collect();
         CrmPlan {
-            engagement_offsets: prefix(&engagements),
             ticket_offsets: prefix(&tickets),
             crm,
-            engagements,
             tickets,
         }
     }

@@ -101,6 +101,13 @@ pub struct Deal {
     /// Until when its open stages advance: its close, or the anchor for a deal open there
     /// (which stands at its furthest stage at the anchor).
     pub stages_until: i64,
+    /// Its engagements in the history, the id offset of the first, and until when they happen
+    /// (its close, or an hour before the anchor for a deal open there).
+    pub engagements: u32,
+    pub engagement_offset: u64,
+    pub engagements_until: i64,
+    /// In a cut: its engagements by then (the first ones in time).
+    pub engaged: u32,
 }
 
 /// The CRM history, or a cut of it.
@@ -221,11 +228,39 @@ fn prospect_name(
     (name, domain)
 }
 
+/// How many touches a deal draws: more the further it went, won deals the most.
+fn touch_weight(d: &Deal, rng: &mut Rand) -> f64 {
+    f64::from(d.reached + 1)
+        * if d.fate == DealFate::Won { 1.5 } else { 1.0 }
+        * rng.uniform(0.7, 1.3)
+}
+
+/// The times of deal `d`'s engagements in the history, in order, on its reps' business hours
+/// (15:00–23:00 UTC is 9–5 across US zones); the stream goes on to draw what each one is.
+pub fn engagement_times(seed: u64, d: &Deal) -> (Rand, Vec<i64>) {
+    let mut rng = Rand::new(seed, "hubspot_engagements", d.id as u64);
+    let (from, stop) = (d.created, d.engagements_until);
+    let mut times: Vec<i64> = (0..d.engagements)
+        .map(|_| {
+            let t = rng.range(from, stop.max(from + 1));
+            let day = t.div_euclid(MICROS_PER_DAY) * MICROS_PER_DAY;
+            (day + 15 * MICROS_PER_HOUR + rng.range(0, 8 * MICROS_PER_HOUR - 1)).clamp(from, stop)
+        })
+        .collect();
+    times.sort_unstable();
+    (rng, times)
+}
+
 impl Crm {
     /// The CRM history of world `w` (the history, not a cut).
     pub fn history(w: &World) -> Crm {
         let (mut crm, fitted) = anchored(w);
         later(w, &fitted, &mut crm);
+        let mut offset = 0;
+        for d in &mut crm.deals {
+            d.engagement_offset = offset;
+            offset += u64::from(d.engagements);
+        }
         crm
     }
 }
@@ -238,6 +273,8 @@ struct Anchored {
     sales_key: f64,
     /// Deals that do not win per unit of [`DEAL_WEIGHT`].
     deal_rate: f64,
+    /// Engagements per unit of [`touch_weight`].
+    touch_rate: f64,
 }
 
 /// What the anchor holds, fitted to the profile's exact counts: every draw from the plan's one
@@ -397,6 +434,10 @@ fn anchored(w: &World) -> (Crm, Anchored) {
             owner: c.owner,
             close_at,
             stages_until: close_at.min(end),
+            engagements: 0,
+            engagement_offset: 0,
+            engagements_until: closed.unwrap_or(end - MICROS_PER_HOUR).max(created),
+            engaged: 0,
         });
     }
     // Companies and contacts exist before their deals.
@@ -417,11 +458,21 @@ fn anchored(w: &World) -> (Crm, Anchored) {
     for ct in &mut contacts {
         ct.score = score(companies[ct.company as usize].account.is_some(), &mut rng);
     }
+    // Engagements: deals that went further get more touches; won deals the most.
+    let touch: Vec<f64> = deals.iter().map(|d| touch_weight(d, &mut rng)).collect();
+    let n_engagements = count("hubspot_engagements");
+    for (d, n) in deals
+        .iter_mut()
+        .zip(apportion(n_engagements as u64, &touch))
+    {
+        d.engagements = n;
+    }
     let weight_sum: f64 = weights.iter().sum();
     let fitted = Anchored {
         accounts: n_acc,
         sales_key: order[..won].last().map_or(f64::INFINITY, |&a| key[a]),
         deal_rate: (lost + open) as f64 / weight_sum.max(1.0),
+        touch_rate: n_engagements as f64 / touch.iter().sum::<f64>().max(1e-9),
     };
     let crm = Crm {
         companies,
@@ -521,6 +572,7 @@ fn later_customer(w: &World, fitted: &Anchored, i: usize) -> Arrival {
         }
     }
     lost_deals(fitted, &company, &mut own, &mut deals);
+    engage(fitted, &mut deals, &mut own);
     let contacts = contacts_of(&company, &mut deals, &CUSTOMER_CONTACTS, true, &mut own);
     Arrival {
         company,
@@ -556,6 +608,7 @@ fn later_prospect(
     };
     let mut deals = Vec::new();
     lost_deals(fitted, &company, &mut own, &mut deals);
+    engage(fitted, &mut deals, &mut own);
     let contacts = contacts_of(&company, &mut deals, &PROSPECT_CONTACTS, false, &mut own);
     Arrival {
         company,
@@ -579,6 +632,14 @@ fn lost_deals(fitted: &Anchored, c: &Company, own: &mut Rand, deals: &mut Vec<De
     }
 }
 
+/// The engagements of a later company's deals, at the anchor's rate per touch weight.
+fn engage(fitted: &Anchored, deals: &mut [Deal], own: &mut Rand) {
+    for d in deals {
+        let mean = fitted.touch_rate * touch_weight(d, own);
+        d.engagements = own.poisson(mean).min(u64::from(u32::MAX)) as u32;
+    }
+}
+
 /// A deal of the history (company, contact and id set by the caller).
 fn deal(fate: DealFate, created: i64, close: i64, reached: u8, amount: i64, c: &Company) -> Deal {
     Deal {
@@ -594,6 +655,10 @@ fn deal(fate: DealFate, created: i64, close: i64, reached: u8, amount: i64, c: &
         owner: c.owner,
         close_at: close,
         stages_until: close,
+        engagements: 0,
+        engagement_offset: 0,
+        engagements_until: close,
+        engaged: 0,
     }
 }
 
@@ -625,8 +690,8 @@ fn contacts_of(
 impl Crm {
     /// The CRM as it stood at instant `end`, when the history's first `accounts` accounts had
     /// signed up: what was created by then (a company once its first contact was), each deal at
-    /// its stage then.
-    pub fn cut(&self, end: i64, accounts: usize) -> Crm {
+    /// its stage then with its engagements by then.
+    pub fn cut(&self, seed: u64, end: i64, accounts: usize) -> Crm {
         let mut out = Crm {
             companies: Vec::new(),
             contacts: Vec::new(),
@@ -660,9 +725,16 @@ impl Crm {
                 if d.created < end {
                     let contact = contact_at[d.contact as usize];
                     debug_assert!(contact != u32::MAX, "a deal's contact exists before it");
+                    let engaged = if d.engagements_until < end {
+                        d.engagements
+                    } else {
+                        let (_, times) = engagement_times(seed, d);
+                        times.partition_point(|&t| t < end) as u32
+                    };
                     out.deals.push(Deal {
                         company: ci,
                         contact,
+                        engaged,
                         ..deal_at(d, end, account.is_some())
                     });
                 }

@@ -45,7 +45,7 @@ impl World {
             billing: Default::default(),
             pours: self.pours,
             device_pours: Vec::new(),
-            crm: std::sync::Arc::new(self.crm.cut(end, n_cut)),
+            crm: std::sync::Arc::new(self.crm.cut(self.cfg.seed, end, n_cut)),
         };
         // Each account's invoices as they stood (subscriptions numbered from the account's).
         let mut bills: Vec<Vec<billing::Invoice>> = (0..n_cut)
@@ -201,6 +201,10 @@ impl World {
             .with("hubspot_companies", w.crm.companies.len() as u64)
             .with("hubspot_contacts", w.crm.contacts.len() as u64)
             .with("hubspot_deals", w.crm.deals.len() as u64)
+            .with(
+                "hubspot_engagements",
+                w.crm.deals.iter().map(|d| u64::from(d.engaged)).sum(),
+            )
             .with(
                 "stripe_subscription_items",
                 w.subscriptions
