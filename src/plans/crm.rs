@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::allocate::apportion;
+use crate::allocate::{apportion, offsets};
 use crate::time::MICROS_PER_DAY;
 use crate::world::World;
 
@@ -35,17 +35,6 @@ pub struct CrmPlan {
     /// Tickets per company (customers only) and their prefix sums.
     pub tickets: Vec<u64>,
     pub ticket_offsets: Vec<u64>,
-}
-
-fn prefix(v: &[u64]) -> Vec<u64> {
-    let mut acc = 0;
-    v.iter()
-        .map(|x| {
-            let o = acc;
-            acc += x;
-            o
-        })
-        .collect()
 }
 
 impl std::ops::Deref for CrmPlan {
@@ -90,7 +79,7 @@ impl CrmPlan {
             .map(u64::from)
             .collect();
         CrmPlan {
-            ticket_offsets: prefix(&tickets),
+            ticket_offsets: offsets(tickets.iter().copied()),
             crm,
             tickets,
         }

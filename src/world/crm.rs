@@ -15,7 +15,7 @@
 use std::collections::HashSet;
 
 use super::{HISTORY_YEARS, INDUSTRY_SHARES, World, YEARLY_GROWTH, geo, names};
-use crate::allocate::{apportion, fit_total};
+use crate::allocate::{apportion, fit_total, offsets};
 use crate::rng::Rand;
 use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
 
@@ -180,8 +180,28 @@ fn deal_value(employees: i32, rng: &mut Rand) -> i64 {
     (value_base * rng.uniform(0.7, 1.4)).round() as i64 / 100 * 100
 }
 
-fn prospect_employees(rng: &mut Rand) -> i32 {
-    (5.0 * 60f64.powf(rng.f64().powf(1.6))).round() as i32
+/// A prospect company created at `created` (id and ranges set by the caller): its size and
+/// owner drawn here.
+fn prospect_company(
+    (name, domain): (String, String),
+    industry: u8,
+    city: u16,
+    created: i64,
+    rng: &mut Rand,
+) -> Company {
+    Company {
+        id: 0,
+        account: None,
+        name,
+        domain,
+        industry,
+        employees: (5.0 * 60f64.powf(rng.f64().powf(1.6))).round() as i32,
+        city,
+        created,
+        owner: rng.pick(&OWNERS),
+        contacts: 0..0,
+        deals: 0..0,
+    }
 }
 
 /// A contact of company `company`, created in the `span` after `from`.
@@ -256,10 +276,9 @@ impl Crm {
     pub fn history(w: &World) -> Crm {
         let (mut crm, fitted) = anchored(w);
         later(w, &fitted, &mut crm);
-        let mut offset = 0;
-        for d in &mut crm.deals {
-            d.engagement_offset = offset;
-            offset += u64::from(d.engagements);
+        let starts = offsets(crm.deals.iter().map(|d| u64::from(d.engagements)));
+        for (d, start) in crm.deals.iter_mut().zip(starts) {
+            d.engagement_offset = start;
         }
         crm
     }
@@ -304,19 +323,9 @@ fn anchored(w: &World) -> (Crm, Anchored) {
         // Prospects arrive on the same growth curve as customers.
         let t = (1.0 + rng.f64() * g).ln() / YEARLY_GROWTH.ln() / HISTORY_YEARS as f64;
         let created = start + (t * (end - start - 30 * MICROS_PER_DAY) as f64) as i64;
-        companies.push(Company {
-            id: COMPANY_ID_BASE + i as i64 + 1,
-            account: None,
-            name,
-            domain,
-            industry,
-            employees: prospect_employees(&mut rng),
-            city,
-            created,
-            owner: rng.pick(&OWNERS),
-            contacts: 0..0,
-            deals: 0..0,
-        });
+        let mut c = prospect_company((name, domain), industry, city, created, &mut rng);
+        c.id = COMPANY_ID_BASE + i as i64 + 1;
+        companies.push(c);
     }
 
     // Contacts: more at customers, fitted to the exact total.
@@ -571,14 +580,7 @@ fn later_customer(w: &World, fitted: &Anchored, i: usize) -> Arrival {
             deals.push(deal(DealFate::Won, created, close, 4, amount, &company));
         }
     }
-    lost_deals(fitted, &company, &mut own, &mut deals);
-    engage(fitted, &mut deals, &mut own);
-    let contacts = contacts_of(&company, &mut deals, &CUSTOMER_CONTACTS, true, &mut own);
-    Arrival {
-        company,
-        contacts,
-        deals,
-    }
+    arrival(fitted, company, deals, &mut own)
 }
 
 /// Prospect `j` after the anchor, arriving at `at`.
@@ -592,24 +594,17 @@ fn later_prospect(
     let mut own = Rand::new(w.cfg.seed, "crm.prospect", j);
     let industry = own.weighted(&INDUSTRY_SHARES) as u8;
     let city = own.weighted(cities) as u16;
-    let (name, domain) = prospect_name(&mut own, industry, domains, "co");
-    let company = Company {
-        id: 0,
-        account: None,
-        name,
-        domain,
-        industry,
-        employees: prospect_employees(&mut own),
-        city,
-        created: at,
-        owner: own.pick(&OWNERS),
-        contacts: 0..0,
-        deals: 0..0,
-    };
-    let mut deals = Vec::new();
-    lost_deals(fitted, &company, &mut own, &mut deals);
-    engage(fitted, &mut deals, &mut own);
-    let contacts = contacts_of(&company, &mut deals, &PROSPECT_CONTACTS, false, &mut own);
+    let name = prospect_name(&mut own, industry, domains, "co");
+    let company = prospect_company(name, industry, city, at, &mut own);
+    arrival(fitted, company, Vec::new(), &mut own)
+}
+
+/// A later company with its deals so far (a customer's won deal): the deals it loses, every
+/// deal's engagements, then its contacts.
+fn arrival(fitted: &Anchored, company: Company, mut deals: Vec<Deal>, own: &mut Rand) -> Arrival {
+    lost_deals(fitted, &company, own, &mut deals);
+    engage(fitted, &mut deals, own);
+    let contacts = contacts_of(&company, &mut deals, own);
     Arrival {
         company,
         contacts,
@@ -664,14 +659,13 @@ fn deal(fate: DealFate, created: i64, close: i64, reached: u8, amount: i64, c: &
 
 /// A later company's contacts, created in its first days, at least two days before its first
 /// deal (whose MQL comes before it); each deal then takes one of them.
-fn contacts_of(
-    c: &Company,
-    deals: &mut [Deal],
-    shares: &[f64],
-    customer: bool,
-    own: &mut Rand,
-) -> Vec<Contact> {
-    let n = 1 + own.weighted(shares);
+fn contacts_of(c: &Company, deals: &mut [Deal], own: &mut Rand) -> Vec<Contact> {
+    let customer = c.account.is_some();
+    let n = 1 + own.weighted(if customer {
+        &CUSTOMER_CONTACTS
+    } else {
+        &PROSPECT_CONTACTS
+    });
     let first_deal = deals.iter().map(|d| d.created).min().unwrap_or(i64::MAX);
     let span = (first_deal - c.created - 2 * MICROS_PER_DAY).clamp(0, 5 * MICROS_PER_DAY);
     let contacts: Vec<Contact> = (0..n)
