@@ -332,6 +332,37 @@ fn assert_consistent(early: &Path, late: &Path) {
     compare_window(early, late, "app_feature_usage", "used_at", None);
     compare_iot(early, late);
     compare_crm(early, late);
+    compare_marketing(early, late);
+}
+
+/// Campaigns, their days and the website's sessions: one history. A campaign never changes
+/// once started (its planned end and budget included); a campaign-day and a GA session are
+/// facts, and every one of the later cut that happened by the earlier cut is in it.
+fn compare_marketing(early: &Path, late: &Path) {
+    let last_day = datagen::time::format_date(end_of(early).div_euclid(24 * HOUR) - 1);
+    for (table, date) in [
+        ("marketing_campaigns", "start_date"),
+        ("marketing_campaign_performance", "date"),
+    ] {
+        let (a, b) = (rows(early, table), rows(late, table));
+        for (id, ra) in &a.text {
+            assert_eq!(
+                Some(ra),
+                b.text.get(id),
+                "{table} {id}: changed or went missing"
+            );
+        }
+        for (id, rb) in &b.text {
+            if rb[date] <= last_day {
+                assert!(
+                    a.text.contains_key(id),
+                    "{table} {id}: arrived after its cut"
+                );
+            }
+        }
+        assert!(!a.text.is_empty(), "{table}: no rows in the earlier cut");
+    }
+    compare_facts(early, late, "ga_sessions", "session_start");
 }
 
 /// HubSpot companies, contacts and deals: one CRM history. What was recorded never changes; a
@@ -417,6 +448,7 @@ fn compare_crm(early: &Path, late: &Path) {
     );
     // Engagements are facts of their deal's history.
     compare_facts(early, late, "hubspot_engagements", "timestamp");
+    compare_tickets(early, late);
     // Every deal created before the earlier cut is in it.
     let (a, b) = (rows(early, "hubspot_deals"), rows(late, "hubspot_deals"));
     for id in b.text.keys() {
@@ -424,6 +456,55 @@ fn compare_crm(early: &Path, late: &Path) {
             assert!(
                 a.text.contains_key(id),
                 "hubspot_deals {id}: created before the earlier cut, missing from it"
+            );
+        }
+    }
+}
+
+/// Tickets: what a ticket is about and when it opened never change; its first reply and close
+/// are set once, at an instant between the cuts, and its stage follows them. Every ticket opened
+/// before the earlier cut is in it.
+fn compare_tickets(early: &Path, late: &Path) {
+    let (e1, e2) = (end_of(early), end_of(late));
+    let answered = compare(
+        early,
+        late,
+        "hubspot_tickets",
+        &[
+            "company_id",
+            "contact_id",
+            "device_id",
+            "property_subject",
+            "property_category",
+            "property_hs_ticket_priority",
+            "property_createdate",
+        ],
+        &mut |id, a, b| {
+            for c in ["property_first_agent_reply_date", "property_closed_date"] {
+                match (t(a, id, c), t(b, id, c)) {
+                    (x, y) if x == y => {}
+                    (None, Some(y)) if y >= e1 && y < e2 => {}
+                    _ => return Err(format!("{c} changed other than by happening")),
+                }
+            }
+            (s(a, id, "property_hs_pipeline_stage") < s(b, id, "property_hs_pipeline_stage"))
+                .then_some(())
+                .ok_or_else(|| "a ticket's stage went back".into())
+        },
+    );
+    assert!(
+        answered > 0,
+        "hubspot_tickets: no ticket moved on between the cuts"
+    );
+    let (a, b) = (
+        rows(early, "hubspot_tickets"),
+        rows(late, "hubspot_tickets"),
+    );
+    for id in b.text.keys() {
+        if t(&b, id, "property_createdate").is_some_and(|c| c < e1) {
+            assert!(
+                a.text.contains_key(id),
+                "hubspot_tickets {id}: opened before the earlier cut, missing from it"
             );
         }
     }

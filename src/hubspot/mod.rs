@@ -13,4 +13,5 @@ pub mod tickets;
 pub const SIMPLIFICATIONS: &[&str] = &[
     "One deal pipeline (\"default\"); no line items; owners are ids without an owners table.",
     "After the anchor date only companies that arrive later open deals (those in place by the anchor keep theirs), so the share of open deals falls in later cuts; a deal open at the anchor had all its engagements before it.",
+    "Tickets of the anchor are drawn over each account's life by then, weighted by its devices down at the anchor; later tickets follow the devices down when they open.",
 ];

@@ -8,25 +8,15 @@ use arrow::record_batch::RecordBatch;
 use crate::arrays::*;
 use crate::error::Result;
 use crate::plans::Plans;
-use crate::plans::crm::PORTAL_ID;
+use crate::plans::crm::{PORTAL_ID, Ticket};
 use crate::profile::Size;
-use crate::rng::Rand;
 use crate::schema::{ColType::*, TableSchema, col};
 use crate::table::Table;
-use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
 use crate::world::World;
 
 pub struct TicketsTable;
 
-pub const PRIORITIES: [&str; 4] = ["LOW", "MEDIUM", "HIGH", "URGENT"];
-pub const CATEGORIES: [&str; 6] = [
-    "device_connectivity",
-    "pour_accuracy",
-    "billing",
-    "onboarding",
-    "feature_request",
-    "bug",
-];
+pub use crate::plans::crm::{CATEGORIES, PRIORITIES};
 /// Pipeline "0" stages: 1 New, 2 Waiting on contact, 3 Waiting on us, 4 Closed.
 pub const STAGES: [&str; 4] = ["1", "2", "3", "4"];
 
@@ -105,18 +95,6 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     )
 });
 
-struct Row {
-    id: i64,
-    company: i64,
-    contact: i64,
-    device: Option<i64>,
-    category: usize,
-    priority: usize,
-    created: i64,
-    reply: Option<i64>,
-    closed: Option<i64>,
-}
-
 impl Table for TicketsTable {
     fn schema(&self) -> &'static TableSchema {
         &SCHEMA
@@ -126,7 +104,7 @@ impl Table for TicketsTable {
         let plan = &plans.crm;
         plan.shards()
             .into_iter()
-            .map(|r| r.map(|c| plan.tickets[c]).sum())
+            .map(|r| r.map(|c| u64::from(plan.companies[c].ticketed)).sum())
             .collect()
     }
 
@@ -139,92 +117,51 @@ impl Table for TicketsTable {
     ) -> Result<()> {
         let plan = &plans.crm;
         let end = world.cfg.end_ts();
-        let build = |r: &[Row]| {
+        let build = |r: &[(i64, &Ticket)]| {
             batch(
                 &SCHEMA,
                 vec![
-                    i64s(r.iter().map(|r| r.id)),
+                    i64s(r.iter().map(|r| r.1.id)),
                     i64s(r.iter().map(|_| PORTAL_ID)),
                     bools(r.iter().map(|_| false)),
-                    i64s(r.iter().map(|r| r.company)),
-                    i64s(r.iter().map(|r| r.contact)),
-                    i64s_opt(r.iter().map(|r| r.device)),
-                    texts(
-                        r.iter()
-                            .map(|r| format!("{} issue", CATEGORIES[r.category].replace('_', " "))),
-                    ),
-                    texts(r.iter().map(|r| CATEGORIES[r.category])),
-                    texts(r.iter().map(|r| PRIORITIES[r.priority])),
-                    texts(r.iter().map(|_| "0")),
-                    texts(r.iter().map(|r| match (r.reply, r.closed) {
-                        (_, Some(_)) => "4",
-                        (Some(_), None) => "2",
-                        (None, None) => "1",
+                    i64s(r.iter().map(|r| r.0)),
+                    i64s(r.iter().map(|r| r.1.contact_id)),
+                    i64s_opt(r.iter().map(|r| r.1.device_id)),
+                    texts(r.iter().map(|r| {
+                        format!(
+                            "{} issue",
+                            CATEGORIES[r.1.category as usize].replace('_', " ")
+                        )
                     })),
-                    timestamps(r.iter().map(|r| r.created)),
-                    timestamps_opt(r.iter().map(|r| r.reply)),
-                    timestamps_opt(r.iter().map(|r| r.closed)),
+                    texts(r.iter().map(|r| CATEGORIES[r.1.category as usize])),
+                    texts(r.iter().map(|r| PRIORITIES[r.1.priority as usize])),
+                    texts(r.iter().map(|_| "0")),
+                    texts(r.iter().map(|r| stage(r.1, end))),
+                    timestamps(r.iter().map(|r| r.1.created)),
+                    timestamps_opt(r.iter().map(|r| (r.1.reply < end).then_some(r.1.reply))),
+                    timestamps_opt(r.iter().map(|r| (r.1.close < end).then_some(r.1.close))),
                 ],
             )
         };
         let mut rows = Batcher::new(build, emit);
         for ci in plan.shards()[shard].clone() {
             let c = &plan.companies[ci];
-            let Some(ai) = c.account else { continue };
-            let a = &world.accounts[ai as usize];
-            let mut rng = Rand::new(world.cfg.seed, "hubspot_tickets", c.id as u64);
-            let devices: Vec<u32> = a
-                .locations
-                .clone()
-                .flat_map(|l| world.locations[l as usize].devices.clone())
-                .collect();
-            let poor: Vec<u32> = devices
-                .iter()
-                .copied()
-                .filter(|&d| world.devices[d as usize].status != 0)
-                .collect();
-            let life_end = a.life_end(&world.cfg);
-            for k in 0..plan.tickets[ci] {
-                let category = rng.weighted(&[
-                    if poor.is_empty() { 18.0 } else { 40.0 },
-                    14.0,
-                    12.0,
-                    10.0,
-                    10.0,
-                    14.0,
-                ]);
-                // A venue whose devices are not installed yet has no device to name.
-                let device = (category <= 1 && !devices.is_empty()).then(|| {
-                    let pool = if category == 0 && !poor.is_empty() {
-                        &poor
-                    } else {
-                        &devices
-                    };
-                    pool[rng.below(pool.len() as u64) as usize]
-                });
-                let earliest =
-                    device.map_or(a.created_at, |d| world.devices[d as usize].installed_at);
-                let created = rng.range(earliest, (life_end - MICROS_PER_HOUR).max(earliest));
-                let priority = rng.weighted(&[30.0, 40.0, 22.0, 8.0]);
-                let reply_h = rng.lognormal([18.0, 6.0, 2.0, 0.5][priority], 0.8);
-                let reply = created + (reply_h * MICROS_PER_HOUR as f64) as i64;
-                let close = reply
-                    + (rng.lognormal([4.0, 2.5, 1.5, 0.8][priority], 0.9) * MICROS_PER_DAY as f64)
-                        as i64;
-                let contact = c.contacts.start + rng.below(c.contacts.len() as u64) as u32;
-                rows.push(Row {
-                    id: 2_000_000 + (plan.ticket_offsets[ci] + k + 1) as i64,
-                    company: c.id,
-                    contact: plan.contacts[contact as usize].id,
-                    device: device.map(|d| world.devices[d as usize].id),
-                    category,
-                    priority,
-                    created,
-                    reply: (reply < end).then_some(reply),
-                    closed: (close < end).then_some(close),
-                })?;
+            for t in plan.tickets_of(c, end) {
+                rows.push((c.id, t))?;
             }
         }
         rows.finish()
+    }
+}
+
+/// Pipeline stage of ticket `t` at `end`: closed once closed, waiting on the contact once
+/// answered, else new.
+fn stage(t: &Ticket, end: i64) -> &'static str {
+    if t.close < end {
+        "4"
+    } else if t.reply < end {
+        "2"
+    } else {
+        "1"
     }
 }

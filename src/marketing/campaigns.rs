@@ -65,7 +65,7 @@ impl Table for CampaignsTable {
     }
 
     fn shard_rows(&self, _world: &World, plans: &Plans) -> Vec<u64> {
-        vec![plans.marketing.campaigns.len() as u64]
+        vec![plans.marketing.campaigns().len() as u64]
     }
 
     fn generate(
@@ -101,6 +101,6 @@ impl Table for CampaignsTable {
                 ],
             )
         };
-        emit_chunks(&plans.marketing.campaigns, build, emit)
+        emit_chunks(plans.marketing.campaigns(), build, emit)
     }
 }

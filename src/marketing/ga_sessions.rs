@@ -6,7 +6,6 @@ use std::sync::LazyLock;
 
 use arrow::record_batch::RecordBatch;
 
-use crate::allocate::apportion;
 use crate::arrays::*;
 use crate::error::Result;
 use crate::plans::Plans;
@@ -119,27 +118,10 @@ static SCHEMA: LazyLock<TableSchema> = LazyLock::new(|| {
     )
 });
 
-/// Sessions per day of the history, exactly the profile's total: growth, weekdays, noise.
-pub fn daily(world: &World) -> (i64, Vec<u64>) {
-    let first = time::day_of(world.cfg.start_ts());
-    let n = (world.cfg.as_of - first + 1) as usize;
-    let mut rng = Rand::new(world.cfg.seed, "ga.days", 0);
-    let weights: Vec<f64> = (0..n)
-        .map(|i| {
-            let years = i as f64 / 365.25;
-            let wd =
-                [1.1, 1.15, 1.15, 1.1, 1.0, 0.6, 0.55][time::weekday(first + i as i64) as usize];
-            crate::world::YEARLY_GROWTH.powf(years) * wd * rng.uniform(0.85, 1.15)
-        })
-        .collect();
-    let total = world.counts.get(cols::TABLE);
-    (
-        first,
-        apportion(total, &weights)
-            .into_iter()
-            .map(u64::from)
-            .collect(),
-    )
+/// Sessions per day of the cut, from the history's first day (see
+/// [`crate::world::traffic`]): (first day, counts).
+pub fn daily(world: &World) -> (i64, &[u64]) {
+    (time::day_of(world.cfg.start_ts()), &world.ga_days)
 }
 
 struct Row {
@@ -267,7 +249,7 @@ impl Table for GaSessionsTable {
                     client: rng.u64() >> 33,
                     start,
                     grouping: g,
-                    campaign: campaign.take().map(|c| plan.campaigns[c as usize].id),
+                    campaign: campaign.take().map(|c| plan.campaigns()[c as usize].id),
                     device: rng.weighted(&[62.0, 33.0, 5.0]),
                     landing,
                     pageviews,

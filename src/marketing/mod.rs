@@ -12,4 +12,5 @@ pub mod touchpoints;
 /// What this part of the model leaves out, and why: shown in `datagen report`.
 pub const SIMPLIFICATIONS: &[&str] = &[
     "Ad platforms are one campaign table with daily performance: no ad groups, keywords or creatives; GA sessions are session-level, without hits.",
+    "Campaigns in place at the anchor date all end by it; later ones start after it, as long as one of the anchor's (a year at most).",
 ];

@@ -143,7 +143,7 @@ impl Table for MqlsTable {
                     texts(m.iter().map(|m| TOUCH_CHANNELS[m.source as usize])),
                     i64s_opt(
                         m.iter()
-                            .map(|m| m.campaign.map(|c| plan.campaigns[c as usize].id)),
+                            .map(|m| m.campaign.map(|c| plan.campaigns()[c as usize].id)),
                     ),
                     texts(m.iter().map(|m| MQL_STATUSES[m.status as usize])),
                     timestamps_opt(m.iter().map(|m| m.sql_at)),

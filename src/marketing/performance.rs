@@ -85,7 +85,7 @@ pub fn demand(day: i64) -> f64 {
 }
 
 fn shards(plan: &MarketingPlan) -> Vec<std::ops::Range<usize>> {
-    crate::allocate::ranges(plan.campaigns.len(), CAMPAIGNS_PER_SHARD)
+    crate::allocate::ranges(plan.campaigns().len(), CAMPAIGNS_PER_SHARD)
 }
 
 impl Table for PerformanceTable {
@@ -93,11 +93,17 @@ impl Table for PerformanceTable {
         &SCHEMA
     }
 
-    fn shard_rows(&self, _world: &World, plans: &Plans) -> Vec<u64> {
+    fn shard_rows(&self, world: &World, plans: &Plans) -> Vec<u64> {
         let plan = &plans.marketing;
+        let as_of = world.cfg.as_of;
         shards(plan)
             .into_iter()
-            .map(|r| plan.campaigns[r].iter().map(|c| c.days()).sum())
+            .map(|r| {
+                plan.campaigns()[r]
+                    .iter()
+                    .map(|c| (c.last_day.min(as_of) - c.first_day + 1) as u64)
+                    .sum()
+            })
             .collect()
     }
 
@@ -125,7 +131,7 @@ impl Table for PerformanceTable {
         };
         let mut rows = Batcher::new(build, emit);
         for ci in shards(plan)[shard].clone() {
-            let c = &plan.campaigns[ci];
+            let c = &plan.campaigns()[ci];
             let mut rng = Rand::new(
                 world.cfg.seed,
                 "marketing_campaign_performance",
@@ -133,7 +139,8 @@ impl Table for PerformanceTable {
             );
             let (ctr, cpc, cvr) = CHANNEL_KPIS[c.channel as usize];
             let (ctr, cpc) = (ctr * rng.uniform(0.8, 1.2), cpc * rng.uniform(0.8, 1.2));
-            for (k, day) in (c.first_day..=c.last_day).enumerate() {
+            // The days run so far (a campaign's days are its history's, whatever the cut).
+            for (k, day) in (c.first_day..=c.last_day.min(world.cfg.as_of)).enumerate() {
                 // Pacing: the platform spends close to the budget, less on quiet days.
                 let spend =
                     (plan.planned_spend(c, day) * demand(day).min(1.05) * rng.uniform(0.85, 1.0))
@@ -143,7 +150,7 @@ impl Table for PerformanceTable {
                     (clicks as f64 / (ctr * rng.uniform(0.9, 1.1))).round() as i64 + 1;
                 let conversions = rng.poisson(clicks as f64 * cvr) as i64;
                 rows.push((
-                    (plan.perf_offsets[ci] + k as u64 + 1) as i64,
+                    (plan.perf_offsets()[ci] + k as u64 + 1) as i64,
                     c.id,
                     day as i32,
                     impressions,

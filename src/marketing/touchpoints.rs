@@ -225,7 +225,7 @@ impl Table for TouchpointsTable {
                     at,
                     converted: c.at,
                     channel,
-                    campaign: campaign.map(|x| plan.campaigns[x as usize].id),
+                    campaign: campaign.map(|x| plan.campaigns()[x as usize].id),
                     number: k as i32 + 1,
                     count: n as i32,
                     model: c.model,

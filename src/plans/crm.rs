@@ -1,17 +1,16 @@
-//! The CRM plan: the HubSpot companies, contacts and deals of the cut (from the world's CRM
-//! history, see [`crate::world::crm`], with each deal's engagements) and the ticket counts per
-//! company that the HubSpot tables write and the marketing plan links to.
+//! The CRM plan: the HubSpot companies, contacts, deals and tickets of the cut (from the
+//! world's CRM history, see [`crate::world::crm`] and [`crate::world::tickets`]) that the
+//! HubSpot tables write and the marketing plan links to.
 
 use std::sync::Arc;
 
-use crate::allocate::{apportion, offsets};
-use crate::time::MICROS_PER_DAY;
 use crate::world::World;
 
 pub use crate::world::crm::{
     COMPANY_ID_BASE, CONTACT_ID_BASE, Company, Contact, Crm, DEAL_ID_BASE, Deal, DealFate, OWNERS,
     STAGES, engagement_times, first_mrr,
 };
+pub use crate::world::tickets::{CATEGORIES, PRIORITIES, Ticket};
 
 pub const PORTAL_ID: i64 = 7_431_902;
 /// Companies per shard of the CRM tables.
@@ -28,13 +27,10 @@ pub const JOB_TITLES: [&str; 6] = [
 /// Mailbox of each job title for role-based addresses.
 pub const ROLE_MAILBOX: [&str; 6] = ["owner", "gm", "bar", "ops", "beverage", "finance"];
 
-/// The cut's companies, contacts and deals (the world's, shared: `plan.companies` reads them)
-/// with the ticket counts.
+/// The cut's companies, contacts, deals and tickets (the world's, shared: `plan.companies`
+/// reads them).
 pub struct CrmPlan {
     crm: Arc<Crm>,
-    /// Tickets per company (customers only) and their prefix sums.
-    pub tickets: Vec<u64>,
-    pub ticket_offsets: Vec<u64>,
 }
 
 impl std::ops::Deref for CrmPlan {
@@ -51,38 +47,16 @@ impl CrmPlan {
     }
 
     pub fn build(world: &World) -> CrmPlan {
-        let cfg = &world.cfg;
-        let count = |t: &str| world.counts.get(t) as usize;
-        let crm = Arc::clone(&world.crm);
-        let companies = &crm.companies;
-        let mut rng = crm.stream.clone();
-        // Tickets: customers only; devices that are offline or in maintenance bring more.
-        let weights: Vec<f64> = companies
-            .iter()
-            .map(|c| {
-                c.account.map_or(0.0, |a| {
-                    let a = &world.accounts[a as usize];
-                    let poor: usize = a
-                        .locations
-                        .clone()
-                        .flat_map(|l| world.locations[l as usize].devices.clone())
-                        .filter(|&d| world.devices[d as usize].status != 0)
-                        .count();
-                    let years =
-                        (a.life_end(cfg) - a.created_at) as f64 / (365.0 * MICROS_PER_DAY as f64);
-                    (1.0 + 3.0 * poor as f64) * years.max(0.1) * rng.uniform(0.6, 1.4)
-                })
-            })
-            .collect();
-        let tickets: Vec<u64> = apportion(count("hubspot_tickets") as u64, &weights)
-            .into_iter()
-            .map(u64::from)
-            .collect();
         CrmPlan {
-            ticket_offsets: offsets(tickets.iter().copied()),
-            crm,
-            tickets,
+            crm: Arc::clone(&world.crm),
         }
+    }
+
+    /// The tickets of company `c` opened by the cut's end `end`.
+    pub fn tickets_of<'a>(&'a self, c: &Company, end: i64) -> impl Iterator<Item = &'a Ticket> {
+        self.tickets[c.tickets.start as usize..c.tickets.end as usize]
+            .iter()
+            .filter(move |t| t.created < end)
     }
 }
 

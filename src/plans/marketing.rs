@@ -4,16 +4,18 @@
 //! Campaigns start along the same growth curve as accounts and their daily budgets grow ~40 % a
 //! year, so monthly spend tracks new-account growth.
 
-use crate::allocate::{self, apportion};
+use std::sync::Arc;
+
+use crate::allocate::apportion;
 use crate::plans::crm::{CrmPlan, DealFate};
-use crate::rng::Rand;
-use crate::time::{self, MICROS_PER_DAY, MICROS_PER_HOUR};
-use crate::world::{HISTORY_YEARS, World, YEARLY_GROWTH};
+use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
+use crate::world::World;
+pub use crate::world::campaigns::{
+    CHANNEL_SHARES, CHANNELS, Campaign, Campaigns, SPEND_PER_NEW_ACCOUNT, growth_position,
+};
 
 /// A contact becomes an MQL at this lead score.
 pub const MQL_SCORE: i32 = 50;
-pub const CHANNELS: [&str; 4] = ["google_ads", "meta", "linkedin", "email"];
-pub const CHANNEL_SHARES: [f64; 4] = [40.0, 30.0, 20.0, 10.0];
 /// Per channel: click-through rate, cost per click (USD), conversion rate of clicks.
 pub const CHANNEL_KPIS: [(f64, f64, f64); 4] = [
     (0.064, 3.6, 0.07),
@@ -48,24 +50,6 @@ pub const MQL_STATUSES: [&str; 6] = [
     "disqualified",
 ];
 
-pub struct Campaign {
-    pub id: i64,
-    pub channel: u8,
-    /// First and last day (inclusive), day numbers.
-    pub first_day: i64,
-    pub last_day: i64,
-    /// Daily budget in cents.
-    pub daily_budget: i64,
-    /// The campaign's share weight of the day's spend among the campaigns running.
-    pub weight: f64,
-}
-
-impl Campaign {
-    pub fn days(&self) -> u64 {
-        (self.last_day - self.first_day + 1) as u64
-    }
-}
-
 pub struct Mql {
     pub id: i64,
     pub contact: u32,
@@ -93,169 +77,44 @@ pub struct Conversion {
 }
 
 pub struct MarketingPlan {
-    pub campaigns: Vec<Campaign>,
-    /// Campaigns running per (channel, day of history): index `channel * days + day - first`.
-    active: Vec<Vec<u32>>,
-    first_day: i64,
-    history_days: usize,
-    /// Performance rows before each campaign.
-    pub perf_offsets: Vec<u64>,
-    /// Spend in cents per unit of campaign weight, per day of history: the day's marketing
-    /// spend (a fixed amount per expected new account) split over the campaigns running.
-    pub spend_rate: Vec<f64>,
+    /// The campaign history; the cut holds its first `campaigns_started`.
+    ads: Arc<Campaigns>,
+    campaigns_started: usize,
     pub mqls: Vec<Mql>,
     /// The latest MQL of each contact (index into `mqls`): its lifecycle stage follows it.
     pub latest_mql: Vec<Option<u32>>,
     pub conversions: Vec<Conversion>,
 }
 
-/// Paid-media spend per expected new account, in dollars (a blended SMB/mid-market figure).
-pub const SPEND_PER_NEW_ACCOUNT: f64 = 6_000.0;
-
 impl MarketingPlan {
+    /// The campaigns started by the cut's end, in the order they started.
+    pub fn campaigns(&self) -> &[Campaign] {
+        &self.ads.all[..self.campaigns_started]
+    }
+
+    /// Performance rows (campaign-days of the history) before each campaign: its rows' ids.
+    pub fn perf_offsets(&self) -> &[u64] {
+        &self.ads.perf_offsets
+    }
+
     /// Planned spend of campaign `c` on `day`, in cents, before the day's pacing.
     pub fn planned_spend(&self, c: &Campaign, day: i64) -> f64 {
-        c.weight * self.spend_rate[(day - self.first_day) as usize]
+        self.ads.planned_spend(c, day)
     }
-}
 
-/// Growth-curve position in [0, 1) of a uniform draw: density ∝ 1.4^t over the history.
-pub fn growth_position(u: f64) -> f64 {
-    let g = YEARLY_GROWTH.powi(HISTORY_YEARS as i32) - 1.0;
-    (1.0 + u * g).ln() / YEARLY_GROWTH.ln() / HISTORY_YEARS as f64
-}
-
-impl MarketingPlan {
     /// A campaign of the channel running at instant `t`, if any.
     pub fn active_campaign(&self, channel: u8, t: i64, pick: u64) -> Option<u32> {
-        let day = time::day_of(t) - self.first_day;
-        if day < 0 || day as usize >= self.history_days {
-            return None;
-        }
-        let live = &self.active[channel as usize * self.history_days + day as usize];
-        (!live.is_empty()).then(|| live[(pick % live.len() as u64) as usize])
+        self.ads.active_campaign(channel, t, pick)
     }
 
     pub fn build(world: &World, crm: &CrmPlan) -> MarketingPlan {
         let cfg = &world.cfg;
         let count = |t: &str| world.counts.get(t);
-        let mut rng = Rand::new(cfg.seed, "marketing.plan", 0);
-        let (first, last) = (time::day_of(cfg.start_ts()), cfg.as_of);
-        let history_days = (last - first + 1) as u64;
-
-        // Campaigns: exact channel split, durations summing to the performance row count.
-        let n = count("marketing_campaigns") as usize;
-        let per_channel = apportion(n as u64, &CHANNEL_SHARES);
-        let mut channels: Vec<u8> = Vec::with_capacity(n);
-        for (c, k) in per_channel.iter().enumerate() {
-            channels.extend(std::iter::repeat_n(c as u8, *k as usize));
-        }
-        for k in (1..channels.len()).rev() {
-            channels.swap(k, rng.below(k as u64 + 1) as usize);
-        }
-        let perf_rows = count("marketing_campaign_performance");
-        let weights: Vec<f64> = channels
-            .iter()
-            .map(|&c| [1.4, 1.0, 0.8, 0.4][c as usize] * rng.uniform(0.5, 1.5))
-            .collect();
-        let mut days: Vec<u64> = apportion(perf_rows, &weights)
-            .into_iter()
-            .map(u64::from)
-            .collect();
-        // Keep each campaign between a week and the whole history, moving the excess elsewhere.
-        let cap = history_days;
-        let mut spill: i64 = 0;
-        for d in &mut days {
-            if *d > cap {
-                spill += (*d - cap) as i64;
-                *d = cap;
-            }
-            if *d < 1 {
-                spill -= 1;
-                *d = 1;
-            }
-        }
-        let mut i = 0;
-        while spill != 0 && !days.is_empty() {
-            let k = i % days.len();
-            if spill > 0 && days[k] < cap {
-                days[k] += 1;
-                spill -= 1;
-            } else if spill < 0 && days[k] > 1 {
-                days[k] -= 1;
-                spill += 1;
-            }
-            i += 1;
-        }
-        let mut campaigns: Vec<Campaign> = channels
-            .iter()
-            .zip(&days)
-            .enumerate()
-            .map(|(i, (&channel, &d))| {
-                let latest = last - d as i64 + 1;
-                let start = first + ((latest - first) as f64 * growth_position(rng.f64())) as i64;
-                let base = [300.0, 180.0, 150.0, 20.0][channel as usize];
-                Campaign {
-                    id: 70_000 + i as i64 + 1,
-                    channel,
-                    first_day: start,
-                    last_day: start + d as i64 - 1,
-                    daily_budget: 0,
-                    weight: base * rng.uniform(0.6, 1.6),
-                }
-            })
-            .collect();
-        campaigns.sort_by_key(|c| (c.first_day, c.id));
-        for (i, c) in campaigns.iter_mut().enumerate() {
-            c.id = 70_000 + i as i64 + 1;
-        }
-        let perf_offsets = allocate::offsets(campaigns.iter().map(Campaign::days));
-        let mut active = vec![Vec::new(); CHANNELS.len() * history_days as usize];
-        for (i, c) in campaigns.iter().enumerate() {
-            for d in c.first_day..=c.last_day {
-                active[c.channel as usize * history_days as usize + (d - first) as usize]
-                    .push(i as u32);
-            }
-        }
-        // Spend follows the expected sign-ups of each day (the accounts' growth curve), at a fixed
-        // amount per new account, shared by the campaigns running that day in proportion to
-        // their weights. A campaign's daily budget covers its largest day.
-        let g = YEARLY_GROWTH.powi(HISTORY_YEARS as i32) - 1.0;
-        let per_day_accounts = |day: i64| {
-            let t = (day - first) as f64 / history_days as f64;
-            world.accounts.len() as f64
-                * YEARLY_GROWTH.ln()
-                * HISTORY_YEARS as f64
-                * YEARLY_GROWTH.powf(HISTORY_YEARS as f64 * t)
-                / g
-                / history_days as f64
-        };
-        let spend_rate: Vec<f64> = (0..history_days as usize)
-            .map(|k| {
-                let w: f64 = (0..CHANNELS.len())
-                    .flat_map(|c| &active[c * history_days as usize + k])
-                    .map(|&ci| campaigns[ci as usize].weight)
-                    .sum();
-                if w > 0.0 {
-                    SPEND_PER_NEW_ACCOUNT * 100.0 * per_day_accounts(first + k as i64) / w
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        for c in &mut campaigns {
-            let top = (c.first_day..=c.last_day)
-                .map(|d| spend_rate[(d - first) as usize])
-                .fold(0.0, f64::max);
-            c.daily_budget = (c.weight * top * 1.05).ceil() as i64 + 100;
-        }
+        let ads = Arc::clone(&world.campaigns);
+        let mut rng = ads.stream.clone();
         let mut plan = MarketingPlan {
-            campaigns,
-            active,
-            first_day: first,
-            history_days: history_days as usize,
-            perf_offsets,
-            spend_rate,
+            campaigns_started: ads.started_by(cfg.as_of),
+            ads,
             mqls: Vec::new(),
             latest_mql: Vec::new(),
             conversions: Vec::new(),

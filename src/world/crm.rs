@@ -13,7 +13,9 @@
 //! through the stages it reaches.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
+use super::tickets::Ticket;
 use super::{HISTORY_YEARS, INDUSTRY_SHARES, World, YEARLY_GROWTH, geo, names};
 use crate::allocate::{apportion, fit_total, offsets};
 use crate::rng::Rand;
@@ -59,6 +61,10 @@ pub struct Company {
     pub owner: i64,
     pub contacts: std::ops::Range<u32>,
     pub deals: std::ops::Range<u32>,
+    /// Its tickets in the history (see [`super::tickets`]), and in a cut how many were opened
+    /// by then.
+    pub tickets: std::ops::Range<u32>,
+    pub ticketed: u32,
 }
 
 #[derive(Clone)]
@@ -119,6 +125,8 @@ pub struct Crm {
     /// The CRM plan's stream where the anchor's companies, contacts and deals left it: the
     /// engagement and ticket plans draw on from it.
     pub stream: Rand,
+    /// Every ticket of the history, by company (a cut shares them, see [`Company::ticketed`]).
+    pub tickets: Arc<[Ticket]>,
 }
 
 impl Default for Crm {
@@ -128,6 +136,7 @@ impl Default for Crm {
             contacts: Vec::new(),
             deals: Vec::new(),
             stream: Rand::new(0, "hubspot.plan", 0),
+            tickets: Arc::new([]),
         }
     }
 }
@@ -156,6 +165,8 @@ fn customer_company(a: &super::Account, i: usize, rng: &mut Rand) -> Company {
         owner: rng.pick(&OWNERS),
         contacts: 0..0,
         deals: 0..0,
+        tickets: 0..0,
+        ticketed: 0,
     }
 }
 
@@ -201,6 +212,8 @@ fn prospect_company(
         owner: rng.pick(&OWNERS),
         contacts: 0..0,
         deals: 0..0,
+        tickets: 0..0,
+        ticketed: 0,
     }
 }
 
@@ -280,7 +293,16 @@ impl Crm {
         for (d, start) in crm.deals.iter_mut().zip(starts) {
             d.engagement_offset = start;
         }
+        crm.tickets = super::tickets::history(w, &mut crm).into();
         crm
+    }
+
+    /// Whether company `c` shows at instant `end`: once it and its first contact exist.
+    pub fn shown(&self, c: &Company, end: i64) -> bool {
+        c.created < end
+            && c.contacts
+                .clone()
+                .any(|k| self.contacts[k as usize].created < end)
     }
 }
 
@@ -488,6 +510,7 @@ fn anchored(w: &World) -> (Crm, Anchored) {
         contacts,
         deals,
         stream: rng,
+        tickets: Arc::new([]),
     };
     (crm, fitted)
 }
@@ -691,16 +714,10 @@ impl Crm {
             contacts: Vec::new(),
             deals: Vec::new(),
             stream: self.stream.clone(),
+            tickets: Arc::clone(&self.tickets),
         };
         let mut contact_at = vec![u32::MAX; self.contacts.len()];
-        // A company shows once it and its first contact exist.
-        let shown = |c: &&Company| {
-            c.created < end
-                && c.contacts
-                    .clone()
-                    .any(|k| self.contacts[k as usize].created < end)
-        };
-        for c in self.companies.iter().filter(shown) {
+        for c in self.companies.iter().filter(|c| self.shown(c, end)) {
             let ci = out.companies.len() as u32;
             let first_contact = out.contacts.len() as u32;
             for k in c.contacts.clone() {
@@ -733,10 +750,12 @@ impl Crm {
                     });
                 }
             }
+            let tickets = &self.tickets[c.tickets.start as usize..c.tickets.end as usize];
             out.companies.push(Company {
                 account,
                 contacts: first_contact..out.contacts.len() as u32,
                 deals: first_deal..out.deals.len() as u32,
+                ticketed: tickets.iter().filter(|t| t.created < end).count() as u32,
                 ..c.clone()
             });
         }

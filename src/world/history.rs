@@ -70,7 +70,9 @@ pub(super) const CHANGE_WEIGHT: [f64; 3] = [0.2, 2.8, 6.5];
 
 impl World {
     /// Every entity of the history of `cfg` (seed, size, anchor, horizon): sized by the
-    /// profile's `counts` at the anchor. Mutable columns are filled in by the cut.
+    /// profile's `counts` at the anchor. Mutable columns are filled in by the cut. Support
+    /// tickets after the anchor are drawn up to the end of `cfg.as_of` only (they are the
+    /// bulk of what the CRM would hold past it): cut the history there or earlier.
     pub fn history(cfg: &Config, counts: &Counts) -> World {
         let n = cfg.profile.accounts() as usize;
         let count = |t: &str| counts.get(t) as usize;
@@ -143,6 +145,8 @@ impl World {
             device_pours: Vec::new(),
             billing: Default::default(),
             crm: Default::default(),
+            campaigns: Default::default(),
+            ga_days: Vec::new(),
         };
         let mut domains = HashSet::new();
         for i in 0..n {
@@ -198,6 +202,9 @@ impl World {
         w.billing_fit = super::billing::fit(&w);
         w.pours = super::pours::fit(&w);
         w.crm = std::sync::Arc::new(super::crm::Crm::history(&w));
+        let anchored = w.accounts.partition_point(|a| a.created_at < anchor);
+        w.campaigns =
+            std::sync::Arc::new(super::campaigns::Campaigns::history(cfg, counts, anchored));
         w
     }
 }

@@ -8,6 +8,7 @@
 //! value at that instant. The profile's counts are exact at the anchor.
 
 pub mod billing;
+pub mod campaigns;
 mod children;
 pub mod crm;
 pub mod geo;
@@ -18,7 +19,9 @@ pub mod names;
 mod periods;
 pub mod pours;
 mod pricing;
+pub mod tickets;
 mod timeline;
+pub mod traffic;
 
 use crate::profile::{Counts, Profile};
 use crate::time::{self, MICROS_PER_DAY, MICROS_PER_MIN};
@@ -310,6 +313,11 @@ pub struct World {
     pub device_pours: Vec<pours::CutPours>,
     /// The CRM history (see [`crm`]); in a cut, what it held then.
     pub crm: std::sync::Arc<crm::Crm>,
+    /// The campaign history (see [`campaigns`]), shared by every cut.
+    pub campaigns: std::sync::Arc<campaigns::Campaigns>,
+    /// In a cut, Google Analytics sessions per day from the history's first day to the cut's
+    /// (see [`traffic`]; empty in the history).
+    pub ga_days: Vec<u64>,
     /// Row counts the fact tables are sized by: the profile's exact counts at the anchor, scaled
     /// with the accounts in a cut at another day.
     pub counts: Counts,
@@ -452,8 +460,9 @@ mod tests {
     fn a_later_horizon_only_appends() {
         let p = Profile::Custom(500);
         let counts = crate::registry::counts(&p);
-        let short = World::history(&cfg(p.clone()), &counts);
-        let mut c = cfg(p);
+        let mut c = cfg(p.clone());
+        c.as_of = c.horizon - 1;
+        let short = World::history(&c, &counts);
         c.horizon += 400;
         let long = World::history(&c, &counts);
         assert!(long.accounts.len() > short.accounts.len());
@@ -473,6 +482,32 @@ mod tests {
         for (x, y) in a.crm.deals.iter().zip(&b.crm.deals) {
             assert_eq!((x.id, x.created, x.stage), (y.id, y.created, y.stage));
         }
+        let tickets = |w: &World| -> Vec<tickets::Ticket> {
+            let end = w.cfg.end_ts();
+            w.crm
+                .companies
+                .iter()
+                .flat_map(|c| &w.crm.tickets[c.tickets.start as usize..c.tickets.end as usize])
+                .filter(|t| t.created < end)
+                .cloned()
+                .collect()
+        };
+        let (ta, tb) = (tickets(&a), tickets(&b));
+        assert!(!ta.is_empty());
+        assert_eq!(ta.len() as u64, a.counts.get("hubspot_tickets"));
+        if let Some(k) = (0..ta.len().min(tb.len())).find(|&k| ta[k] != tb[k]) {
+            panic!("ticket {k} differs: {:?} and {:?}", ta[k], tb[k]);
+        }
+        assert_eq!(ta.len(), tb.len());
+        let started = a.campaigns.started_by(at);
+        assert!(started > 0);
+        for (x, y) in a.campaigns.all[..started].iter().zip(&b.campaigns.all) {
+            assert_eq!(
+                (x.id, x.first_day, x.last_day, x.daily_budget),
+                (y.id, y.first_day, y.last_day, y.daily_budget)
+            );
+        }
+        assert_eq!(a.ga_days, b.ga_days);
         for (x, y) in a.devices.iter().zip(&b.devices) {
             assert_eq!(
                 (x.id, x.installed_at, x.last_seen_at, x.status),

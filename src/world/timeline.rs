@@ -46,6 +46,8 @@ impl World {
             pours: self.pours,
             device_pours: Vec::new(),
             crm: std::sync::Arc::new(self.crm.cut(self.cfg.seed, end, n_cut)),
+            campaigns: std::sync::Arc::clone(&self.campaigns),
+            ga_days: super::traffic::ga_days(&self.cfg, self.counts.get("ga_sessions"), as_of).1,
         };
         // Each account's invoices as they stood (subscriptions numbered from the account's).
         let mut bills: Vec<Vec<billing::Invoice>> = (0..n_cut)
@@ -181,6 +183,12 @@ impl World {
             .map(u64::from)
             .sum();
         let charges: u64 = w.billing.invoices.iter().map(|i| i.charges()).sum();
+        // Marketing: the campaigns started by then and their days so far.
+        let campaigns = w.campaigns.started_by(as_of);
+        let campaign_days: u64 = w.campaigns.all[..campaigns]
+            .iter()
+            .map(|c| (c.last_day.min(as_of) - c.first_day + 1) as u64)
+            .sum();
         w.counts = w
             .counts
             .clone()
@@ -204,6 +212,13 @@ impl World {
             .with(
                 "hubspot_engagements",
                 w.crm.deals.iter().map(|d| u64::from(d.engaged)).sum(),
+            )
+            .with("marketing_campaigns", campaigns as u64)
+            .with("marketing_campaign_performance", campaign_days)
+            .with("ga_sessions", w.ga_days.iter().sum())
+            .with(
+                "hubspot_tickets",
+                w.crm.companies.iter().map(|c| u64::from(c.ticketed)).sum(),
             )
             .with(
                 "stripe_subscription_items",

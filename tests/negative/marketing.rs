@@ -5,10 +5,11 @@ fn marketing_cases() -> Vec<Case> {
         case_on("marketing_campaigns: channel mix", campaigns, &[], |d| {
             rewrite(d, "marketing_campaigns", |b| edit_text(b, "channel", |_, v| if v == "linkedin" { "google_ads".into() } else { v.into() }))
         }),
-        case("marketing_campaigns: start ≤ end ≤ as-of date", false, &[
+        case("marketing_campaigns: start ≤ end, start by the as-of date", false, &[
             "marketing_campaign_performance: one row per campaign per day it ran",
+            "marketing_campaign_performance: no row outside the campaign's dates",
         ], |d| {
-            rewrite(d, "marketing_campaigns", |b| edit::<Date32Type>(b, "end_date", |i, v| if i == 0 { v + 40_000 } else { v }))
+            rewrite(d, "marketing_campaigns", |b| edit::<Date32Type>(b, "start_date", |i, v| if i == 0 { v + 40_000 } else { v }))
         }),
         case("marketing_campaign_performance: one row per campaign per day it ran", false, &[], |d| {
             rewrite(d, "marketing_campaign_performance", |b| edit::<Date32Type>(b, "date", |i, v| if i == 1 { v - 1 } else { v }))
