@@ -287,8 +287,8 @@ impl KeySet {
     }
 }
 
-/// The exact row counts of the dataset: the profile's at the anchor; at another cut, the
-/// entities the history holds by then and the fact tables scaled with its accounts.
+/// The exact row counts of the dataset: the profile's at the anchor; at another cut, what the
+/// history holds by then.
 fn expected_counts(ds: &Dataset) -> Result<Counts> {
     let profile = registry::counts(&ds.profile);
     let cfg =

@@ -363,6 +363,55 @@ fn compare_marketing(early: &Path, late: &Path) {
         assert!(!a.text.is_empty(), "{table}: no rows in the earlier cut");
     }
     compare_facts(early, late, "ga_sessions", "session_start");
+    // An MQL keeps what it was when it qualified; its status moves on (an SQL time and a deal
+    // once they happened), never back to a new MQL.
+    let (e1, e2) = (end_of(early), end_of(late));
+    let moved = compare(
+        early,
+        late,
+        "marketing_mqls",
+        &[
+            "contact_id",
+            "company_id",
+            "became_mql_at",
+            "lead_score_at_creation",
+            "lead_score_at_mql",
+            "source_channel",
+            "campaign_id",
+        ],
+        &mut |id, a, b| {
+            let sql = (t(a, id, "became_sql_at"), t(b, id, "became_sql_at"));
+            if sql.0 != sql.1 && (sql.0.is_some() || sql.1.is_none_or(|x| x < e1 || x >= e2)) {
+                return Err("the SQL time changed other than by happening".into());
+            }
+            let deal = (s(a, id, "deal_id"), s(b, id, "deal_id"));
+            if deal.0 != deal.1 && !deal.0.is_empty() {
+                return Err("the deal changed".into());
+            }
+            (s(b, id, "status") != "mql")
+                .then_some(())
+                .ok_or_else(|| "went back to a new MQL".into())
+        },
+    );
+    assert!(
+        moved > 0,
+        "marketing_mqls: no MQL moved on between the cuts"
+    );
+    let (a, b) = (rows(early, "marketing_mqls"), rows(late, "marketing_mqls"));
+    for id in b.text.keys() {
+        if t(&b, id, "became_mql_at").is_some_and(|x| x < e1) {
+            assert!(
+                a.text.contains_key(id),
+                "marketing_mqls {id}: arrived after its cut"
+            );
+        }
+    }
+    compare_facts(
+        early,
+        late,
+        "marketing_attribution_touchpoints",
+        "converted_at",
+    );
 }
 
 /// HubSpot companies, contacts and deals: one CRM history. What was recorded never changes; a

@@ -13,4 +13,5 @@ pub mod touchpoints;
 pub const SIMPLIFICATIONS: &[&str] = &[
     "Ad platforms are one campaign table with daily performance: no ad groups, keywords or creatives; GA sessions are session-level, without hits.",
     "Campaigns in place at the anchor date all end by it; later ones start after it, as long as one of the anchor's (a year at most).",
+    "Contacts in the CRM by the anchor date that had not qualified by then never qualify later; the anchor's MQLs without a deal all qualified 30 days or more before it.",
 ];

@@ -170,11 +170,8 @@ impl Table for TouchpointsTable {
         let mut rows = Batcher::new(build, emit);
         for ci in shards(plan.conversions.len())[shard].clone() {
             let c = &plan.conversions[ci];
-            let mut rng = Rand::new(
-                world.cfg.seed,
-                "marketing_attribution_touchpoints",
-                ci as u64,
-            );
+            // The conversion's place in the history: the same touches in every cut.
+            let mut rng = Rand::new(world.cfg.seed, "marketing_attribution_touchpoints", c.key);
             let n = c.touches as usize;
             // Touches over the 90 days before the conversion; the last one converts.
             let mut times: Vec<i64> = (0..n - 1)

@@ -27,7 +27,7 @@ pub struct Plans {
 
 impl Plans {
     /// Builds every plan. Each draws from its own random stream, so building them side by side
-    /// gives the same plans as one after another; marketing reads the CRM plan.
+    /// gives the same plans as one after another; the CRM and marketing plans share the world's histories.
     pub fn build(world: &World) -> Plans {
         let (activity, ((crm, marketing), taps)) = rayon::join(
             || ActivityPlan::build(world),
@@ -35,7 +35,7 @@ impl Plans {
                 rayon::join(
                     || {
                         let crm = CrmPlan::build(world);
-                        let marketing = MarketingPlan::build(world, &crm);
+                        let marketing = MarketingPlan::build(world);
                         (crm, marketing)
                     },
                     || TapPlan::build(world),

@@ -127,6 +127,10 @@ pub struct Crm {
     pub stream: Rand,
     /// Every ticket of the history, by company (a cut shares them, see [`Company::ticketed`]).
     pub tickets: Arc<[Ticket]>,
+    /// In a cut, the cut's index of each contact and deal of the history (`u32::MAX` when not
+    /// in it); empty in the history.
+    pub contact_index: Vec<u32>,
+    pub deal_index: Vec<u32>,
 }
 
 impl Default for Crm {
@@ -137,6 +141,8 @@ impl Default for Crm {
             deals: Vec::new(),
             stream: Rand::new(0, "hubspot.plan", 0),
             tickets: Arc::new([]),
+            contact_index: Vec::new(),
+            deal_index: Vec::new(),
         }
     }
 }
@@ -511,6 +517,8 @@ fn anchored(w: &World) -> (Crm, Anchored) {
         deals,
         stream: rng,
         tickets: Arc::new([]),
+        contact_index: Vec::new(),
+        deal_index: Vec::new(),
     };
     (crm, fitted)
 }
@@ -603,7 +611,13 @@ fn later_customer(w: &World, fitted: &Anchored, i: usize) -> Arrival {
             deals.push(deal(DealFate::Won, created, close, 4, amount, &company));
         }
     }
-    arrival(fitted, company, deals, &mut own)
+    // Someone is in the CRM by the sign-up: the customer journey ends at one of its contacts.
+    arrival(
+        fitted,
+        (company, a.created_at - MICROS_PER_HOUR),
+        deals,
+        &mut own,
+    )
 }
 
 /// Prospect `j` after the anchor, arriving at `at`.
@@ -619,15 +633,20 @@ fn later_prospect(
     let city = own.weighted(cities) as u16;
     let name = prospect_name(&mut own, industry, domains, "co");
     let company = prospect_company(name, industry, city, at, &mut own);
-    arrival(fitted, company, Vec::new(), &mut own)
+    arrival(fitted, (company, i64::MAX), Vec::new(), &mut own)
 }
 
 /// A later company with its deals so far (a customer's won deal): the deals it loses, every
-/// deal's engagements, then its contacts.
-fn arrival(fitted: &Anchored, company: Company, mut deals: Vec<Deal>, own: &mut Rand) -> Arrival {
+/// deal's engagements, then its contacts (created by `until`, when the company opens by then).
+fn arrival(
+    fitted: &Anchored,
+    (company, until): (Company, i64),
+    mut deals: Vec<Deal>,
+    own: &mut Rand,
+) -> Arrival {
     lost_deals(fitted, &company, own, &mut deals);
     engage(fitted, &mut deals, own);
-    let contacts = contacts_of(&company, &mut deals, own);
+    let contacts = contacts_of(&company, until, &mut deals, own);
     Arrival {
         company,
         contacts,
@@ -680,9 +699,9 @@ fn deal(fate: DealFate, created: i64, close: i64, reached: u8, amount: i64, c: &
     }
 }
 
-/// A later company's contacts, created in its first days, at least two days before its first
-/// deal (whose MQL comes before it); each deal then takes one of them.
-fn contacts_of(c: &Company, deals: &mut [Deal], own: &mut Rand) -> Vec<Contact> {
+/// A later company's contacts, created in its first days, by `until` and at least two days
+/// before its first deal (whose MQL comes before it); each deal then takes one of them.
+fn contacts_of(c: &Company, until: i64, deals: &mut [Deal], own: &mut Rand) -> Vec<Contact> {
     let customer = c.account.is_some();
     let n = 1 + own.weighted(if customer {
         &CUSTOMER_CONTACTS
@@ -690,7 +709,8 @@ fn contacts_of(c: &Company, deals: &mut [Deal], own: &mut Rand) -> Vec<Contact> 
         &PROSPECT_CONTACTS
     });
     let first_deal = deals.iter().map(|d| d.created).min().unwrap_or(i64::MAX);
-    let span = (first_deal - c.created - 2 * MICROS_PER_DAY).clamp(0, 5 * MICROS_PER_DAY);
+    let latest = (first_deal - 2 * MICROS_PER_DAY).min(until);
+    let span = (latest - c.created).clamp(0, 5 * MICROS_PER_DAY);
     let contacts: Vec<Contact> = (0..n)
         .map(|_| {
             let mut ct = contact_of(0, c.created, span, own);
@@ -715,6 +735,8 @@ impl Crm {
             deals: Vec::new(),
             stream: self.stream.clone(),
             tickets: Arc::clone(&self.tickets),
+            contact_index: Vec::new(),
+            deal_index: vec![u32::MAX; self.deals.len()],
         };
         let mut contact_at = vec![u32::MAX; self.contacts.len()];
         for c in self.companies.iter().filter(|c| self.shown(c, end)) {
@@ -732,8 +754,12 @@ impl Crm {
             }
             let account = c.account.filter(|&a| (a as usize) < accounts);
             let first_deal = out.deals.len() as u32;
-            for d in &self.deals[c.deals.start as usize..c.deals.end as usize] {
+            for (di, d) in self.deals[c.deals.start as usize..c.deals.end as usize]
+                .iter()
+                .enumerate()
+            {
                 if d.created < end {
+                    out.deal_index[c.deals.start as usize + di] = out.deals.len() as u32;
                     let contact = contact_at[d.contact as usize];
                     debug_assert!(contact != u32::MAX, "a deal's contact exists before it");
                     let engaged = if d.engagements_until < end {
@@ -759,6 +785,7 @@ impl Crm {
                 ..c.clone()
             });
         }
+        out.contact_index = contact_at;
         out
     }
 }

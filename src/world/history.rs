@@ -146,6 +146,7 @@ impl World {
             billing: Default::default(),
             crm: Default::default(),
             campaigns: Default::default(),
+            funnel: Default::default(),
             ga_days: Vec::new(),
         };
         let mut domains = HashSet::new();
@@ -205,6 +206,7 @@ impl World {
         let anchored = w.accounts.partition_point(|a| a.created_at < anchor);
         w.campaigns =
             std::sync::Arc::new(super::campaigns::Campaigns::history(cfg, counts, anchored));
+        w.funnel = std::sync::Arc::new(super::funnel::Funnel::history(&w));
         w
     }
 }

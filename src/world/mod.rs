@@ -11,6 +11,7 @@ pub mod billing;
 pub mod campaigns;
 mod children;
 pub mod crm;
+pub mod funnel;
 pub mod geo;
 mod history;
 mod later;
@@ -313,6 +314,8 @@ pub struct World {
     pub device_pours: Vec<pours::CutPours>,
     /// The CRM history (see [`crm`]); in a cut, what it held then.
     pub crm: std::sync::Arc<crm::Crm>,
+    /// The marketing funnel (see [`funnel`]); in a cut, what it held then.
+    pub funnel: std::sync::Arc<funnel::Funnel>,
     /// The campaign history (see [`campaigns`]), shared by every cut.
     pub campaigns: std::sync::Arc<campaigns::Campaigns>,
     /// In a cut, Google Analytics sessions per day from the history's first day to the cut's
@@ -508,6 +511,21 @@ mod tests {
             );
         }
         assert_eq!(a.ga_days, b.ga_days);
+        assert!(!a.funnel.mqls.is_empty());
+        assert_eq!(a.funnel.mqls.len(), b.funnel.mqls.len());
+        for (x, y) in a.funnel.mqls.iter().zip(&b.funnel.mqls) {
+            assert_eq!(
+                (x.id, x.at, x.status, x.sql_at, x.campaign),
+                (y.id, y.at, y.status, y.sql_at, y.campaign)
+            );
+        }
+        assert_eq!(a.funnel.conversions.len(), b.funnel.conversions.len());
+        for (x, y) in a.funnel.conversions.iter().zip(&b.funnel.conversions) {
+            assert_eq!(
+                (x.at, x.touches, x.offset, x.key),
+                (y.at, y.touches, y.offset, y.key)
+            );
+        }
         for (x, y) in a.devices.iter().zip(&b.devices) {
             assert_eq!(
                 (x.id, x.installed_at, x.last_seen_at, x.status),

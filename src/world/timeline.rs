@@ -20,16 +20,16 @@ use super::logins::Life;
 use crate::rng::stable_hash;
 
 impl World {
-    /// The history at the end of day `as_of`, its fact tables sized by `counts` scaled with the
-    /// accounts that exist by then.
+    /// The history at the end of day `as_of`: every table's row count is what the history holds
+    /// by then (the profile's exact counts at the anchor).
     pub fn cut(&self, as_of: i64) -> World {
         let mut cfg = self.cfg.clone();
         cfg.as_of = as_of;
         let end = cfg.end_ts();
         let n_cut = self.accounts.partition_point(|a| a.created_at < end);
+        let crm = self.crm.cut(self.cfg.seed, end, n_cut);
         let mut w = World {
-            // Fact tables sized by the accounts the cut holds (the profile's counts at the
-            // anchor); fixed catalogues stay.
+            // Every table's count is set from the history below; fixed catalogues stay.
             counts: self
                 .counts
                 .scaled(n_cut as f64 / (cfg.profile.accounts() as f64).max(1.0)),
@@ -45,7 +45,8 @@ impl World {
             billing: Default::default(),
             pours: self.pours,
             device_pours: Vec::new(),
-            crm: std::sync::Arc::new(self.crm.cut(self.cfg.seed, end, n_cut)),
+            funnel: std::sync::Arc::new(self.funnel.cut(&crm, end)),
+            crm: std::sync::Arc::new(crm),
             campaigns: std::sync::Arc::clone(&self.campaigns),
             ga_days: super::traffic::ga_days(&self.cfg, self.counts.get("ga_sessions"), as_of).1,
         };
@@ -193,6 +194,7 @@ impl World {
             .counts
             .clone()
             .with("app_accounts", w.accounts.len() as u64)
+            .with("stripe_customers", w.accounts.len() as u64)
             .with("app_locations", w.locations.len() as u64)
             .with("app_users", w.users.len() as u64)
             .with("app_devices", w.devices.len() as u64)
@@ -216,6 +218,11 @@ impl World {
             .with("marketing_campaigns", campaigns as u64)
             .with("marketing_campaign_performance", campaign_days)
             .with("ga_sessions", w.ga_days.iter().sum())
+            .with("marketing_mqls", w.funnel.mqls.len() as u64)
+            .with(
+                "marketing_attribution_touchpoints",
+                w.funnel.conversions.iter().map(|c| c.touches).sum(),
+            )
             .with(
                 "hubspot_tickets",
                 w.crm.companies.iter().map(|c| u64::from(c.ticketed)).sum(),
