@@ -14,7 +14,7 @@
 
 use super::World;
 use super::campaigns::{CHANNELS, Campaigns};
-use super::crm::{Crm, DealFate};
+use super::crm::{Company, Contact, Crm, Deal, DealFate};
 use crate::allocate::apportion;
 use crate::rng::Rand;
 use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
@@ -113,21 +113,7 @@ impl Funnel {
     pub fn history(w: &World) -> Funnel {
         let anchor = w.cfg.anchor_end_ts();
         let n_acc = w.accounts.partition_point(|a| a.created_at < anchor);
-        // Everything of the CRM's anchor part shows at the anchor, in history order: the cut's
-        // indices are the history's.
-        let at_anchor = w.crm.cut(w.cfg.seed, anchor, n_acc);
-        debug_assert!(
-            at_anchor
-                .contacts
-                .iter()
-                .zip(&w.crm.contacts)
-                .all(|(a, b)| a.id == b.id)
-                && at_anchor
-                    .deals
-                    .iter()
-                    .zip(&w.crm.deals)
-                    .all(|(a, b)| a.id == b.id)
-        );
+        let at_anchor = AtAnchor::of(&w.crm, anchor, n_acc);
         let (mut mqls, mut conversions, rates) = anchored(w, &at_anchor, &w.campaigns);
         let first_later = mqls.len();
         later_mqls(
@@ -205,10 +191,46 @@ impl Funnel {
     }
 }
 
+/// The CRM as it stood at the anchor, without a copy: its anchor part is the history's first
+/// companies, contacts and deals, all shown then in history order (later companies open after
+/// the anchor), with each deal's fate then.
+struct AtAnchor<'a> {
+    companies: &'a [Company],
+    contacts: &'a [Contact],
+    deals: &'a [Deal],
+    fates: Vec<DealFate>,
+    accounts: usize,
+}
+
+impl<'a> AtAnchor<'a> {
+    fn of(crm: &'a Crm, anchor: i64, accounts: usize) -> AtAnchor<'a> {
+        let n = crm
+            .companies
+            .iter()
+            .take_while(|c| crm.shown(c, anchor))
+            .count();
+        debug_assert!(crm.companies[n..].iter().all(|c| c.created >= anchor));
+        let (contacts, deals) = crm.companies[..n]
+            .last()
+            .map_or((0, 0), |c| (c.contacts.end as usize, c.deals.end as usize));
+        let deals = &crm.deals[..deals];
+        AtAnchor {
+            companies: &crm.companies[..n],
+            contacts: &crm.contacts[..contacts],
+            fates: deals
+                .iter()
+                .map(|d| crm.fate_at(d, anchor, accounts))
+                .collect(),
+            deals,
+            accounts,
+        }
+    }
+}
+
 /// The anchor's MQLs and conversions from `crm` as it stood then, fitted to the profile's
 /// exact counts: every draw from the marketing plan's stream, in the order it has always drawn
 /// them.
-fn anchored(w: &World, crm: &Crm, ads: &Campaigns) -> (Vec<Mql>, Vec<Conversion>, Rates) {
+fn anchored(w: &World, crm: &AtAnchor, ads: &Campaigns) -> (Vec<Mql>, Vec<Conversion>, Rates) {
     let cfg = &w.cfg;
     let count = |t: &str| w.counts.get(t);
     let end = cfg.anchor_end_ts();
@@ -245,7 +267,7 @@ fn anchored(w: &World, crm: &Crm, ads: &Campaigns) -> (Vec<Mql>, Vec<Conversion>
             score_mql: 0,
             source: 0,
             campaign: None,
-            status: match d.fate {
+            status: match crm.fates[di] {
                 DealFate::Won => 3,
                 DealFate::Lost => 4,
                 DealFate::Open => 2,
@@ -339,7 +361,11 @@ fn anchored(w: &World, crm: &Crm, ads: &Campaigns) -> (Vec<Mql>, Vec<Conversion>
             key: conversions.len() as u64,
         });
     }
-    for c in crm.companies.iter().filter(|c| c.account.is_some()) {
+    for c in crm
+        .companies
+        .iter()
+        .filter(|c| c.account.is_some_and(|a| (a as usize) < crm.accounts))
+    {
         let a = c.account.expect("customer");
         conversions.push(Conversion {
             mql: None,
@@ -397,6 +423,9 @@ fn qualify(ads: &Campaigns, m: &mut Mql, own: &mut Rand) {
 /// other contacts weeks after they arrive; numbered after the anchor's, in time order.
 fn later_mqls(w: &World, anchored: (usize, usize), rates: &Rates, mqls: &mut Vec<Mql>) {
     let (crm, ads, seed) = (&w.crm, &w.campaigns, w.cfg.seed);
+    // Kept up to the cut the world is built for (see `World::history`): every contact's draws
+    // are made, so what a cut holds never depends on how far the history was kept.
+    let end = w.cfg.end_ts();
     let mut used = vec![false; crm.contacts.len()];
     let mut later = Vec::new();
     for (di, d) in crm.deals.iter().enumerate().skip(anchored.1) {
@@ -410,9 +439,11 @@ fn later_mqls(w: &World, anchored: (usize, usize), rates: &Rates, mqls: &mut Vec
             .max(ct.created + MICROS_PER_HOUR)
             .min(sql_at);
         used[d.contact as usize] = true;
-        let mut m = mql(d.contact, at, Some(sql_at), Some(di as u32));
-        qualify(ads, &mut m, &mut own);
-        later.push(m);
+        if at < end {
+            let mut m = mql(d.contact, at, Some(sql_at), Some(di as u32));
+            qualify(ads, &mut m, &mut own);
+            later.push(m);
+        }
     }
     for (k, ct) in crm.contacts.iter().enumerate().skip(anchored.0) {
         let mut own = Rand::new(seed, "marketing.contact_mql", ct.id as u64);
@@ -423,9 +454,11 @@ fn later_mqls(w: &World, anchored: (usize, usize), rates: &Rates, mqls: &mut Vec
         let sql_at = own
             .chance(rates.sql)
             .then(|| at + own.range(2 * MICROS_PER_DAY, 20 * MICROS_PER_DAY));
-        let mut m = mql(k as u32, at, sql_at, None);
-        qualify(ads, &mut m, &mut own);
-        later.push(m);
+        if at < end {
+            let mut m = mql(k as u32, at, sql_at, None);
+            qualify(ads, &mut m, &mut own);
+            later.push(m);
+        }
     }
     later.sort_by_key(|m| (m.at, m.contact));
     for m in later {
@@ -461,7 +494,7 @@ fn later_conversions(
     mqls: &[Mql],
     conversions: &mut Vec<Conversion>,
 ) {
-    let crm = &w.crm;
+    let (crm, end) = (&w.crm, w.cfg.end_ts());
     let mut later: Vec<Conversion> = mqls[first_mql..]
         .iter()
         .enumerate()
@@ -478,7 +511,10 @@ fn later_conversions(
         })
         .collect();
     for c in &crm.companies {
-        let Some(a) = c.account.filter(|&a| a as usize >= first_account) else {
+        let Some(a) = c
+            .account
+            .filter(|&a| a as usize >= first_account && w.accounts[a as usize].created_at < end)
+        else {
             continue;
         };
         let first = c

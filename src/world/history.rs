@@ -71,8 +71,9 @@ pub(super) const CHANGE_WEIGHT: [f64; 3] = [0.2, 2.8, 6.5];
 impl World {
     /// Every entity of the history of `cfg` (seed, size, anchor, horizon): sized by the
     /// profile's `counts` at the anchor. Mutable columns are filled in by the cut. Support
-    /// tickets after the anchor are drawn up to the end of `cfg.as_of` only (they are the
-    /// bulk of what the CRM would hold past it): cut the history there or earlier.
+    /// tickets, MQLs and conversions after the anchor are kept up to the end of `cfg.as_of`
+    /// only (the bulk of what the history would hold past it): cut the history there or
+    /// earlier.
     pub fn history(cfg: &Config, counts: &Counts) -> World {
         let n = cfg.profile.accounts() as usize;
         let count = |t: &str| counts.get(t) as usize;
