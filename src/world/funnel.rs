@@ -332,18 +332,8 @@ fn anchored(w: &World, crm: &AtAnchor, ads: &Campaigns) -> (Vec<Mql>, Vec<Conver
     }
     mqls.sort_by_key(|m| (m.at, m.contact));
     for (i, m) in mqls.iter_mut().enumerate() {
-        m.id = 40_000_000 + i as i64 + 1;
-        m.score_mql = MQL_SCORE + rng.range(0, 40) as i32;
-        m.score_created = (m.score_mql - rng.range(15, 45) as i32).max(0);
-        m.source = rng.weighted(&TOUCH_SHARES) as u8;
-        m.campaign = if (m.source as usize) < CHANNELS.len() {
-            ads.active_campaign(m.source, m.at, rng.u64())
-        } else {
-            None
-        };
-        if m.source < 4 && m.campaign.is_none() {
-            m.source = 4; // no campaign of that channel was running: organic search
-        }
+        m.id = MQL_ID_BASE + i as i64 + 1;
+        qualify(ads, m, &mut rng);
     }
 
     // Conversions: every MQL and every account sign-up; touches apportioned exactly.
@@ -403,7 +393,7 @@ fn anchored(w: &World, crm: &AtAnchor, ads: &Campaigns) -> (Vec<Mql>, Vec<Conver
     (mqls, conversions, rates)
 }
 
-/// A later MQL's score, source and campaign, from its own stream.
+/// An MQL's score, source and campaign, drawn from `own`.
 fn qualify(ads: &Campaigns, m: &mut Mql, own: &mut Rand) {
     m.score_mql = MQL_SCORE + own.range(0, 40) as i32;
     m.score_created = (m.score_mql - own.range(15, 45) as i32).max(0);
