@@ -790,16 +790,6 @@ impl Crm {
     }
 }
 
-impl Crm {
-    /// How deal `d` of the history stood at instant `end`, when the history's first `accounts`
-    /// accounts had signed up.
-    pub fn fate_at(&self, d: &Deal, end: i64, accounts: usize) -> DealFate {
-        let company = &self.companies[d.company as usize];
-        let signed_up = company.account.is_some_and(|a| (a as usize) < accounts);
-        deal_at(d, end, signed_up).fate
-    }
-}
-
 /// Deal `d` at instant `end`: closed once its close is past (a won deal once its account has
 /// signed up too), else open at the stage it had advanced to.
 fn deal_at(d: &Deal, end: i64, signed_up: bool) -> Deal {

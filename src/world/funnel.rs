@@ -193,12 +193,11 @@ impl Funnel {
 
 /// The CRM as it stood at the anchor, without a copy: its anchor part is the history's first
 /// companies, contacts and deals, all shown then in history order (later companies open after
-/// the anchor), with each deal's fate then.
+/// the anchor).
 struct AtAnchor<'a> {
     companies: &'a [Company],
     contacts: &'a [Contact],
     deals: &'a [Deal],
-    fates: Vec<DealFate>,
     accounts: usize,
 }
 
@@ -217,10 +216,6 @@ impl<'a> AtAnchor<'a> {
         AtAnchor {
             companies: &crm.companies[..n],
             contacts: &crm.contacts[..contacts],
-            fates: deals
-                .iter()
-                .map(|d| crm.fate_at(d, anchor, accounts))
-                .collect(),
             deals,
             accounts,
         }
@@ -253,28 +248,9 @@ fn anchored(w: &World, crm: &AtAnchor, ads: &Campaigns) -> (Vec<Mql>, Vec<Conver
         if used[d.contact as usize] {
             continue;
         }
-        let ct = &crm.contacts[d.contact as usize];
-        let sql_at = d.created - rng.range(MICROS_PER_HOUR, MICROS_PER_DAY);
-        let at = (d.created - rng.range(2 * MICROS_PER_DAY, 14 * MICROS_PER_DAY))
-            .max(ct.created + MICROS_PER_HOUR)
-            .min(sql_at);
+        let (at, sql_at) = before_deal(d, &crm.contacts[d.contact as usize], &mut rng);
         used[d.contact as usize] = true;
-        mqls.push(Mql {
-            id: 0,
-            contact: d.contact,
-            at,
-            score_created: 0,
-            score_mql: 0,
-            source: 0,
-            campaign: None,
-            status: match crm.fates[di] {
-                DealFate::Won => 3,
-                DealFate::Lost => 4,
-                DealFate::Open => 2,
-            },
-            sql_at: Some(sql_at),
-            deal: Some(di as u32),
-        });
+        mqls.push(mql(d.contact, at, Some(sql_at), Some(di as u32)));
     }
     // The rest: contacts not yet used, prospects' people first, in the CRM two days or more
     // (a fresh contact qualifies later).
@@ -311,24 +287,7 @@ fn anchored(w: &World, crm: &AtAnchor, ads: &Campaigns) -> (Vec<Mql>, Vec<Conver
                 (end - rng.range(MICROS_PER_HOUR, 2 * MICROS_PER_DAY)).max(at + MICROS_PER_HOUR)
             }
         });
-        mqls.push(Mql {
-            id: 0,
-            contact: c,
-            at,
-            score_created: 0,
-            score_mql: 0,
-            source: 0,
-            campaign: None,
-            status: if is_sql {
-                1
-            } else if at < end - 90 * MICROS_PER_DAY {
-                5
-            } else {
-                0
-            },
-            sql_at,
-            deal: None,
-        });
+        mqls.push(mql(c, at, sql_at, None));
     }
     mqls.sort_by_key(|m| (m.at, m.contact));
     for (i, m) in mqls.iter_mut().enumerate() {
@@ -423,11 +382,7 @@ fn later_mqls(w: &World, anchored: (usize, usize), rates: &Rates, mqls: &mut Vec
         if used[d.contact as usize] || !own.chance(rates.deal_mql) {
             continue;
         }
-        let ct = &crm.contacts[d.contact as usize];
-        let sql_at = d.created - own.range(MICROS_PER_HOUR, MICROS_PER_DAY);
-        let at = (d.created - own.range(2 * MICROS_PER_DAY, 14 * MICROS_PER_DAY))
-            .max(ct.created + MICROS_PER_HOUR)
-            .min(sql_at);
+        let (at, sql_at) = before_deal(d, &crm.contacts[d.contact as usize], &mut own);
         used[d.contact as usize] = true;
         if at < end {
             let mut m = mql(d.contact, at, Some(sql_at), Some(di as u32));
@@ -459,6 +414,17 @@ fn later_mqls(w: &World, anchored: (usize, usize), rates: &Rates, mqls: &mut Vec
     }
 }
 
+/// When the primary contact `ct` of deal `d` qualified (2–14 days before it, once in the CRM)
+/// and became an SQL (an hour to a day before it): (MQL time, SQL time).
+fn before_deal(d: &Deal, ct: &Contact, rng: &mut Rand) -> (i64, i64) {
+    let sql_at = d.created - rng.range(MICROS_PER_HOUR, MICROS_PER_DAY);
+    let at = (d.created - rng.range(2 * MICROS_PER_DAY, 14 * MICROS_PER_DAY))
+        .max(ct.created + MICROS_PER_HOUR)
+        .min(sql_at);
+    (at, sql_at)
+}
+
+/// An MQL of the history (id, score, source and campaign set after; its status is the cut's).
 fn mql(contact: u32, at: i64, sql_at: Option<i64>, deal: Option<u32>) -> Mql {
     Mql {
         id: 0,
