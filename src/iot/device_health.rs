@@ -11,7 +11,7 @@ use crate::arrays::*;
 use crate::error::Result;
 use crate::num::round_to;
 use crate::plans::Plans;
-use crate::plans::taps::{CutDevice, DEGRADE_DAYS, Line, degradation};
+use crate::plans::taps::{CutDevice, DEGRADE_DAYS, Line, Maintenance};
 use crate::plans::taps::{TEMPERATURE_STREAM, day_temperature, temperature_draws};
 use crate::profile::Size;
 use crate::rng::{StreamKey, mix};
@@ -116,16 +116,19 @@ impl Table for DeviceHealthTable {
             let d = &world.devices[dev];
             let mut c = CutDevice::of(world, d);
             let line = Line::of(seed, d);
+            // Days come in rising order: the spell look-ups step on from the last day's.
+            let (mut cursor, mut next) = (usize::MAX, Maintenance::default());
             for day in c.days.clone() {
                 let (start, stop) = c.pours.day_span(day);
                 let spells = &c.pours.spells;
-                let up = spells.up_within(start, stop.min(end));
+                let up = spells.up_within_from(start, stop.min(end), &mut cursor);
                 let mid = (start + stop) / 2;
-                let deg = degradation(spells, mid);
-                let maintenance = spells
-                    .downs
+                let deg = next.degradation(spells, mid);
+                let first = spells.downs.partition_point(|x| x.from < start);
+                let maintenance = spells.downs[first..]
                     .iter()
-                    .any(|x| x.kind == 2 && x.from >= start && x.from < stop.min(end));
+                    .take_while(|x| x.from < stop.min(end))
+                    .any(|x| x.kind == 2);
                 // No up time: offline once quiet for good (that day on), else the spell that
                 // held the day (an outage or maintenance).
                 let status = if up > 0 {

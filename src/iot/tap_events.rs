@@ -204,9 +204,9 @@ impl Table for TapEventsTable {
                     _ => 0,
                 }];
                 let mut rng = events_key.rand(mix(d.id as u64, day as u64));
-                let mut next = Maintenance::new(&c.pours.spells);
+                let mut next = Maintenance::default();
                 for (k, &utc) in times.iter().enumerate() {
-                    let deg = next.degradation(utc);
+                    let deg = next.degradation(&c.pours.spells, utc);
                     let size = POUR_ML[rng.weighted(sizes)];
                     let volume = round_to(size * (0.93 + 0.1 * rng.f64()), 10.0);
                     let flow = round_to(

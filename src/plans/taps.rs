@@ -169,21 +169,17 @@ fn degradation_before(maintenance: Option<i64>, t: i64) -> f64 {
 
 /// [`degradation`] for instants in rising order (a day's pours): the next maintenance is looked
 /// up again only once an instant passes it.
-pub struct Maintenance<'a> {
-    spells: &'a Spells,
+#[derive(Default)]
+pub struct Maintenance {
     next: Option<Option<i64>>,
 }
 
-impl<'a> Maintenance<'a> {
-    pub fn new(spells: &'a Spells) -> Maintenance<'a> {
-        Maintenance { spells, next: None }
-    }
-
-    pub fn degradation(&mut self, t: i64) -> f64 {
+impl Maintenance {
+    pub fn degradation(&mut self, spells: &Spells, t: i64) -> f64 {
         let next = match self.next {
             // No maintenance begins in [the instant it was found for, t).
             Some(m) if m.is_none_or(|m| m >= t) => m,
-            _ => self.spells.next_maintenance(t),
+            _ => spells.next_maintenance(t),
         };
         self.next = Some(next);
         degradation_before(next, t)

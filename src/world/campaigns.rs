@@ -52,8 +52,10 @@ impl Campaign {
 pub struct Campaigns {
     /// Every campaign, in the order they start (ids in that order).
     pub all: Vec<Campaign>,
-    /// Campaigns running per (channel, day): index `channel * days + day - first_day`.
-    active: Vec<Vec<u32>>,
+    /// Campaigns running per (channel, day), slot `channel * days + day - first_day`: slot
+    /// `s` holds `running[active[s]..active[s + 1]]`, in the order they start.
+    active: Vec<u32>,
+    running: Vec<u32>,
     first_day: i64,
     days: usize,
     /// Performance rows (campaign-days) before each campaign.
@@ -69,7 +71,8 @@ impl Default for Campaigns {
     fn default() -> Campaigns {
         Campaigns {
             all: Vec::new(),
-            active: Vec::new(),
+            active: vec![0],
+            running: Vec::new(),
             first_day: 0,
             days: 0,
             perf_offsets: Vec::new(),
@@ -99,12 +102,26 @@ impl Campaigns {
         }
         let last = cfg.horizon + 2 * LATER_MAX_DAYS;
         let days = (last - first + 1) as usize;
-        let mut active = vec![Vec::new(); CHANNELS.len() * days];
-        for (i, c) in all.iter().enumerate() {
+        let slot = |c: &Campaign, d: i64| c.channel as usize * days + (d - first) as usize;
+        let mut active = vec![0u32; CHANNELS.len() * days + 1];
+        for c in &all {
             for d in c.first_day..=c.last_day {
-                active[c.channel as usize * days + (d - first) as usize].push(i as u32);
+                active[slot(c, d) + 1] += 1;
             }
         }
+        for s in 1..active.len() {
+            active[s] += active[s - 1];
+        }
+        let mut running = vec![0u32; active[active.len() - 1] as usize];
+        let mut filled = active.clone();
+        for (i, c) in all.iter().enumerate() {
+            for d in c.first_day..=c.last_day {
+                let at = &mut filled[slot(c, d)];
+                running[*at as usize] = i as u32;
+                *at += 1;
+            }
+        }
+        let live = |s: usize| &running[active[s] as usize..active[s + 1] as usize];
         // The expected sign-ups of a day, on the growth curve through the anchor's accounts.
         let g = YEARLY_GROWTH.powi(HISTORY_YEARS as i32) - 1.0;
         let per_day_accounts = |day: i64| {
@@ -119,7 +136,7 @@ impl Campaigns {
         let spend_rate: Vec<f64> = (0..days)
             .map(|k| {
                 let w: f64 = (0..CHANNELS.len())
-                    .flat_map(|c| &active[c * days + k])
+                    .flat_map(|c| live(c * days + k))
                     .map(|&ci| all[ci as usize].weight)
                     .sum();
                 if w > 0.0 {
@@ -139,6 +156,7 @@ impl Campaigns {
             perf_offsets: allocate::offsets(all.iter().map(Campaign::days)),
             all,
             active,
+            running,
             first_day: first,
             days,
             spend_rate,
@@ -157,7 +175,8 @@ impl Campaigns {
         if day < 0 || day as usize >= self.days {
             return None;
         }
-        let live = &self.active[channel as usize * self.days + day as usize];
+        let s = channel as usize * self.days + day as usize;
+        let live = &self.running[self.active[s] as usize..self.active[s + 1] as usize];
         (!live.is_empty()).then(|| live[(pick % live.len() as u64) as usize])
     }
 

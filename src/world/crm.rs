@@ -300,7 +300,15 @@ impl Crm {
             d.engagement_offset = start;
         }
         crm.tickets = super::tickets::history(w, &mut crm).into();
+        crm.shrink_to_fit();
         crm
+    }
+
+    /// Gives back the room the lists grew into (a CRM is held for the whole run).
+    fn shrink_to_fit(&mut self) {
+        self.companies.shrink_to_fit();
+        self.contacts.shrink_to_fit();
+        self.deals.shrink_to_fit();
     }
 
     /// Whether company `c` shows at instant `end`: once it and its first contact exist.
@@ -786,6 +794,7 @@ impl Crm {
             });
         }
         out.contact_index = contact_at;
+        out.shrink_to_fit();
         out
     }
 }

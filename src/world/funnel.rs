@@ -123,6 +123,8 @@ impl Funnel {
             &mut mqls,
         );
         later_conversions(w, (first_later, n_acc), &rates, &mqls, &mut conversions);
+        mqls.shrink_to_fit();
+        conversions.shrink_to_fit();
         Funnel {
             mqls,
             conversions,
@@ -165,7 +167,8 @@ impl Funnel {
                 ..m.clone()
             });
         }
-        let conversions = self
+        mqls.shrink_to_fit();
+        let conversions: Vec<Conversion> = self
             .conversions
             .iter()
             .filter(|c| c.at < end && c.mql.is_none_or(|m| index[m as usize] != u32::MAX))

@@ -200,6 +200,7 @@ impl World {
         let anchored = (w.locations.len(), w.users.len(), w.devices.len());
         push_later_accounts(&mut w, &mut domains, rate);
         renumber_later(&mut w, anchored);
+        w.shrink_to_fit();
         w.logins = super::logins::fit(&w);
         w.billing_fit = super::billing::fit(&w);
         w.pours = super::pours::fit(&w);
@@ -209,6 +210,19 @@ impl World {
             std::sync::Arc::new(super::campaigns::Campaigns::history(cfg, counts, anchored));
         w.funnel = std::sync::Arc::new(super::funnel::Funnel::history(&w));
         w
+    }
+}
+
+impl World {
+    /// Gives back the room the entity lists grew into: the history and its cuts hold them for
+    /// the whole run.
+    pub(super) fn shrink_to_fit(&mut self) {
+        self.accounts.shrink_to_fit();
+        self.locations.shrink_to_fit();
+        self.users.shrink_to_fit();
+        self.devices.shrink_to_fit();
+        self.subscriptions.shrink_to_fit();
+        self.billing.invoices.shrink_to_fit();
     }
 }
 

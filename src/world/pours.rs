@@ -275,6 +275,9 @@ pub struct DevicePours {
     pour_key: StreamKey,
     /// Where the last up-time lookup left off in the down spells.
     cursor: usize,
+    /// The last day found up from end to end, with its UTC bounds: its candidates need no
+    /// look-up in the down spells.
+    up_day: (i64, i64, i64),
     intensity: f64,
 }
 
@@ -305,6 +308,7 @@ impl DevicePours {
             key: stable_hash(seed, "iot.day", d.id as u64),
             pour_key: StreamKey::new(seed, "iot.pour"),
             cursor: usize::MAX,
+            up_day: (i64::MIN, 0, 0),
             // Busy venues pour more; the quietest still pour most days.
             intensity: r.lognormal(1.0, 0.5).max(0.3),
         }
@@ -341,7 +345,10 @@ impl DevicePours {
     fn up_share(&mut self, day: i64) -> f64 {
         let (a, b) = self.day_span(day);
         match self.spells.up_within_from(a, b, &mut self.cursor) {
-            up if up == b - a => return 1.0,
+            up if up == b - a => {
+                self.up_day = (day, a, b);
+                return 1.0;
+            }
             // Down all day (an outage's inner days): no hour is up.
             0 => return 0.0,
             _ => {}
@@ -374,12 +381,14 @@ impl DevicePours {
         let mut r = self.pour_key.rand(mix(self.key, day as u64));
         let mut tries = 0u64;
         let cap = 1_000 * (u64::from(n) + 1);
+        let (up_day, a, b) = self.up_day;
+        let whole = if up_day == day { a..b } else { 0..0 };
         while out.len() < n as usize && tries < cap {
             let local = day * MICROS_PER_DAY
                 + hour_of(r.f64()) * MICROS_PER_HOUR
                 + r.below(3_600 * MICROS_PER_SEC as u64) as i64;
             let t = to_utc(&mut self.zone, local);
-            if self.spells.up(t) {
+            if whole.contains(&t) || self.spells.up(t) {
                 out.push(t);
             }
             tries += 1;
