@@ -121,7 +121,6 @@ impl Campaigns {
                 *at += 1;
             }
         }
-        let live = |s: usize| &running[active[s] as usize..active[s + 1] as usize];
         // The expected sign-ups of a day, on the growth curve through the anchor's accounts.
         let g = YEARLY_GROWTH.powi(HISTORY_YEARS as i32) - 1.0;
         let per_day_accounts = |day: i64| {
@@ -136,7 +135,7 @@ impl Campaigns {
         let spend_rate: Vec<f64> = (0..days)
             .map(|k| {
                 let w: f64 = (0..CHANNELS.len())
-                    .flat_map(|c| live(c * days + k))
+                    .flat_map(|c| in_slot(&active, &running, c * days + k))
                     .map(|&ci| all[ci as usize].weight)
                     .sum();
                 if w > 0.0 {
@@ -176,7 +175,7 @@ impl Campaigns {
             return None;
         }
         let s = channel as usize * self.days + day as usize;
-        let live = &self.running[self.active[s] as usize..self.active[s + 1] as usize];
+        let live = in_slot(&self.active, &self.running, s);
         (!live.is_empty()).then(|| live[(pick % live.len() as u64) as usize])
     }
 
@@ -184,6 +183,11 @@ impl Campaigns {
     pub fn planned_spend(&self, c: &Campaign, day: i64) -> f64 {
         c.weight * self.spend_rate[(day - self.first_day) as usize]
     }
+}
+
+/// The campaigns running in slot `s` of a (channel, day) index (see [`Campaigns`]).
+fn in_slot<'a>(active: &[u32], running: &'a [u32], s: usize) -> &'a [u32] {
+    &running[active[s] as usize..active[s + 1] as usize]
 }
 
 /// The anchor's campaigns over days `first..=last`: exact channel split, durations summing to

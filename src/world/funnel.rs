@@ -168,7 +168,7 @@ impl Funnel {
             });
         }
         mqls.shrink_to_fit();
-        let conversions: Vec<Conversion> = self
+        let conversions = self
             .conversions
             .iter()
             .filter(|c| c.at < end && c.mql.is_none_or(|m| index[m as usize] != u32::MAX))

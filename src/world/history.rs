@@ -214,15 +214,14 @@ impl World {
 }
 
 impl World {
-    /// Gives back the room the entity lists grew into: the history and its cuts hold them for
-    /// the whole run.
-    pub(super) fn shrink_to_fit(&mut self) {
+    /// Gives back the room the history's entity lists grew into: they are held while the cut
+    /// is made.
+    fn shrink_to_fit(&mut self) {
         self.accounts.shrink_to_fit();
         self.locations.shrink_to_fit();
         self.users.shrink_to_fit();
         self.devices.shrink_to_fit();
         self.subscriptions.shrink_to_fit();
-        self.billing.invoices.shrink_to_fit();
     }
 }
 
