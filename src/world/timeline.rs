@@ -55,6 +55,20 @@ impl World {
             .into_par_iter()
             .map(|i| billing::invoices_at(self, &self.billing_fit, i, end))
             .collect();
+        // The cut's lists sized once: the history is still held beside them.
+        w.billing
+            .invoices
+            .reserve_exact(bills.iter().map(Vec::len).sum());
+        w.billing.by_account.reserve_exact(n_cut);
+        let by_end = |times: &mut dyn Iterator<Item = i64>| times.filter(|&t| t < end).count();
+        w.subscriptions
+            .reserve_exact(by_end(&mut self.subscriptions.iter().map(|s| s.started_at)));
+        w.locations
+            .reserve_exact(by_end(&mut self.locations.iter().map(|l| l.created_at)));
+        w.devices
+            .reserve_exact(by_end(&mut self.devices.iter().map(|d| d.installed_at)));
+        w.users
+            .reserve_exact(by_end(&mut self.users.iter().map(|u| u.created_at)));
         for (i, a) in self.accounts[..n_cut].iter().enumerate() {
             let churned_at = a.churned_at.filter(|&c| c < end);
             let first_sub = w.subscriptions.len() as u32;
